@@ -1,0 +1,71 @@
+import yargs, { type Argv } from 'yargs';
+import { STAGES, type Stage } from '../config/schema.ts';
+import { ConfigError } from '../errors.ts';
+import type { GlobalArgs } from './context.ts';
+
+/** Every command of `pipeline`, declared in one place; each command's module is loaded only when it runs. */
+export function buildCli(argv: string[]): Argv<GlobalArgs> {
+  return yargs(argv)
+    .scriptName('pipeline')
+    .usage('$0 <command> [options]\n\nTrain, monitor and serve a CO2 emission model; every fact lands in the stage\'s DuckDB file.')
+    .option('config', { type: 'string', describe: 'Config file (default: config/config.yaml)', global: true })
+    .option('stage', { choices: STAGES, default: 'DEV' as Stage, describe: 'Stage whose database to use', global: true })
+    .option('db', { type: 'string', describe: "Database file, overriding the stage's path from config", global: true })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'Debug logging and stack traces', global: true })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'Only warnings and errors on the console', global: true })
+    .command(
+      'generate',
+      'Write a synthetic dataset (CSV or Parquet) for the configured contract, deterministic for a seed',
+      (y) =>
+        y
+          .option('rows', { type: 'number', default: 100000, describe: 'Number of rows' })
+          .option('seed', { type: 'number', default: 42, describe: 'Random seed: same seed, same bytes' })
+          .option('scenario', { type: 'string', default: 'baseline', describe: 'baseline | covariate-shift | concept-shift | target-shift' })
+          .option('start-date', { type: 'string', default: '2024-01-01', describe: 'First day of the data (YYYY-MM-DD)' })
+          .option('bad-rows', { type: 'number', default: 0, describe: 'Fraction of rows to corrupt (malformed values)' })
+          .option('target', { type: 'boolean', default: true, describe: 'Include the target column (--no-target: a batch whose actuals are unknown)' })
+          .option('out', { type: 'string', demandOption: true, describe: 'Output file: .csv or .parquet' }),
+      async (args) => (await import('./commands/generate.ts')).generateCommand(args),
+    )
+    .command(
+      'ingest <file>',
+      'Load a CSV or Parquet file into raw_data as one batch; rows breaking the contract go to quarantine',
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true, describe: 'CSV or Parquet file' })
+          .option('force', { type: 'boolean', default: false, describe: 'Ingest even if a file with the same checksum was ingested before' }),
+      async (args) => (await import('./commands/ingest.ts')).ingestCommand(args),
+    )
+    .command(
+      'sql [query]',
+      'Run one read-only query against the stage database and print the rows',
+      (y) =>
+        y
+          .positional('query', { type: 'string', describe: 'The query (or use --file)' })
+          .option('file', { alias: 'f', type: 'string', describe: 'Read the query from a .sql file' })
+          .option('format', { choices: ['table', 'csv', 'json'] as const, default: 'table' as const, describe: 'Output format' }),
+      async (args) => (await import('./commands/sql.ts')).sqlCommand(args),
+    )
+    .command(
+      'run',
+      'Run a pipeline: TRAINING_PIPELINE or PREDICTION_PIPELINE',
+      (y) =>
+        y
+          .option('type', { choices: ['TRAINING_PIPELINE', 'PREDICTION_PIPELINE'] as const, demandOption: true, describe: 'Which pipeline' })
+          .option('input', { type: 'string', describe: 'Prediction: a file to ingest and score (default: the newest ingested batch)' })
+          .option('output', { type: 'string', describe: 'Prediction: also export the served predictions (.csv, .parquet or .json)' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the plan (steps and SQL files) without touching the database' }),
+      async (args) => (await import('./commands/run.ts')).runCommand(args),
+    )
+    .demandCommand(1, 'Name a command (see --help).')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('help', 'h')
+    .version(false)
+    .wrap(Math.min(110, process.stdout.columns || 110))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new ConfigError(msg ?? 'invalid usage (see --help)');
+    }) as unknown as Argv<GlobalArgs>;
+}

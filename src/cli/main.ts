@@ -1,0 +1,31 @@
+import { hideBin } from 'yargs/helpers';
+import { ExitCode, PipelineError, errorMessage } from '../errors.ts';
+import { closeLogging, logger } from '../logger.ts';
+import { buildCli } from './commands.ts';
+
+const argv = hideBin(process.argv);
+const verbose = argv.includes('--verbose') || argv.includes('-v');
+
+/** The only top-level catch: one line of cause (and the details), the stack with --verbose, a distinct exit code. */
+async function main(): Promise<number> {
+  try {
+    await buildCli(argv).parseAsync();
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK;
+  } catch (err) {
+    if (err instanceof PipelineError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      for (const d of err.details) process.stderr.write(`  - ${d}\n`);
+      if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
+      logger.debug('command failed', { error: err.message, details: err.details, exitCode: err.exitCode });
+      return err.exitCode;
+    }
+    process.stderr.write(`internal error: ${errorMessage(err).split('\n')[0]}\n`);
+    if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    else process.stderr.write('  (run again with --verbose for the stack trace)\n');
+    return ExitCode.INTERNAL;
+  }
+}
+
+const code = await main();
+await closeLogging();
+process.exit(code);

@@ -1,0 +1,61 @@
+import { quoteIdent } from '../db/sql-text.ts';
+
+/** Functions a derived-feature expression may call: pure, numeric, deterministic. */
+export const SAFE_FUNCTIONS = new Set(['abs', 'sqrt', 'ln', 'log', 'log10', 'log2', 'exp', 'pow', 'power', 'greatest', 'least', 'coalesce', 'round', 'floor', 'ceil', 'sign', 'nullif']);
+
+export interface ParsedExpression {
+  /** SQL text with every column quoted. */
+  sql: string;
+  /** Columns the expression reads. */
+  columns: string[];
+}
+
+/**
+ * Validates a derived-feature expression and re-emits it as SQL. Only numbers, the listed columns,
+ * the safe functions, `+ - * /`, parentheses and commas are accepted: nothing else can reach the database.
+ */
+export function parseExpression(text: string, allowedColumns: ReadonlySet<string>): { ok: true; value: ParsedExpression } | { ok: false; errors: string[] } {
+  const tokenRe = /\s*(?:(\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|([A-Za-z_][A-Za-z0-9_]*)|([-+*/(),]))/y;
+  const out: string[] = [];
+  const columns = new Set<string>();
+  const errors: string[] = [];
+  let depth = 0;
+  let pos = 0;
+  const tokens: { kind: 'num' | 'ident' | 'op'; text: string }[] = [];
+  while (pos < text.length) {
+    if (/^\s*$/.test(text.slice(pos))) break;
+    tokenRe.lastIndex = pos;
+    const m = tokenRe.exec(text);
+    if (!m) {
+      errors.push(`unexpected character '${text.slice(pos).trimStart()[0]}' at position ${pos + 1}`);
+      return { ok: false, errors };
+    }
+    pos = tokenRe.lastIndex;
+    if (m[1] !== undefined) tokens.push({ kind: 'num', text: m[1] });
+    else if (m[2] !== undefined) tokens.push({ kind: 'ident', text: m[2] });
+    else tokens.push({ kind: 'op', text: m[3] });
+  }
+  if (tokens.length === 0) return { ok: false, errors: ['expression is empty'] };
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (t.kind === 'num') out.push(t.text);
+    else if (t.kind === 'op') {
+      if (t.text === '(') depth++;
+      if (t.text === ')') depth--;
+      if (depth < 0) errors.push('unbalanced parentheses');
+      out.push(t.text);
+    } else if (tokens[i + 1]?.text === '(') {
+      const fn = t.text.toLowerCase();
+      if (!SAFE_FUNCTIONS.has(fn)) errors.push(`function '${t.text}' is not allowed (allowed: ${[...SAFE_FUNCTIONS].join(', ')})`);
+      out.push(fn);
+    } else if (allowedColumns.has(t.text)) {
+      columns.add(t.text);
+      out.push(quoteIdent(t.text));
+    } else {
+      errors.push(`unknown column '${t.text}' (expressions may use the contract's numeric columns: ${[...allowedColumns].join(', ')})`);
+    }
+  }
+  if (depth !== 0 && !errors.includes('unbalanced parentheses')) errors.push('unbalanced parentheses');
+  if (errors.length) return { ok: false, errors };
+  return { ok: true, value: { sql: `(${out.join(' ')})`, columns: [...columns] } };
+}

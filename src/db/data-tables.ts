@@ -1,0 +1,42 @@
+import { createHash } from 'node:crypto';
+import type { Contract, ColumnType } from '../config/contract.ts';
+import { ConfigError } from '../errors.ts';
+import type { PipelineDb } from './database.ts';
+import { quoteIdent } from './sql-text.ts';
+
+export function sqlType(t: ColumnType): string {
+  return { varchar: 'varchar', double: 'double', integer: 'bigint', date: 'date', timestamp: 'timestamp' }[t];
+}
+
+/** The part of the contract that decides raw_data's columns. */
+export function contractShapeHash(contract: Contract): string {
+  const shape = contract.columns.map((c) => `${c.name}:${c.type}:${c.role}`).join(',');
+  return createHash('sha256').update(shape).digest('hex').slice(0, 16);
+}
+
+/**
+ * Creates the data tables whose columns come from the contract (raw_data) on first use, and refuses
+ * a contract whose columns differ from the one the database already holds.
+ */
+export async function ensureDataTables(db: PipelineDb, contract: Contract): Promise<void> {
+  const hash = contractShapeHash(contract);
+  const known = await db.query<{ contract_hash: string; dataset_name: string; columns_json: string }>(
+    'select contract_hash, dataset_name, columns_json::varchar as columns_json from dataset_contracts order by registered_at desc',
+  );
+  if (known.length > 0 && known[0].contract_hash !== hash) {
+    const cols = (JSON.parse(known[0].columns_json) as { name: string; type: string }[]).map((c) => `${c.name} ${c.type}`).join(', ');
+    throw new ConfigError(`database holds dataset '${known[0].dataset_name}' with other columns than the configured contract '${contract.name}'`, [
+      `database columns: ${cols}`,
+      `config columns: ${contract.columns.map((c) => `${c.name} ${c.type}`).join(', ')}`,
+      'use another --db (or stage database) for a different dataset',
+    ]);
+  }
+  if (known.length === 0) {
+    const columns = contract.columns.map((c) => ({ name: c.name, type: c.type, role: c.role }));
+    await db.transaction(async () => {
+      await db.query('insert into dataset_contracts (contract_hash, dataset_name, columns_json) values ($1, $2, $3)', [hash, contract.name, JSON.stringify(columns)]);
+      const cols = contract.columns.map((c) => `${quoteIdent(c.name)} ${sqlType(c.type)}${c.role === 'target' ? '' : c.nullable ? '' : ' not null'}`);
+      await db.exec(`create table if not exists raw_data (batch_id integer not null, source_row bigint not null, ${cols.join(', ')}, primary key (batch_id, source_row))`);
+    });
+  }
+}

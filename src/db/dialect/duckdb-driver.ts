@@ -1,0 +1,89 @@
+import { DuckDBInstance, type DuckDBConnection as NativeConnection } from '@duckdb/node-api';
+import { CompiledQuery, type DatabaseConnection, type Driver, type TransactionSettings } from 'kysely';
+import { DuckDBKyselyConnection } from './duckdb-connection.ts';
+
+export interface DuckDBDialectConfig {
+  /** Database file path, or ':memory:'. */
+  path: string;
+  /** DuckDB configuration options given at open time (e.g. access_mode, threads, memory_limit). */
+  options?: Record<string, string>;
+}
+
+/**
+ * One DuckDB instance, one connection. Kysely asks for a connection per query or transaction;
+ * a mutex hands out the single connection to one caller at a time, so a transaction is never
+ * interleaved with another query and TEMP tables stay visible.
+ */
+export class DuckDBDriver implements Driver {
+  readonly #config: DuckDBDialectConfig;
+  readonly #mutex = new ConnectionMutex();
+  #instance?: DuckDBInstance;
+  #connection?: DuckDBKyselyConnection;
+
+  constructor(config: DuckDBDialectConfig) {
+    this.#config = config;
+  }
+
+  async init(): Promise<void> {
+    this.#instance = await DuckDBInstance.create(this.#config.path, this.#config.options ?? {});
+    const native = await this.#instance.connect();
+    this.#connection = new DuckDBKyselyConnection(native);
+  }
+
+  /** The native connection, for the appender and streaming readers. Callers must not use it inside another caller's transaction. */
+  get native(): NativeConnection {
+    if (!this.#connection) throw new Error('DuckDB driver used before init()');
+    return this.#connection.native;
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    await this.#mutex.lock();
+    if (!this.#connection) throw new Error('DuckDB driver used before init()');
+    return this.#connection;
+  }
+
+  async beginTransaction(connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin transaction'));
+  }
+
+  async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('commit'));
+  }
+
+  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  }
+
+  async releaseConnection(): Promise<void> {
+    this.#mutex.unlock();
+  }
+
+  async destroy(): Promise<void> {
+    try {
+      this.#connection?.native.closeSync();
+    } finally {
+      this.#instance?.closeSync();
+      this.#connection = undefined;
+      this.#instance = undefined;
+    }
+  }
+}
+
+class ConnectionMutex {
+  #promise?: Promise<void>;
+  #resolve?: () => void;
+
+  async lock(): Promise<void> {
+    while (this.#promise) await this.#promise;
+    this.#promise = new Promise((resolve) => {
+      this.#resolve = resolve;
+    });
+  }
+
+  unlock(): void {
+    const resolve = this.#resolve;
+    this.#promise = undefined;
+    this.#resolve = undefined;
+    resolve?.();
+  }
+}
