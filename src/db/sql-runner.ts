@@ -41,9 +41,9 @@ export function renderSql(text: string, inputs: SqlInputs, label: string): { sql
   });
   const params = inputs.params ?? {};
   const order: string[] = [];
-  // Skip quoted strings and identifiers so a '$' inside them is left alone.
-  const sql = withFragments.replace(/('(?:[^']|'')*'|"(?:[^"]|"")*")|\$([a-z_][a-z0-9_]*)/gi, (m, quoted: string | undefined, name: string | undefined) => {
-    if (quoted !== undefined || name === undefined) return m;
+  // Skip comments, quoted strings and identifiers so a '$' (or an apostrophe) inside them is left alone.
+  const sql = withFragments.replace(/(--[^\n]*|'(?:[^']|'')*'|"(?:[^"]|"")*")|\$([a-z_][a-z0-9_]*)/gi, (m, skipped: string | undefined, name: string | undefined) => {
+    if (skipped !== undefined || name === undefined) return m;
     if (!(name in params)) throw new SqlError(`${label}: parameter $${name} was not given`, label);
     let idx = order.indexOf(name);
     if (idx < 0) idx = order.push(name) - 1;

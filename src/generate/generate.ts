@@ -63,8 +63,8 @@ export async function generate(config: Config, opts: GenerateOptions): Promise<G
   if (badFraction > 0) {
     const corruptions = corruptionsFor(contract, withTarget);
     // A bad row gets exactly one corruption, picked by hash so the file stays a function of the seed.
-    const pick = `hash(${seedParam}, _i, 'bad_kind') % ${corruptions.length}`;
-    const isBad = `(((hash(${seedParam}, _i, 'bad') >> 11)::double + 0.5) / 9007199254740992.0 < ${fracParam})`;
+    const pick = `hash(${seedParam}, _i * 32 + 31) % ${corruptions.length}`;
+    const isBad = `(((hash(${seedParam}, _i * 32 + 30) >> 11)::double + 0.5) / 9007199254740992.0 < ${fracParam})`;
     const list = columns.map((c) => {
       const cases = corruptions
         .map((k, idx) => ({ k, idx }))

@@ -1,5 +1,7 @@
+import { logger } from '../../logger.ts';
+import { runTrainingPipeline } from '../../pipelines/training.ts';
+import { createContext, type GlobalArgs } from '../context.ts';
 import { ConfigError } from '../../errors.ts';
-import type { GlobalArgs } from '../context.ts';
 
 export interface RunArgs extends GlobalArgs {
   type: 'TRAINING_PIPELINE' | 'PREDICTION_PIPELINE';
@@ -8,6 +10,16 @@ export interface RunArgs extends GlobalArgs {
   dryRun: boolean;
 }
 
-export async function runCommand(_args: RunArgs): Promise<void> {
-  throw new ConfigError('pipeline run is not available yet');
+/** `pipeline run`: one pipeline run on the stage database; prints the outcome. */
+export async function runCommand(args: RunArgs): Promise<void> {
+  const ctx = createContext(args);
+  if (args.type === 'PREDICTION_PIPELINE') throw new ConfigError('PREDICTION_PIPELINE is not available yet');
+  const db = await ctx.open();
+  try {
+    const out = await runTrainingPipeline(db, ctx.config, ctx.stage);
+    logger.info(out.reason);
+    process.stdout.write(`run ${out.runId}: model v${out.modelVersion} ${out.deployed ? 'deployed' : 'not deployed'} — ${out.reason}\n`);
+  } finally {
+    await db.close();
+  }
 }

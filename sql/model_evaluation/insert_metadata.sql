@@ -1,0 +1,6 @@
+insert into model_evaluation_metadata (
+    run_id, model_version, active_model_version, n_test, mape_rows, new_rmse, new_mae, new_mape, new_r2, new_bias,
+    active_rmse, active_mae, active_mape, active_r2, active_bias, predictions_table, created_at
+)
+values ($run_id, $model_version, $active_model_version, $n_test, $mape_rows, $new_rmse, $new_mae, $new_mape, $new_r2,
+        $new_bias, $active_rmse, $active_mae, $active_mape, $active_r2, $active_bias, $predictions_table, $now::timestamp)

@@ -1,0 +1,1 @@
+select nextval('model_version_seq') as model_version

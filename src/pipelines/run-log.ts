@@ -1,0 +1,122 @@
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import { performance } from 'node:perf_hooks';
+import type { Config } from '../config/load.ts';
+import type { Stage } from '../config/schema.ts';
+import type { PipelineDb } from '../db/database.ts';
+import { runSqlFile } from '../db/sql-runner.ts';
+import { errorMessage } from '../errors.ts';
+import { logger } from '../logger.ts';
+
+export type PipelineType = 'TRAINING_PIPELINE' | 'PREDICTION_PIPELINE';
+
+/** What every step of a run is given. */
+export interface RunContext {
+  db: PipelineDb;
+  config: Config;
+  stage: Stage;
+  runId: number;
+  pipelineType: PipelineType;
+}
+
+/** What a step reports for its step_runs row. */
+export interface StepReport {
+  rowsIn?: number;
+  rowsOut?: number;
+  message?: string;
+  inputFingerprint?: string;
+}
+
+const now = () => new Date().toISOString();
+
+export function configHash(config: Config): string {
+  const { source: _s, ...rest } = config;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex').slice(0, 16);
+}
+
+/** Marks runs and steps left 'running' by a dead process as 'aborted'. */
+export async function abortStaleRuns(db: PipelineDb): Promise<number[]> {
+  const rows = await runSqlFile<{ run_id: number }>(db, 'pipeline_runs', 'abort_stale_runs', { params: { now: now() } });
+  await runSqlFile(db, 'pipeline_runs', 'abort_stale_steps', { params: { now: now() } });
+  for (const r of rows) logger.warn(`run ${r.run_id} was left running by a process that ended; marked aborted`);
+  return rows.map((r) => r.run_id);
+}
+
+export async function startRun(
+  db: PipelineDb,
+  config: Config,
+  stage: Stage,
+  type: PipelineType,
+  extra: { parentRunId?: number; triggerReason?: string; batchId?: number } = {},
+): Promise<RunContext> {
+  const [{ run_id: runId }] = await runSqlFile<{ run_id: number }>(db, 'pipeline_runs', 'insert_run', {
+    params: {
+      pipeline_type: type,
+      stage,
+      now: now(),
+      parent_run_id: extra.parentRunId ?? null,
+      trigger_reason: extra.triggerReason ?? null,
+      batch_id: extra.batchId ?? null,
+      config_hash: configHash(config),
+      pid: process.pid,
+      hostname: os.hostname(),
+    },
+  });
+  logger.info(`${type} run ${runId} started on ${stage}${extra.parentRunId ? ` (child of run ${extra.parentRunId}: ${extra.triggerReason})` : ''}`);
+  return { db, config, stage, runId, pipelineType: type };
+}
+
+export async function finishRun(ctx: RunContext, status: 'succeeded' | 'failed', error?: unknown, modelVersion?: number): Promise<void> {
+  await runSqlFile(ctx.db, 'pipeline_runs', 'finish_run', {
+    params: { run_id: ctx.runId, status, now: now(), error: error === undefined ? null : errorMessage(error), model_version: modelVersion ?? null },
+  });
+}
+
+/**
+ * Runs one step, recording it in step_runs with its duration and row counts. The step's own writes
+ * happen in one transaction (unless `transactional` is false, for steps that start child runs), so a
+ * failed step leaves nothing half-written; the failure is recorded and rethrown.
+ */
+export async function runStep<T extends StepReport>(ctx: RunContext, name: string, order: number, fn: () => Promise<T>, opts: { transactional?: boolean } = {}): Promise<T> {
+  await runSqlFile(ctx.db, 'pipeline_runs', 'insert_step', { params: { run_id: ctx.runId, step_name: name, step_order: order, now: now() } });
+  const t0 = performance.now();
+  logger.info(`step ${name} …`);
+  try {
+    const report = opts.transactional === false ? await fn() : await ctx.db.transaction(fn);
+    const ms = performance.now() - t0;
+    await finishStep(ctx, name, 'succeeded', ms, report);
+    logger.info(`step ${name} done in ${(ms / 1000).toFixed(2)} s${report.rowsOut !== undefined ? `, ${report.rowsOut} rows` : ''}${report.message ? `: ${report.message}` : ''}`);
+    return report;
+  } catch (err) {
+    const ms = performance.now() - t0;
+    await finishStep(ctx, name, 'failed', ms, { message: errorMessage(err) }).catch((e) => logger.error(`could not record the failure of step ${name}: ${errorMessage(e)}`));
+    logger.error(`step ${name} failed after ${(ms / 1000).toFixed(2)} s: ${errorMessage(err)}`);
+    throw err;
+  }
+}
+
+async function finishStep(ctx: RunContext, name: string, status: string, ms: number, r: StepReport): Promise<void> {
+  await runSqlFile(ctx.db, 'pipeline_runs', 'finish_step', {
+    params: {
+      run_id: ctx.runId,
+      step_name: name,
+      status,
+      now: now(),
+      duration_ms: ms,
+      rows_in: r.rowsIn ?? null,
+      rows_out: r.rowsOut ?? null,
+      message: r.message ?? null,
+      input_fingerprint: r.inputFingerprint ?? null,
+    },
+  });
+}
+
+/** Per-run table names: one place decides them. */
+export const runTables = {
+  processed: (runId: number) => `processed_r${runId}`,
+  reference: (runId: number) => `reference_r${runId}`,
+  train: (runId: number) => `train_r${runId}`,
+  test: (runId: number) => `test_r${runId}`,
+  evalPredictions: (runId: number) => `eval_predictions_r${runId}`,
+  predictions: (runId: number) => `predictions_r${runId}`,
+};

@@ -1,0 +1,204 @@
+import type { Contract } from '../config/contract.ts';
+import { runSqlFile } from '../db/sql-runner.ts';
+import { quoteIdent } from '../db/sql-text.ts';
+import { InputError } from '../errors.ts';
+import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
+import { featureSet, keyColumns, rawFeatureSelect, type FeatureSet } from './features.ts';
+import { designColumns, type FitParams } from './fit-params.ts';
+import { modelReadySql } from './model-ready.ts';
+
+const STEP = 'data_processing';
+
+/** Which rows to process: all labelled history (training) or one batch (prediction). */
+export type ProcessingInput = { kind: 'labelled'; window?: { from?: string | number; to?: string | number } } | { kind: 'batch'; batchId: number };
+
+export interface DataProcessingResult extends StepReport {
+  processedTable: string;
+  fit: FitParams;
+  features: FeatureSet;
+  referenceTable?: string;
+  replayCounts?: ReplayCounts;
+}
+
+export interface ReplayCounts {
+  row_count: number;
+  rows_with_unseen_levels: number;
+  unseen_values: number;
+  rows_out_of_range: number;
+  out_of_range_values: number;
+}
+
+interface FeatureStat {
+  feature: string;
+  n: number;
+  nulls: number;
+  mean: number | null;
+  std: number;
+  min: number | null;
+  max: number | null;
+  quantiles: number[] | null;
+  clip_lo: number | null;
+  clip_hi: number | null;
+}
+
+/** The input rows as a subquery: labelled, de-duplicated history (latest batch wins) or one batch. */
+export function inputRowsSql(contract: Contract, input: ProcessingInput): { sql: string; params: Record<string, unknown> } {
+  if (input.kind === 'batch') return { sql: 'select * from raw_data where batch_id = $batch_id', params: { batch_id: input.batchId } };
+  const ts = quoteIdent(contract.timestamp.name);
+  const cast = contract.timeKind === 'integer' ? 'bigint' : contract.timeKind;
+  const params: Record<string, unknown> = {};
+  let window = '';
+  if (input.window?.from !== undefined) {
+    params.window_from = String(input.window.from);
+    window += ` and ${ts} >= $window_from::${cast}`;
+  }
+  if (input.window?.to !== undefined) {
+    params.window_to = String(input.window.to);
+    window += ` and ${ts} <= $window_to::${cast}`;
+  }
+  const sql = `select * from raw_data where ${quoteIdent(contract.target.name)} is not null${window}
+    qualify row_number() over (partition by ${keyColumns(contract).join(', ')} order by batch_id desc, source_row desc) = 1`;
+  return { sql, params };
+}
+
+/** Reads the fitted parameters of a training run's processing, for replay. */
+export async function loadFitParams(ctx: RunContext, fittedRunId: number): Promise<FitParams> {
+  const rows = await runSqlFile<{ fitted_run_id: number; scaling: string; clip_bounds: string; levels: string; numeric_features: string[]; categorical_features: string[] }>(
+    ctx.db, STEP, 'fit_params', { params: { run_id: fittedRunId } },
+  );
+  if (!rows.length) throw new InputError(`no processing metadata for run ${fittedRunId}: cannot replay its processing`);
+  const r = rows[0];
+  const scaling = JSON.parse(r.scaling) as Record<string, { mean: number; std: number }>;
+  const bounds = JSON.parse(r.clip_bounds) as Record<string, [number, number]>;
+  const levels = JSON.parse(r.levels) as Record<string, string[]>;
+  return {
+    fittedRunId: r.fitted_run_id,
+    numerics: r.numeric_features.map((name) => ({ name, mean: scaling[name].mean, std: scaling[name].std, lo: bounds[name][0], hi: bounds[name][1] })),
+    categoricals: r.categorical_features.map((name) => ({ name, levels: levels[name] })),
+  };
+}
+
+/**
+ * data_processing: cleaning and feature engineering in SQL. In training (`replay` absent) it fits the
+ * scaling statistics, clipping bounds and category levels on the input rows; in prediction it replays
+ * the parameters of the active model's training run. Writes the processed table and its metadata.
+ */
+export async function dataProcessing(ctx: RunContext, input: ProcessingInput, replay?: FitParams): Promise<DataProcessingResult> {
+  const { config, db, runId } = ctx;
+  const contract = config.contract;
+  const dp = config.steps.data_processing;
+  const features = replay
+    ? { numerics: featureSet(contract).numerics.filter((f) => replay.numerics.some((n) => n.name === f.name)), categoricals: replay.categoricals.map((c) => ({ name: c.name })) }
+    : featureSet(contract, config.steps.model_training.exclude_features);
+  const inputRows = inputRowsSql(contract, input);
+  const numericSelect = features.numerics.map((f) => `${f.rawSql} as ${quoteIdent(f.name)}`).join(', ');
+  const categoricalSelect = features.categoricals.map((c) => quoteIdent(c.name)).join(', ');
+
+  const stats = numericSelect
+    ? await runSqlFile<FeatureStat>(db, STEP, 'feature_stats', {
+        fragments: { input_rows: inputRows.sql, numeric_features: numericSelect, numeric_names: features.numerics.map((f) => quoteIdent(f.name)).join(', ') },
+        params: { ...inputRows.params, clip_lo: dp.clip_quantiles[0], clip_hi: dp.clip_quantiles[1] },
+      })
+    : [];
+  const levelCounts = categoricalSelect
+    ? await runSqlFile<{ feature: string; level: string | null; n: number }>(db, STEP, 'category_levels', {
+        fragments: { input_rows: inputRows.sql, categorical_features: categoricalSelect },
+        params: inputRows.params,
+      })
+    : [];
+  const rowCount = stats[0] ? stats[0].n + stats[0].nulls : levelCounts.filter((l) => l.feature === features.categoricals[0]?.name).reduce((s, l) => s + l.n, 0);
+  if (rowCount === 0) {
+    throw new InputError(input.kind === 'batch' ? `batch ${input.batchId} has no accepted rows to process` : 'no labelled rows to train on (ingest data with the target column first)');
+  }
+
+  const statByName = new Map(stats.map((s) => [s.feature, s]));
+  let fit: FitParams;
+  if (replay) {
+    fit = replay;
+  } else {
+    fit = {
+      fittedRunId: runId,
+      numerics: features.numerics.map((f) => {
+        const s = statByName.get(f.name);
+        const std = dp.scaling === 'standard' && s && s.std > 0 ? s.std : 1;
+        const mean = dp.scaling === 'standard' && s?.mean != null ? s.mean : 0;
+        return { name: f.name, mean, std, lo: s?.clip_lo ?? -Infinity, hi: s?.clip_hi ?? Infinity };
+      }),
+      categoricals: features.categoricals.map((c) => {
+        const seen = levelCounts.filter((l) => l.feature === c.name && l.level !== null).map((l) => l.level as string);
+        const declared = contract.categoricals.find((k) => k.name === c.name)?.levels ?? [];
+        // Reference level: the first declared level seen in training (else alphabetical), so coding is stable across runs.
+        const ordered = [...declared.filter((l) => seen.includes(l)), ...seen.filter((l) => !declared.includes(l)).sort()];
+        return { name: c.name, levels: ordered };
+      }),
+    };
+  }
+
+  const processedTable = runTables.processed(runId);
+  const ready = modelReadySql(fit, { clip: !replay || dp.out_of_range === 'clip' });
+  const target = quoteIdent(contract.target.name);
+  await db.exec(`drop table if exists ${quoteIdent(processedTable)}`);
+  await runSqlFile(db, STEP, 'processed_rows', {
+    fragments: {
+      processed_table: quoteIdent(processedTable),
+      input_rows: inputRows.sql,
+      key_columns: keyColumns(contract).join(', '),
+      target_select: target,
+      raw_features: rawFeatureSelect(features),
+      model_ready: ready.select,
+      unseen_count: ready.unseenCount,
+      out_of_range_count: ready.outOfRangeCount,
+    },
+    params: { ...inputRows.params, ...ready.params },
+  });
+  const [summary] = await runSqlFile<ReplayCounts>(db, STEP, 'processed_summary', { fragments: { processed_table: quoteIdent(processedTable) } });
+  if (replay && dp.unseen_level === 'error' && summary.unseen_values > 0) {
+    throw new InputError(`${summary.rows_with_unseen_levels} rows have category levels unseen in training (steps.data_processing.unseen_level is 'error')`);
+  }
+
+  let referenceTable: string | undefined;
+  if (!replay) {
+    referenceTable = runTables.reference(runId);
+    await db.exec(`drop table if exists ${quoteIdent(referenceTable)}`);
+    await runSqlFile(db, STEP, 'reference_sample', {
+      fragments: { reference_table: quoteIdent(referenceTable), input_rows: inputRows.sql, raw_features: rawFeatureSelect(features), key_columns: keyColumns(contract).join(', ') },
+      params: { ...inputRows.params, seed: config.steps.train_test_split.seed, sample_size: config.steps.data_drift_detection.reference_sample_size },
+    });
+  }
+
+  const schema = await runSqlFile<{ name: string; type: string }>(db, STEP, 'processed_schema', { params: { table_name: processedTable } });
+  const featureStats = Object.fromEntries(stats.map((s) => [s.feature, { n: s.n, nulls: s.nulls, mean: s.mean, std: s.std, min: s.min, max: s.max, quantiles: s.quantiles ? { q01: s.quantiles[0], q05: s.quantiles[1], q25: s.quantiles[2], q50: s.quantiles[3], q75: s.quantiles[4], q95: s.quantiles[5], q99: s.quantiles[6] } : null }]));
+  const levelStats = Object.fromEntries(features.categoricals.map((c) => [c.name, Object.fromEntries(levelCounts.filter((l) => l.feature === c.name).map((l) => [l.level ?? '(null)', l.n]))]));
+  await runSqlFile(db, STEP, 'insert_metadata', {
+    params: {
+      run_id: runId,
+      mode: replay ? 'replay' : 'fit',
+      fitted_run_id: fit.fittedRunId,
+      batch_id: input.kind === 'batch' ? input.batchId : null,
+      processed_table: processedTable,
+      row_count: summary.row_count,
+      column_count: schema.length,
+      numeric_features: JSON.stringify(fit.numerics.map((n) => n.name)),
+      categorical_features: JSON.stringify(fit.categoricals.map((c) => c.name)),
+      schema_json: JSON.stringify(schema),
+      feature_stats: JSON.stringify({ numeric: featureStats, categorical: levelStats, design_columns: designColumns(fit) }),
+      levels: JSON.stringify(Object.fromEntries(fit.categoricals.map((c) => [c.name, c.levels]))),
+      scaling: JSON.stringify(Object.fromEntries(fit.numerics.map((n) => [n.name, { mean: n.mean, std: n.std }]))),
+      clip_bounds: JSON.stringify(Object.fromEntries(fit.numerics.map((n) => [n.name, [n.lo, n.hi]]))),
+      replay_counts: JSON.stringify(summary),
+      now: new Date().toISOString(),
+    },
+  });
+  return {
+    processedTable,
+    fit,
+    features,
+    referenceTable,
+    replayCounts: summary,
+    rowsIn: rowCount,
+    rowsOut: summary.row_count,
+    message: replay
+      ? `replayed run ${fit.fittedRunId}; ${summary.rows_with_unseen_levels} rows with unseen levels, ${summary.rows_out_of_range} with out-of-range values`
+      : `fitted ${fit.numerics.length} numeric and ${fit.categoricals.length} categorical features`,
+  };
+}

@@ -1,0 +1,94 @@
+import type { Config } from '../config/load.ts';
+import type { PipelineDb } from '../db/database.ts';
+import { runSqlFile } from '../db/sql-runner.ts';
+import type { RunContext, StepReport } from '../pipelines/run-log.ts';
+import type { Metrics } from './model-evaluation.ts';
+
+const STEP = 'model_deployment';
+
+export interface GateInput {
+  newMetrics: Metrics;
+  activeMetrics: Metrics | null;
+  activeModelVersion: number | null;
+  stage: string;
+}
+
+export interface GateDecision {
+  deploy: boolean;
+  reason: string;
+  evidence: Record<string, unknown>;
+}
+
+/** The deployment gate, a pure function of the metrics and config: deploy, or refuse with the reason. */
+export function gateDecision(input: GateInput, cfg: Config['steps']['model_deployment']): GateDecision {
+  const { newMetrics: nm, activeMetrics: am } = input;
+  const evidence: Record<string, unknown> = {
+    new: nm,
+    active: am,
+    active_model_version: input.activeModelVersion,
+    thresholds: { rmse_tolerance: cfg.rmse_tolerance, min_r2: cfg.min_r2 ?? null, max_rmse: cfg.max_rmse ?? null },
+  };
+  const bounds: string[] = [];
+  if (cfg.min_r2 !== undefined && !(nm.r2 >= cfg.min_r2)) bounds.push(`test R² ${nm.r2.toFixed(4)} is below the minimum ${cfg.min_r2}`);
+  if (cfg.max_rmse !== undefined && !(nm.rmse <= cfg.max_rmse)) bounds.push(`test RMSE ${nm.rmse.toFixed(4)} is above the maximum ${cfg.max_rmse}`);
+  if (!Number.isFinite(nm.rmse)) bounds.push('test RMSE is not finite');
+  if (bounds.length) return { deploy: false, reason: `refused: ${bounds.join('; ')}`, evidence };
+  if (!am || input.activeModelVersion === null) return { deploy: true, reason: `deployed: no active model on ${input.stage}`, evidence };
+  const limit = am.rmse * (1 + cfg.rmse_tolerance);
+  evidence.rmse_limit = limit;
+  if (nm.rmse <= limit) {
+    return {
+      deploy: true,
+      reason: `deployed: test RMSE ${nm.rmse.toFixed(4)} is within ${(cfg.rmse_tolerance * 100).toFixed(1)}% of active v${input.activeModelVersion}'s ${am.rmse.toFixed(4)} on the same rows (limit ${limit.toFixed(4)})`,
+      evidence,
+    };
+  }
+  return {
+    deploy: false,
+    reason: `refused: test RMSE ${nm.rmse.toFixed(4)} is worse than active v${input.activeModelVersion}'s ${am.rmse.toFixed(4)} by more than ${(cfg.rmse_tolerance * 100).toFixed(1)}% (limit ${limit.toFixed(4)})`,
+    evidence,
+  };
+}
+
+/**
+ * Records a decision in model_deployment_history and, when it activates the model, ends the previous
+ * deployment and sets active_model — all in one transaction.
+ */
+export async function recordDeployment(
+  db: PipelineDb,
+  d: { runId: number | null; modelVersion: number; stage: string; decision: string; reason: string; evidence: Record<string, unknown>; activates: boolean },
+): Promise<number> {
+  const now = new Date().toISOString();
+  return db.transaction(async () => {
+    const current = await runSqlFile<{ model_version: number; deployment_id: number }>(db, STEP, 'current_deployment', { params: { stage: d.stage } });
+    const [{ deployment_id: id }] = await runSqlFile<{ deployment_id: number }>(db, STEP, 'insert_history', {
+      params: { run_id: d.runId, model_version: d.modelVersion, stage: d.stage, decision: d.decision, reason: d.reason, evidence: JSON.stringify(d.evidence), now, activates: d.activates },
+    });
+    if (d.activates) {
+      if (current.length) await runSqlFile(db, STEP, 'end_previous', { params: { deployment_id: current[0].deployment_id, now } });
+      await runSqlFile(db, STEP, 'set_active_model', { params: { stage: d.stage, model_version: d.modelVersion, deployment_id: id, now } });
+    }
+    return id;
+  });
+}
+
+export interface DeploymentResult extends StepReport {
+  deployed: boolean;
+  reason: string;
+  deploymentId: number;
+}
+
+/** model_deployment: the gate against the active model, and its record. */
+export async function modelDeployment(ctx: RunContext, modelVersion: number, gate: GateInput): Promise<DeploymentResult> {
+  const decision = gateDecision(gate, ctx.config.steps.model_deployment);
+  const deploymentId = await recordDeployment(ctx.db, {
+    runId: ctx.runId,
+    modelVersion,
+    stage: ctx.stage,
+    decision: decision.deploy ? 'deployed' : 'rejected',
+    reason: decision.reason,
+    evidence: decision.evidence,
+    activates: decision.deploy,
+  });
+  return { deployed: decision.deploy, reason: decision.reason, deploymentId, rowsOut: decision.deploy ? 1 : 0, message: decision.reason };
+}

@@ -1,0 +1,148 @@
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { runSqlFile } from '../db/sql-runner.ts';
+import { quoteIdent } from '../db/sql-text.ts';
+import { InputError, errorMessage } from '../errors.ts';
+import { logger } from '../logger.ts';
+import type { RunContext, StepReport } from '../pipelines/run-log.ts';
+import { fitOls, type OlsFit } from '../stats/ols.ts';
+import { assembleDesignStats, type GroupSums } from './design-stats.ts';
+import { designColumns, type FitParams } from './fit-params.ts';
+
+const STEP = 'model_training';
+
+export interface TrainingResult extends StepReport {
+  modelVersion: number;
+  fit: OlsFit;
+}
+
+/** SQL sums over numeric features: Σx_i, Σx_i·y, Σx_i·x_j (i ≤ j). */
+function sumsSql(numerics: string[], target: string): string {
+  const q = numerics.map(quoteIdent);
+  const parts: string[] = [];
+  q.forEach((x, i) => parts.push(`sum(${x}) as sx_${i}`));
+  q.forEach((x, i) => parts.push(`sum(${x} * ${target}) as sxy_${i}`));
+  q.forEach((x, i) => q.slice(i).forEach((z, j) => parts.push(`sum(${x} * ${z}) as sxx_${i}_${i + j}`)));
+  return parts.join(',\n    ') || '0 as no_numeric_features';
+}
+
+/**
+ * model_training: OLS (or ridge) on the training view, from sufficient statistics computed by one
+ * grouped SQL aggregate and solved in TypeScript. Stores a new model version and its training metadata.
+ */
+export async function modelTraining(ctx: RunContext, trainView: string, fitParams: FitParams, referenceTable: string): Promise<TrainingResult> {
+  const t0 = performance.now();
+  const { db, config, runId } = ctx;
+  const target = quoteIdent(config.contract.target.name);
+  const numerics = fitParams.numerics.map((n) => n.name);
+  const k = numerics.length;
+  const rows = await runSqlFile<Record<string, unknown>>(db, STEP, 'group_sufficient_stats', {
+    fragments: {
+      group_columns: fitParams.categoricals.map((c) => `${quoteIdent(c.name)},`).join(' '),
+      target,
+      sums: sumsSql(numerics, target),
+      train_view: quoteIdent(trainView),
+    },
+  });
+  const groups: GroupSums[] = rows.map((r) => {
+    const upper: number[] = [];
+    for (let i = 0; i < k; i++) for (let j = i; j < k; j++) upper.push(Number(r[`sxx_${i}_${j}`]));
+    return {
+      levels: fitParams.categoricals.map((c) => r[c.name] as string | null),
+      n: Number(r.n),
+      sumY: Number(r.sum_y),
+      sumYY: Number(r.sum_yy),
+      sumX: numerics.map((_, i) => Number(r[`sx_${i}`])),
+      sumXY: numerics.map((_, i) => Number(r[`sxy_${i}`])),
+      sumXXUpper: upper,
+    };
+  });
+  const stats = assembleDesignStats(fitParams, groups);
+  const lambda = config.steps.model_training.ridge_lambda;
+  let fit: OlsFit;
+  try {
+    fit = fitOls(stats, { ridgeLambda: lambda });
+  } catch (err) {
+    throw new InputError(`cannot fit the model on ${stats.n} training rows: ${errorMessage(err)}`, [], { cause: err });
+  }
+  const warnings = fit.droppedFeatures.map((d) => `dropped ${d.name}: ${d.reason}`);
+  for (const w of warnings) logger.warn(w);
+
+  const design = designColumns(fitParams);
+  const coefByName = new Map(fit.featureNames.map((n, i) => [n, fit.coefficients[i]]));
+  const coefficients = design.map((c) => coefByName.get(c) ?? 0);
+  const keptIdx = design.map((c) => fit.featureNames.indexOf(c));
+  // Covariance over the full design, zero rows/columns for dropped columns, so prediction can index it by design position.
+  const cov = design.map((_, i) => design.map((_, j) => (keptIdx[i] >= 0 && keptIdx[j] >= 0 ? fit.covUnscaled[keptIdx[i]][keptIdx[j]] : 0)));
+  const means = design.map((_, i) => (keptIdx[i] >= 0 ? fit.featureMeans[keptIdx[i]] : 0));
+  // Coefficients in the raw units of each numeric feature (scaling undone); dummies are unchanged.
+  let interceptOriginal = fit.intercept;
+  const original: Record<string, number> = {};
+  design.forEach((c, i) => {
+    const num = fitParams.numerics.find((n) => n.name === c);
+    if (num) {
+      original[c] = coefficients[i] / num.std;
+      interceptOriginal -= (coefficients[i] * num.mean) / num.std;
+    } else original[c] = coefficients[i];
+  });
+  const fingerprint = createHash('sha256').update(JSON.stringify([stats.n, stats.sumY, stats.sumYY, stats.sumX, stats.sumXY])).digest('hex').slice(0, 16);
+  const batches = (await runSqlFile<{ batch_id: number }>(db, STEP, 'training_batches', { fragments: { train_view: quoteIdent(trainView) } })).map((b) => b.batch_id);
+  const window = config.steps.model_training.window;
+  const now = new Date().toISOString();
+  const modelVersion = await db.transaction(async () => {
+    const [{ model_version: v }] = await runSqlFile<{ model_version: number }>(db, STEP, 'next_model_version');
+    await runSqlFile(db, STEP, 'insert_model', {
+      params: {
+        model_version: v,
+        run_id: runId,
+        algorithm: lambda > 0 ? 'ridge' : 'ols',
+        target: config.contract.target.name,
+        numeric_features: JSON.stringify(numerics),
+        categorical_features: JSON.stringify(fitParams.categoricals.map((c) => c.name)),
+        design_columns: JSON.stringify(design),
+        intercept: fit.intercept,
+        coefficients: JSON.stringify(coefficients),
+        coefficients_original: JSON.stringify({ intercept: interceptOriginal, coefficients: original }),
+        hyperparameters: JSON.stringify({ ridge_lambda: lambda, exclude_features: config.steps.model_training.exclude_features, processing_run_id: fitParams.fittedRunId }),
+        n_train: stats.n,
+        r2_train: fit.r2,
+        rmse_train: fit.rmse,
+        residual_variance: fit.residualVariance,
+        dof_residual: fit.dofResidual,
+        feature_means: JSON.stringify(means),
+        cov_unscaled: JSON.stringify(cov),
+        mean_leverage: (fit.featureNames.length + 1) / stats.n,
+        dropped_features: JSON.stringify(fit.droppedFeatures),
+        data_fingerprint: fingerprint,
+        reference_table: referenceTable,
+        now,
+      },
+    });
+    await runSqlFile(db, STEP, 'insert_metadata', {
+      params: {
+        run_id: runId,
+        model_version: v,
+        n_rows: stats.n,
+        n_design_columns: design.length,
+        groups: groups.length,
+        window_from: window.from === undefined ? null : String(window.from),
+        window_to: window.to === undefined ? null : String(window.to),
+        batches: JSON.stringify(batches),
+        r2_train: fit.r2,
+        rmse_train: fit.rmse,
+        dropped_features: JSON.stringify(fit.droppedFeatures),
+        warnings: JSON.stringify(warnings),
+        duration_ms: performance.now() - t0,
+        now,
+      },
+    });
+    return v;
+  });
+  return {
+    modelVersion,
+    fit,
+    rowsIn: stats.n,
+    rowsOut: 1,
+    message: `model v${modelVersion}: ${fit.featureNames.length} design columns, train R² ${fit.r2.toFixed(4)}, RMSE ${fit.rmse.toFixed(4)}${warnings.length ? `; ${warnings.length} dropped` : ''}`,
+  };
+}

@@ -1,0 +1,76 @@
+import type { PipelineDb } from '../db/database.ts';
+import { runSqlFile } from '../db/sql-runner.ts';
+import { quoteIdent } from '../db/sql-text.ts';
+import { InputError } from '../errors.ts';
+import type { FitParams } from './fit-params.ts';
+
+/** A stored model version, as the steps use it. */
+export interface StoredModel {
+  modelVersion: number;
+  runId: number;
+  numericFeatures: string[];
+  categoricalFeatures: string[];
+  designColumns: string[];
+  intercept: number;
+  /** One per design column; 0 for a dropped column. */
+  coefficients: number[];
+  residualVariance: number;
+  dofResidual: number;
+  nTrain: number;
+  rmseTrain: number;
+  featureMeans: number[];
+  covUnscaled: number[][];
+  meanLeverage: number;
+  referenceTable: string;
+}
+
+export async function loadModel(db: PipelineDb, modelVersion: number): Promise<StoredModel> {
+  const rows = await runSqlFile<Record<string, unknown>>(db, 'model_training', 'load_model', { params: { model_version: modelVersion } });
+  if (!rows.length) throw new InputError(`model version ${modelVersion} does not exist`);
+  const r = rows[0];
+  return {
+    modelVersion: r.model_version as number,
+    runId: r.run_id as number,
+    numericFeatures: r.numeric_features as string[],
+    categoricalFeatures: r.categorical_features as string[],
+    designColumns: r.design_columns as string[],
+    intercept: r.intercept as number,
+    coefficients: r.coefficients as number[],
+    residualVariance: r.residual_variance as number,
+    dofResidual: r.dof_residual as number,
+    nTrain: r.n_train as number,
+    rmseTrain: r.rmse_train as number,
+    featureMeans: r.feature_means as number[],
+    covUnscaled: JSON.parse(r.cov_unscaled as string) as number[][],
+    meanLeverage: r.mean_leverage as number,
+    referenceTable: r.reference_table as string,
+  };
+}
+
+/**
+ * The model's prediction as an SQL expression over model-ready columns:
+ * intercept + Σ coefficient × numeric feature + the coefficient of each row's category level.
+ * Coefficients are parameters named with `prefix`.
+ */
+export function predictionSql(model: Pick<StoredModel, 'intercept' | 'coefficients' | 'designColumns'>, fit: Pick<FitParams, 'numerics' | 'categoricals'>, prefix: string): { expr: string; params: Record<string, unknown> } {
+  const params: Record<string, unknown> = { [`${prefix}_b0`]: model.intercept };
+  const terms = [`$${prefix}_b0`];
+  const coef = new Map(model.designColumns.map((c, i) => [c, model.coefficients[i]]));
+  fit.numerics.forEach((n, i) => {
+    const b = coef.get(n.name) ?? 0;
+    if (b === 0) return;
+    params[`${prefix}_b_${i}`] = b;
+    terms.push(`$${prefix}_b_${i} * ${quoteIdent(n.name)}`);
+  });
+  fit.categoricals.forEach((c, ci) => {
+    const whens = c.levels.slice(1).flatMap((level, li) => {
+      const b = coef.get(`${c.name}=${level}`) ?? 0;
+      if (b === 0) return [];
+      params[`${prefix}_l_${ci}_${li}`] = level;
+      params[`${prefix}_c_${ci}_${li}`] = b;
+      return [`when $${prefix}_l_${ci}_${li} then $${prefix}_c_${ci}_${li}`];
+    });
+    if (whens.length) terms.push(`(case ${quoteIdent(c.name)} ${whens.join(' ')} else 0 end)`);
+  });
+  return { expr: terms.join(' + '), params };
+}
