@@ -3,7 +3,7 @@
 -- Each purpose has its own stream number (rows 0-10, facilities 16-19, bad rows 30-31 in generate.ts): DuckDB's
 -- multi-argument hash combines per-argument hashes, so hash(seed, i, 'a') and hash(seed, i, 'b') are strongly
 -- correlated (r = 0.88 measured), while the hashes of distinct single integers are not.
--- The first column, _i, is the row index (the caller drops it). Parameters: $rows, $seed, $start_date, $truth (the YAML beside this file, as JSON), $scenario.
+-- The first column, _i, is the row index (the caller drops it). Parameters: $rows, $seed, $start_date, $truth (the YAML beside this file, as JSON), $scenario, $facilities (null: the YAML's).
 with
 truth as (select $truth::json as t),
 regions as (
@@ -41,7 +41,8 @@ params as (
         (t->'covariate_shift'->>'renewable_share')::double as cs_renew,
         (t->'covariate_shift'->>'activity_index')::double as cs_activity,
         (t->'covariate_shift'->>'fuel_price_eur_mwh')::double as cs_price,
-        greatest(1, ceil($rows::double / (t->>'days_per_facility')::double))::bigint as n_facilities
+        least($rows::bigint, coalesce($facilities::bigint, (t->>'facilities')::bigint))::bigint as n_facilities,
+        (t->>'world_seed')::bigint as world_seed
     from truth
 ),
 facilities as (
@@ -53,10 +54,10 @@ facilities as (
     from (
         select
             range as facility_idx,
-            ((hash($seed, range * 32 + 16) >> 11)::double + 0.5) / 9007199254740992.0 as u1,
-            ((hash($seed, range * 32 + 17) >> 11)::double + 0.5) / 9007199254740992.0 as u2,
-            ((hash($seed, range * 32 + 18) >> 11)::double + 0.5) / 9007199254740992.0 as u_sector,
-            hash($seed, range * 32 + 19) % (select count(*) from regions) as region_pick
+            ((hash((select world_seed from params), range * 32 + 16) >> 11)::double + 0.5) / 9007199254740992.0 as u1,
+            ((hash((select world_seed from params), range * 32 + 17) >> 11)::double + 0.5) / 9007199254740992.0 as u2,
+            ((hash((select world_seed from params), range * 32 + 18) >> 11)::double + 0.5) / 9007199254740992.0 as u_sector,
+            hash((select world_seed from params), range * 32 + 19) % (select count(*) from regions) as region_pick
         from range((select n_facilities from params))
     ) f
     join regions r on r.region_idx = f.region_pick

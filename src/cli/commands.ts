@@ -21,6 +21,7 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
           .option('rows', { type: 'number', default: 100000, describe: 'Number of rows' })
           .option('seed', { type: 'number', default: 42, describe: 'Random seed: same seed, same bytes' })
           .option('scenario', { type: 'string', default: 'baseline', describe: 'baseline | covariate-shift | concept-shift | target-shift' })
+          .option('facilities', { type: 'number', describe: "Number of facilities (default: the generator's 500); row i is facility i mod N on day i div N" })
           .option('start-date', { type: 'string', default: '2024-01-01', describe: 'First day of the data (YYYY-MM-DD)' })
           .option('bad-rows', { type: 'number', default: 0, describe: 'Fraction of rows to corrupt (malformed values)' })
           .option('target', { type: 'boolean', default: true, describe: 'Include the target column (--no-target: a batch whose actuals are unknown)' })

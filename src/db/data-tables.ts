@@ -15,7 +15,7 @@ export function contractShapeHash(contract: Contract): string {
 }
 
 /**
- * Creates the data tables whose columns come from the contract (raw_data) on first use, and refuses
+ * Creates the data tables whose columns come from the contract (raw_data, served_predictions) on first use, and refuses
  * a contract whose columns differ from the one the database already holds.
  */
 export async function ensureDataTables(db: PipelineDb, contract: Contract): Promise<void> {
@@ -37,6 +37,13 @@ export async function ensureDataTables(db: PipelineDb, contract: Contract): Prom
       await db.query('insert into dataset_contracts (contract_hash, dataset_name, columns_json) values ($1, $2, $3)', [hash, contract.name, JSON.stringify(columns)]);
       const cols = contract.columns.map((c) => `${quoteIdent(c.name)} ${sqlType(c.type)}${c.role === 'target' ? '' : c.nullable ? '' : ' not null'}`);
       await db.exec(`create table if not exists raw_data (batch_id integer not null, source_row bigint not null, ${cols.join(', ')}, primary key (batch_id, source_row))`);
+      const keys = [...contract.idColumns, contract.timestamp.name].map((n) => contract.columns.find((c) => c.name === n) as Contract['columns'][number]);
+      await db.exec(`create table if not exists served_predictions (
+        run_id integer not null, batch_id integer not null, source_row bigint not null,
+        ${keys.map((c) => `${quoteIdent(c.name)} ${sqlType(c.type)}`).join(', ')},
+        prediction double not null, prediction_lower double, prediction_upper double, interval_level double,
+        model_version integer not null, flags varchar[] not null, served_at timestamp not null,
+        primary key (run_id, batch_id, source_row))`);
     });
   }
 }

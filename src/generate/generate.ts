@@ -18,6 +18,8 @@ export interface GenerateOptions {
   startDate: string;
   badRows?: number;
   withTarget?: boolean;
+  /** Size of the facility universe (default: the generator's own). */
+  facilities?: number;
 }
 
 export interface GenerateResult {
@@ -53,7 +55,7 @@ export async function generate(config: Config, opts: GenerateOptions): Promise<G
   mkdirSync(path.dirname(out), { recursive: true });
 
   const { sql: genSql, params } = renderSql(spec.sql, {
-    params: { rows: opts.rows, seed: opts.seed, start_date: opts.startDate, truth: JSON.stringify(spec.truth), scenario: opts.scenario },
+    params: { rows: opts.rows, seed: opts.seed, start_date: opts.startDate, truth: JSON.stringify(spec.truth), scenario: opts.scenario, facilities: opts.facilities ?? null },
   }, spec.file);
   const n = params.length;
   const seedParam = `$${n + 1}`;

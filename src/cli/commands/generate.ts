@@ -8,6 +8,7 @@ export interface GenerateArgs extends GlobalArgs {
   startDate: string;
   badRows: number;
   target: boolean;
+  facilities?: number;
   out: string;
 }
 
@@ -22,6 +23,7 @@ export async function generateCommand(args: GenerateArgs): Promise<void> {
     startDate: args.startDate,
     badRows: args.badRows,
     withTarget: args.target,
+    facilities: args.facilities,
   });
   process.stdout.write(`${res.file}: ${res.rows} rows (${res.badRows} malformed), ${res.bytes} bytes\n`);
 }

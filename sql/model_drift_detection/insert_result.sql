@@ -1,0 +1,2 @@
+insert or replace into model_drift_results (run_id, test, method, statistic, p_value, threshold, n_ref, n_cur, drifted, detail)
+values ($run_id, $test, $method, $statistic, $p_value, $threshold, $n_ref, $n_cur, $drifted, $detail)

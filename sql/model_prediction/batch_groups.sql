@@ -1,0 +1,2 @@
+select distinct {{categorical_columns}}
+from {{processed_table}}

@@ -1,0 +1,14 @@
+insert into served_predictions
+select
+    $run_id as run_id,
+    batch_id,
+    source_row,
+    {{key_columns}},
+    prediction,
+    prediction_lower,
+    prediction_upper,
+    $interval_level as interval_level,
+    $model_version as model_version,
+    list_concat(flags, from_json($extra_flags, '["VARCHAR"]')) as flags,
+    $now::timestamp as served_at
+from {{predictions_table}}

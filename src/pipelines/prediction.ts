@@ -1,0 +1,143 @@
+import type { Config } from '../config/load.ts';
+import type { Stage } from '../config/schema.ts';
+import type { PipelineDb } from '../db/database.ts';
+import { ensureDataTables } from '../db/data-tables.ts';
+import { runSqlFile } from '../db/sql-runner.ts';
+import { InputError, errorMessage } from '../errors.ts';
+import { ingestFile, sha256File } from '../ingest/ingest.ts';
+import { logger } from '../logger.ts';
+import { dataDriftDetection, recordDriftDecision } from '../steps/data-drift-detection.ts';
+import { dataProcessing, loadFitParams } from '../steps/data-processing.ts';
+import { loadModel } from '../steps/model.ts';
+import { activeModelOf } from '../steps/model-evaluation.ts';
+import { modelDriftDetection } from '../steps/model-drift-detection.ts';
+import { modelPrediction } from '../steps/model-prediction.ts';
+import { servePrediction } from '../steps/serve-prediction.ts';
+import { abortStaleRuns, finishRun, runStep, startRun, type RunContext } from './run-log.ts';
+import { runTrainingPipeline } from './training.ts';
+import { applyRetention } from './retention.ts';
+
+export interface PredictionOptions {
+  input?: string;
+  output?: string;
+}
+
+export interface PredictionOutcome {
+  runId: number;
+  batchId: number;
+  modelVersion: number;
+  served: number;
+  dataDrift: boolean;
+  modelDrift: boolean;
+  childRunIds: number[];
+  flags: string[];
+}
+
+/** The batch to score: the input file (ingested, or found by checksum if it was before) or the newest batch. */
+async function resolveBatch(db: PipelineDb, config: Config, input?: string): Promise<number> {
+  if (input) {
+    const checksum = await sha256File(input).catch(() => null);
+    if (checksum) {
+      const prev = await runSqlFile<{ batch_id: number }>(db, 'ingest', 'find_checksum', { params: { checksum } });
+      if (prev.length) {
+        logger.info(`${input} was ingested before as batch ${prev[0].batch_id}: scoring that batch`);
+        return prev[0].batch_id;
+      }
+    }
+    const r = await ingestFile(db, config, input, { origin: 'prediction-input' });
+    if (r.rowsAccepted === 0) throw new InputError(`${input}: no row passed the contract (${r.rowsQuarantined} quarantined, see the quarantine table)`);
+    return r.batchId;
+  }
+  const rows = await runSqlFile<{ batch_id: number }>(db, 'serve_prediction', 'latest_batch');
+  if (!rows.length) throw new InputError('no ingested batch to score: give --input FILE or run pipeline ingest first');
+  return rows[0].batch_id;
+}
+
+/** Retrains as a child run when the batch brings labels; otherwise says why not. Returns the child run id, if any. */
+async function retrainIfPossible(ctx: RunContext, kind: 'data' | 'model', labelled: number, why: string): Promise<{ childRunId: number | null; action: string; reason: string }> {
+  if (labelled === 0) {
+    const reason = `${why}; retraining skipped: the batch has no labelled rows, so there is nothing new to learn from. Predictions are flagged.`;
+    logger.warn(reason);
+    return { childRunId: null, action: 'retrain_skipped_no_labels', reason };
+  }
+  logger.warn(`${why}: retraining on all labelled history including this batch's ${labelled} labelled rows`);
+  const child = await runTrainingPipeline(ctx.db, ctx.config, ctx.stage, { parentRunId: ctx.runId, triggerReason: `${kind} drift: ${why}` });
+  return { childRunId: child.runId, action: child.deployed ? 'retrained_and_deployed' : 'retrained_not_deployed', reason: `${why}; child run ${child.runId} trained model v${child.modelVersion}: ${child.reason}` };
+}
+
+/**
+ * PREDICTION_PIPELINE: data_processing (replayed with the active model's parameters) → data_drift_detection
+ * (drift ⇒ retrain) → model_prediction → model_drift_detection (drift ⇒ retrain) → serve_prediction.
+ * After a retrain, the batch is scored by whichever model is active after the gate.
+ */
+export async function runPredictionPipeline(db: PipelineDb, config: Config, stage: Stage, opts: PredictionOptions = {}): Promise<PredictionOutcome> {
+  await abortStaleRuns(db);
+  await ensureDataTables(db, config.contract);
+  if (!(await activeModelOf(db, stage))) throw new InputError(`no active model on ${stage}: run the TRAINING_PIPELINE first`);
+  const batchId = await resolveBatch(db, config, opts.input);
+  const [batch] = await runSqlFile<{ batch_id: number; rows_accepted: number; rows_labelled: number }>(db, 'serve_prediction', 'batch_info', { params: { batch_id: batchId } });
+  const ctx = await startRun(db, config, stage, 'PREDICTION_PIPELINE', { batchId });
+  const childRunIds: number[] = [];
+  const flags: string[] = [];
+  let order = 0;
+  const step = <T extends object>(name: string, fn: () => Promise<T & { rowsOut?: number }>, transactional = true) => runStep(ctx, name, ++order, fn as never, { transactional }) as Promise<T>;
+  try {
+    let active = (await activeModelOf(db, stage))!;
+    let model = await loadModel(db, active.modelVersion);
+    let fit = await loadFitParams(ctx, active.runId);
+    let dp = await step('data_processing', () => dataProcessing(ctx, { kind: 'batch', batchId }, fit));
+    const drift = await step('data_drift_detection', () => dataDriftDetection(ctx, model, batchId));
+    let retrained = false;
+    const rescoreWithActive = async (suffix: string) => {
+      const now = (await activeModelOf(db, stage))!;
+      if (now.modelVersion === model.modelVersion) return;
+      active = now;
+      model = await loadModel(db, now.modelVersion);
+      fit = await loadFitParams(ctx, now.runId);
+      dp = await step(`data_processing${suffix}`, () => dataProcessing({ ...ctx }, { kind: 'batch', batchId }, fit).then((r) => r), true);
+    };
+    if (drift.datasetDrift) {
+      const why = `data drift in ${drift.nDrifted} of ${drift.features.length} features (share ${drift.share.toFixed(2)})`;
+      const r = await retrainIfPossible(ctx, 'data', batch.rows_labelled, why);
+      if (r.childRunId !== null) {
+        childRunIds.push(r.childRunId);
+        retrained = true;
+      } else flags.push('data_drift');
+      await recordDriftDecision(db, { runId: ctx.runId, kind: 'data', drifted: true, nTests: drift.features.length, nDrifted: drift.nDrifted, share: drift.share, threshold: config.steps.data_drift_detection.dataset_drift_share, action: r.action, reason: r.reason, childRunId: r.childRunId });
+      if (retrained) await rescoreWithActive('_after_retrain');
+    } else {
+      await recordDriftDecision(db, { runId: ctx.runId, kind: 'data', drifted: false, nTests: drift.features.length, nDrifted: drift.nDrifted, share: drift.share, threshold: config.steps.data_drift_detection.dataset_drift_share, action: 'none', reason: drift.message ?? 'no dataset drift' });
+    }
+    let pred = await step('model_prediction', () => modelPrediction(ctx, dp.processedTable, model, fit));
+    const mdrift = await step('model_drift_detection', () => modelDriftDetection(ctx, model, pred.predictionsTable));
+    if (mdrift.drifted) {
+      const why = `model drift: ${mdrift.tests.filter((t) => t.drifted).map((t) => `${t.test} ${t.statistic?.toFixed(3)} > ${t.threshold}`).join(', ')}`;
+      if (retrained) {
+        flags.push('model_drift');
+        await recordDriftDecision(db, { runId: ctx.runId, kind: 'model', drifted: true, nTests: mdrift.tests.length, nDrifted: mdrift.tests.filter((t) => t.drifted).length, share: null, threshold: null, action: 'none_already_retrained', reason: `${why}; not retraining again: this run already retrained after data drift` });
+      } else {
+        const r = await retrainIfPossible(ctx, 'model', batch.rows_labelled, why);
+        if (r.childRunId !== null) childRunIds.push(r.childRunId);
+        else flags.push('model_drift');
+        await recordDriftDecision(db, { runId: ctx.runId, kind: 'model', drifted: true, nTests: mdrift.tests.length, nDrifted: mdrift.tests.filter((t) => t.drifted).length, share: null, threshold: null, action: r.action, reason: r.reason, childRunId: r.childRunId });
+        if (r.childRunId !== null) {
+          const before = model.modelVersion;
+          await rescoreWithActive('_after_retrain');
+          if (model.modelVersion !== before) pred = await step('model_prediction_after_retrain', () => modelPrediction(ctx, dp.processedTable, model, fit));
+        }
+      }
+    } else {
+      await recordDriftDecision(db, { runId: ctx.runId, kind: 'model', drifted: false, nTests: mdrift.tests.length, nDrifted: 0, share: null, threshold: null, action: 'none', reason: mdrift.message ?? 'no model drift' });
+    }
+    if (retrained && pred.predictionsTable && model.modelVersion !== (await loadModel(db, model.modelVersion)).modelVersion) {
+      // unreachable: kept simple on purpose
+    }
+    const served = await step('serve_prediction', () => servePrediction(ctx, pred.predictionsTable, model.modelVersion, flags, opts.output));
+    await finishRun(ctx, 'succeeded', undefined, model.modelVersion);
+    await applyRetention(db, config);
+    return { runId: ctx.runId, batchId, modelVersion: model.modelVersion, served: served.served, dataDrift: drift.datasetDrift, modelDrift: mdrift.drifted, childRunIds, flags };
+  } catch (err) {
+    await finishRun(ctx, 'failed', err).catch((e) => logger.error(`could not record the failure of run ${ctx.runId}: ${errorMessage(e)}`));
+    throw err;
+  }
+}

@@ -1,0 +1,43 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { runSqlFile } from '../db/sql-runner.ts';
+import { quoteIdent, quoteLiteral } from '../db/sql-text.ts';
+import { ConfigError } from '../errors.ts';
+import type { RunContext, StepReport } from '../pipelines/run-log.ts';
+import { keyColumns } from './features.ts';
+
+const STEP = 'serve_prediction';
+
+export interface ServeResult extends StepReport {
+  served: number;
+  exportedTo?: string;
+}
+
+const EXPORT_OPTIONS: Record<string, string> = {
+  '.csv': '(format csv, header true)',
+  '.parquet': '(format parquet)',
+  '.json': '(format json, array true)',
+};
+
+/** serve_prediction: publishes the run's predictions to served_predictions, with flags, and optionally exports them. */
+export async function servePrediction(ctx: RunContext, predictionsTable: string, modelVersion: number, extraFlags: string[], output?: string): Promise<ServeResult> {
+  const { db, config, runId } = ctx;
+  let exportPath: string | undefined;
+  let options: string | undefined;
+  if (output) {
+    exportPath = path.resolve(output);
+    options = EXPORT_OPTIONS[path.extname(exportPath).toLowerCase()];
+    if (!options) throw new ConfigError(`--output ${output}: use a .csv, .parquet or .json file name`);
+  }
+  const rows = await runSqlFile(db, STEP, 'insert_served', {
+    fragments: { key_columns: keyColumns(config.contract).join(', '), predictions_table: quoteIdent(predictionsTable) },
+    params: { run_id: runId, interval_level: config.steps.model_prediction.interval_level, model_version: modelVersion, extra_flags: JSON.stringify(extraFlags), now: new Date().toISOString() },
+  });
+  void rows;
+  const [{ n }] = await db.query<{ n: number }>('select count(*) as n from served_predictions where run_id = $1', [runId]);
+  if (exportPath && options) {
+    mkdirSync(path.dirname(exportPath), { recursive: true });
+    await runSqlFile(db, STEP, 'export_served', { fragments: { path: quoteLiteral(exportPath), options }, params: { run_id: runId } });
+  }
+  return { served: n, exportedTo: exportPath, rowsIn: n, rowsOut: n, message: `${n} predictions served${extraFlags.length ? ` (flagged: ${extraFlags.join(', ')})` : ''}${exportPath ? `; exported to ${exportPath}` : ''}` };
+}
