@@ -28,7 +28,7 @@ export interface ModelDriftResult extends StepReport {
 export async function modelDriftDetection(ctx: RunContext, model: StoredModel, predictionsTable: string): Promise<ModelDriftResult> {
   const { db, config, runId } = ctx;
   const cfg = config.steps.model_drift_detection;
-  const override = cfg.method ? { prediction: { method: cfg.method as DriftMethod, threshold: cfg.threshold ?? config.steps.data_drift_detection.distance_threshold } } : {};
+  const override: Record<string, { method: DriftMethod; threshold: number }> = cfg.method ? { prediction: { method: cfg.method as DriftMethod, threshold: cfg.threshold ?? config.steps.data_drift_detection.distance_threshold } } : {};
   const [dist] = await compareSamples(
     db,
     {
