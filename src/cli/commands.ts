@@ -58,6 +58,30 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
           .option('dry-run', { type: 'boolean', default: false, describe: 'Print the plan (steps and SQL files) without touching the database' }),
       async (args) => (await import('./commands/run.ts')).runCommand(args),
     )
+    .command(
+      'status',
+      'Show the active model and why it was deployed, recent runs and drift decisions',
+      (y) =>
+        y
+          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' })
+          .option('limit', { type: 'number', default: 10, describe: 'How many recent runs and decisions' }),
+      async (args) => (await import('./commands/status.ts')).statusCommand(args),
+    )
+    .command(
+      'models <action> [version]',
+      'Model registry: list | show VERSION | rollback [--to VERSION] | promote --from DEV --to UAT',
+      (y) =>
+        y
+          .positional('action', { choices: ['list', 'show', 'rollback', 'promote'] as const, demandOption: true })
+          .positional('version', { type: 'number', describe: 'Model version (show; promote: which version, default the active one)' })
+          .option('to', { type: 'string', describe: 'rollback: the version to re-activate; promote: the target stage' })
+          .option('from', { choices: STAGES, describe: 'promote: the source stage' })
+          .option('from-db', { type: 'string', describe: "promote: the source database file, overriding the source stage's path" })
+          .option('force', { type: 'boolean', default: false, describe: 'promote: deploy even if the gate refuses (needs --reason)' })
+          .option('reason', { type: 'string', describe: 'Why (recorded in model_deployment_history)' })
+          .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' }),
+      async (args) => (await import('./commands/models.ts')).modelsCommand(args as never),
+    )
     .demandCommand(1, 'Name a command (see --help).')
     .strict()
     .recommendCommands()

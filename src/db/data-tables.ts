@@ -44,6 +44,9 @@ export async function ensureDataTables(db: PipelineDb, contract: Contract): Prom
         prediction double not null, prediction_lower double, prediction_upper double, interval_level double,
         model_version integer not null, flags varchar[] not null, served_at timestamp not null,
         primary key (run_id, batch_id, source_row))`);
+      // one row per served prediction of the latest prediction run that served any
+      await db.exec(`create or replace view v_latest_predictions as
+        select * from served_predictions where run_id = (select max(run_id) from served_predictions)`);
     });
   }
 }

@@ -1,0 +1,1 @@
+select * from v_active_model where stage = $stage

@@ -1,0 +1,1 @@
+attach {{path}} as promote_source (read_only)

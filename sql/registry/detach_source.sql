@@ -1,0 +1,1 @@
+detach database if exists promote_source

@@ -1,0 +1,54 @@
+import type { PipelineDb } from '../db/database.ts';
+import { runSqlFile } from '../db/sql-runner.ts';
+import { InputError } from '../errors.ts';
+import { textTable } from './status.ts';
+
+export async function listModels(db: PipelineDb): Promise<Record<string, unknown>[]> {
+  return runSqlFile(db, 'inspect', 'model_list');
+}
+
+export interface ModelDetail {
+  model: Record<string, unknown>;
+  deployments: Record<string, unknown>[];
+}
+
+/** One model version: features, coefficients, evaluation, lineage (run, batches, rows, window) and deployments. */
+export async function showModel(db: PipelineDb, version: number): Promise<ModelDetail> {
+  const [model] = await runSqlFile(db, 'inspect', 'model_detail', { params: { model_version: version } });
+  if (!model) throw new InputError(`model version ${version} does not exist`);
+  for (const k of ['coefficients_original', 'hyperparameters', 'dropped_features', 'warnings']) {
+    if (typeof model[k] === 'string') model[k] = JSON.parse(model[k] as string);
+  }
+  return { model, deployments: await runSqlFile(db, 'inspect', 'model_deployments', { params: { model_version: version } }) };
+}
+
+export function formatModelList(rows: Record<string, unknown>[]): string {
+  if (!rows.length) return 'no models yet (run the TRAINING_PIPELINE)\n';
+  const shown = rows.map((r) => ({ ...r, active: r.is_active ? '*' : '' }));
+  return `${textTable(shown, ['active', 'model_version', 'run_id', 'created_at', 'algorithm', 'n_train', 'r2_train', 'test_rmse', 'test_r2', 'last_decision'])}\n`;
+}
+
+export function formatModel(d: ModelDetail): string {
+  const m = d.model;
+  const orig = m.coefficients_original as { intercept: number; coefficients: Record<string, number> };
+  const lines = [
+    `Model v${m.model_version} (${m.algorithm}), trained by run ${m.run_id} at ${(m.created_at as Date).toISOString()}`,
+    `Target: ${m.target}; ${m.n_train} training rows; train R² ${(m.r2_train as number).toFixed(4)}, RMSE ${(m.rmse_train as number).toFixed(4)}`,
+    `Test (${m.n_test} rows): RMSE ${(m.new_rmse as number)?.toFixed(4)}, MAE ${(m.new_mae as number)?.toFixed(4)}, MAPE ${(m.new_mape as number)?.toFixed(2)}%, R² ${(m.new_r2 as number)?.toFixed(4)}, bias ${(m.new_bias as number)?.toFixed(4)}` +
+      (m.active_model_version ? `; compared with v${m.active_model_version}: RMSE ${(m.active_rmse as number).toFixed(4)}` : ''),
+    '',
+    'Lineage:',
+    `  training run ${m.run_id}; batches ${JSON.stringify(m.batches)}; window ${m.window_from ?? '-'} … ${m.window_to ?? '-'}; ${m.n_rows} rows used`,
+    `  split: ${m.split_method}${m.split_seed !== null ? ` (seed ${m.split_seed})` : ''}, test fraction ${m.test_fraction}; ${m.split_n_train} train / ${m.split_n_test} test rows, train period ${m.train_min_time} … ${m.train_max_time}`,
+    `  data fingerprint ${m.data_fingerprint}; drift reference ${m.reference_table}`,
+    `  hyper-parameters ${JSON.stringify(m.hyperparameters)}`,
+    '',
+    'Coefficients (raw units):',
+    `  ${'(intercept)'.padEnd(34)} ${orig.intercept.toFixed(6)}`,
+    ...Object.entries(orig.coefficients).map(([k, v]) => `  ${k.padEnd(34)} ${v.toFixed(6)}`),
+  ];
+  const dropped = m.dropped_features as { name: string; reason: string }[];
+  if (dropped?.length) lines.push('', 'Dropped features:', ...dropped.map((d) => `  ${d.name}: ${d.reason}`));
+  lines.push('', 'Deployments:', d.deployments.length ? textTable(d.deployments, ['deployment_id', 'stage', 'decision', 'decided_at', 'end_at', 'reason']) : '  (never deployed)');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,56 @@
+import type { PipelineDb } from '../db/database.ts';
+import { runSqlFile } from '../db/sql-runner.ts';
+
+export interface StatusReport {
+  stage: string;
+  database: string;
+  activeModel: Record<string, unknown> | null;
+  recentRuns: Record<string, unknown>[];
+  recentDrift: Record<string, unknown>[];
+  recentDeployments: Record<string, unknown>[];
+}
+
+/** What `pipeline status` shows: the active model and why, the last runs, the last drift decisions. */
+export async function stageStatus(db: PipelineDb, stage: string, limit = 10): Promise<StatusReport> {
+  const [activeModel] = await runSqlFile(db, 'inspect', 'active_model', { params: { stage } });
+  return {
+    stage,
+    database: db.path,
+    activeModel: activeModel ?? null,
+    recentRuns: await runSqlFile(db, 'inspect', 'recent_runs', { params: { limit } }),
+    recentDrift: await runSqlFile(db, 'inspect', 'recent_drift', { params: { limit } }),
+    recentDeployments: await runSqlFile(db, 'inspect', 'deployment_history', { params: { limit: 5 } }),
+  };
+}
+
+const fmt = (v: unknown, digits = 4): string => {
+  if (v === null || v === undefined) return '-';
+  if (v instanceof Date) return v.toISOString().replace('T', ' ').slice(0, 19);
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(digits);
+  return String(v);
+};
+
+/** A plain-text table of selected columns. */
+export function textTable(rows: Record<string, unknown>[], columns: string[]): string {
+  const cells = rows.map((r) => columns.map((c) => fmt(r[c])));
+  const widths = columns.map((c, i) => Math.min(70, Math.max(c.length, ...cells.map((r) => r[i].length))));
+  const line = (vals: string[]) => vals.map((v, i) => (v.length > widths[i] ? `${v.slice(0, widths[i] - 1)}…` : v.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(columns), ...cells.map(line)].join('\n');
+}
+
+export function formatStatus(s: StatusReport): string {
+  const out: string[] = [`Stage ${s.stage} — ${s.database}`, ''];
+  const a = s.activeModel;
+  if (a) {
+    out.push(`Active model: v${fmt(a.model_version)} since ${fmt(a.activated_at)} (training run ${fmt(a.training_run_id)}, ${fmt(a.algorithm)}, ${fmt(a.n_train)} training rows)`);
+    out.push(`  why: ${fmt(a.reason)}`);
+    out.push(`  test: RMSE ${fmt(a.test_rmse)}  MAE ${fmt(a.test_mae)}  MAPE ${fmt(a.test_mape, 2)}%  R² ${fmt(a.test_r2)}  bias ${fmt(a.test_bias)}  (n ${fmt(a.n_test)})`);
+  } else out.push('Active model: none (run the TRAINING_PIPELINE)');
+  out.push('', 'Recent runs:');
+  out.push(s.recentRuns.length ? textTable(s.recentRuns, ['run_id', 'pipeline_type', 'status', 'started_at', 'duration_s', 'parent_run_id', 'batch_id', 'model_version', 'error']) : '  (none)');
+  out.push('', 'Recent drift decisions:');
+  out.push(s.recentDrift.length ? textTable(s.recentDrift, ['run_id', 'kind', 'drifted', 'n_drifted', 'n_tests', 'action', 'child_run_id', 'reason']) : '  (none)');
+  out.push('', 'Recent deployment decisions:');
+  out.push(s.recentDeployments.length ? textTable(s.recentDeployments, ['deployment_id', 'model_version', 'decision', 'decided_at', 'end_at', 'reason']) : '  (none)');
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,90 @@
+import os from 'node:os';
+import type { Config } from '../config/load.ts';
+import type { Stage } from '../config/schema.ts';
+import type { PipelineDb } from '../db/database.ts';
+import { contractShapeHash, ensureDataTables } from '../db/data-tables.ts';
+import { runSqlFile } from '../db/sql-runner.ts';
+import { quoteIdent, quoteLiteral } from '../db/sql-text.ts';
+import { InputError } from '../errors.ts';
+import { configHash, runTables } from '../pipelines/run-log.ts';
+import { gateDecision, recordDeployment } from '../steps/model-deployment.ts';
+import type { Metrics } from '../steps/model-evaluation.ts';
+
+const STEP = 'registry';
+
+export interface PromoteResult {
+  sourceVersion: number;
+  targetVersion: number;
+  runId: number;
+  deployed: boolean;
+  reason: string;
+}
+
+/**
+ * Copies a model version with everything it needs (processing parameters, training, split and
+ * evaluation metadata, its drift reference sample and evaluation predictions) from the source stage's
+ * database into this one under a new version, then deploys it through the same gate — comparing the
+ * recorded evaluation metrics — or, with `force`, deploys it with the given reason recorded.
+ */
+export async function promote(
+  target: PipelineDb,
+  config: Config,
+  opts: { sourcePath: string; fromStage: Stage; toStage: Stage; version?: number; force?: boolean; reason?: string },
+): Promise<PromoteResult> {
+  if (opts.force && !opts.reason) throw new InputError('--force needs --reason: the reason is recorded with the deployment');
+  await ensureDataTables(target, config.contract);
+  await runSqlFile(target, STEP, 'detach_source');
+  await runSqlFile(target, STEP, 'attach_source', { fragments: { path: quoteLiteral(opts.sourcePath) } });
+  try {
+    const [srcContract] = await runSqlFile<{ contract_hash: string }>(target, STEP, 'source_contract');
+    if (!srcContract || srcContract.contract_hash !== contractShapeHash(config.contract)) {
+      throw new InputError(`the ${opts.fromStage} database holds a different dataset contract than ${opts.toStage}'s config: cannot promote`);
+    }
+    let version = opts.version;
+    if (version === undefined) {
+      const [a] = await runSqlFile<{ model_version: number }>(target, STEP, 'source_active', { params: { stage: opts.fromStage } });
+      if (!a) throw new InputError(`no active model on ${opts.fromStage} to promote (give --version)`);
+      version = a.model_version;
+    }
+    const [src] = await runSqlFile<{ model_version: number; run_id: number; reference_table: string }>(target, STEP, 'source_model', { params: { model_version: version } });
+    if (!src) throw new InputError(`model version ${version} does not exist on ${opts.fromStage}`);
+    const [srcEval] = await runSqlFile<{ predictions_table: string }>(target, STEP, 'source_eval_table', { params: { run_id: src.run_id } });
+    const now = new Date().toISOString();
+    const promoted = await target.transaction(async () => {
+      const [{ run_id: runId }] = await runSqlFile<{ run_id: number }>(target, STEP, 'insert_promotion_run', {
+        params: { stage: opts.toStage, now, reason: `promotion of ${opts.fromStage} v${version}`, config_hash: configHash(config), pid: process.pid, hostname: os.hostname() },
+      });
+      const [{ model_version: newVersion }] = await runSqlFile<{ model_version: number }>(target, 'model_training', 'next_model_version');
+      const reference = runTables.reference(runId);
+      const evalTable = runTables.evalPredictions(runId);
+      await runSqlFile(target, STEP, 'copy_table', { fragments: { target_table: quoteIdent(reference), source_table: quoteIdent(src.reference_table) } });
+      if (srcEval) await runSqlFile(target, STEP, 'copy_table', { fragments: { target_table: quoteIdent(evalTable), source_table: quoteIdent(srcEval.predictions_table) } });
+      const ids = { new_run_id: runId, new_version: newVersion, run_id: src.run_id, model_version: version };
+      await runSqlFile(target, STEP, 'copy_model', {
+        params: { ...ids, reference_table: reference, origin: JSON.stringify({ promoted_from: { stage: opts.fromStage, model_version: version, run_id: src.run_id, database: opts.sourcePath } }) },
+      });
+      await runSqlFile(target, STEP, 'copy_processing_metadata', { params: ids });
+      await runSqlFile(target, STEP, 'copy_training_metadata', { params: ids });
+      await runSqlFile(target, STEP, 'copy_split_metadata', { params: ids });
+      await runSqlFile(target, STEP, 'copy_evaluation_metadata', { params: { ...ids, predictions_table: evalTable } });
+      return { runId, newVersion };
+    });
+    const [nm] = await runSqlFile<Metrics>(target, STEP, 'new_metrics', { params: { run_id: promoted.runId } });
+    const [am] = await runSqlFile<Metrics & { model_version: number }>(target, STEP, 'target_active_metrics', { params: { stage: opts.toStage } });
+    const gate = gateDecision({ newMetrics: nm, activeMetrics: am ?? null, activeModelVersion: am?.model_version ?? null, stage: opts.toStage }, config.steps.model_deployment);
+    const deploy = gate.deploy || Boolean(opts.force);
+    const reason = opts.force && !gate.deploy ? `forced promotion (${opts.reason}); the gate said: ${gate.reason}` : `promoted from ${opts.fromStage} v${version}: ${gate.reason}${am ? ' (each model on its own evaluation rows)' : ''}`;
+    await recordDeployment(target, {
+      runId: promoted.runId,
+      modelVersion: promoted.newVersion,
+      stage: opts.toStage,
+      decision: deploy ? (opts.force && !gate.deploy ? 'forced' : 'promoted') : 'rejected',
+      reason,
+      evidence: { ...gate.evidence, source: { stage: opts.fromStage, model_version: version, database: opts.sourcePath }, forced: Boolean(opts.force) },
+      activates: deploy,
+    });
+    return { sourceVersion: version, targetVersion: promoted.newVersion, runId: promoted.runId, deployed: deploy, reason };
+  } finally {
+    await runSqlFile(target, STEP, 'detach_source').catch(() => undefined);
+  }
+}
