@@ -33,6 +33,6 @@ export function createContext(args: GlobalArgs): CommandContext {
     config,
     stage: args.stage,
     dbPath,
-    open: (options = {}) => openDatabase(dbPath, { threads: config.duckdb.threads, memoryLimit: config.duckdb.memory_limit, ...options }),
+    open: (options = {}) => openDatabase(dbPath, { threads: config.duckdb.threads, memoryLimit: config.duckdb.memory_limit, deterministic: config.duckdb.deterministic, ...options }),
   };
 }

@@ -2,7 +2,7 @@ import type { ColumnSpec, ParsedConfig } from './schema.ts';
 import { parseExpression } from './expression.ts';
 
 /** Column names the pipeline adds to its data tables; a contract may not use them. */
-export const RESERVED_COLUMNS = ['batch_id', 'source_row', 'run_id', 'model_version', 'prediction', 'prediction_lower', 'prediction_upper', 'flags', 'served_at', 'leverage', 'is_test', 'row_key', 'unseen_levels', 'clipped_values'];
+export const RESERVED_COLUMNS = ['batch_id', 'source_row', 'run_id', 'model_version', 'prediction', 'prediction_lower', 'prediction_upper', 'flags', 'served_at', 'leverage', 'is_test', 'row_key', 'unseen_levels', 'clipped_values', 'superseded_by'];
 
 export type ColumnType = 'varchar' | 'double' | 'integer' | 'date' | 'timestamp';
 

@@ -36,7 +36,7 @@ export async function ensureDataTables(db: PipelineDb, contract: Contract): Prom
     await db.transaction(async () => {
       await db.query('insert into dataset_contracts (contract_hash, dataset_name, columns_json) values ($1, $2, $3)', [hash, contract.name, JSON.stringify(columns)]);
       const cols = contract.columns.map((c) => `${quoteIdent(c.name)} ${sqlType(c.type)}${c.role === 'target' ? '' : c.nullable ? '' : ' not null'}`);
-      await db.exec(`create table if not exists raw_data (batch_id integer not null, source_row bigint not null, ${cols.join(', ')}, primary key (batch_id, source_row))`);
+      await db.exec(`create table if not exists raw_data (batch_id integer not null, source_row bigint not null, ${cols.join(', ')}, superseded_by integer, primary key (batch_id, source_row))`);
       const keys = [...contract.idColumns, contract.timestamp.name].map((n) => contract.columns.find((c) => c.name === n) as Contract['columns'][number]);
       await db.exec(`create table if not exists served_predictions (
         run_id integer not null, batch_id integer not null, source_row bigint not null,

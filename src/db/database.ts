@@ -17,6 +17,8 @@ export interface OpenOptions {
   memoryLimit?: string;
   /** Apply pending migrations (default true for read-write opens). */
   migrate?: boolean;
+  /** Run aggregating statistics single-threaded so results are bit-identical run to run (default true). */
+  deterministic?: boolean;
 }
 
 /** An open stage database: Kysely for typed queries, the native connection for the appender and bulk reads. */
@@ -30,6 +32,11 @@ export interface PipelineDb {
   query<R = Record<string, unknown>>(sqlText: string, params?: readonly unknown[]): Promise<R[]>;
   /** Runs `fn` inside one transaction: everything it writes becomes visible at once, or not at all. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` with DuckDB on one thread when `deterministic` is set: parallel SUM/AVG over DOUBLE
+   * combine partial sums in an order that varies run to run, so only one thread gives bit-identical results.
+   */
+  deterministic<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -58,6 +65,7 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
   const driver = dialect.driver;
   if (!driver) throw new Error('DuckDB driver was not created');
   let inTransaction = false;
+  let singleThreaded = false;
   const db: PipelineDb = {
     path: dbPath,
     kysely,
@@ -82,6 +90,18 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
         throw err;
       } finally {
         inTransaction = false;
+      }
+    },
+    async deterministic<T>(fn: () => Promise<T>): Promise<T> {
+      if (options.deterministic === false || singleThreaded) return fn();
+      singleThreaded = true;
+      const [{ threads }] = await db.query<{ threads: number }>("select current_setting('threads')::integer as threads");
+      await db.exec('set threads = 1');
+      try {
+        return await fn();
+      } finally {
+        singleThreaded = false;
+        await db.exec(`set threads = ${Math.trunc(threads)}`);
       }
     },
     async close() {

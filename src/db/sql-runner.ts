@@ -17,6 +17,8 @@ export const SQL_DIR = path.join(PROJECT_ROOT, 'sql');
 export interface SqlInputs {
   params?: Record<string, unknown>;
   fragments?: Record<string, string>;
+  /** An aggregate over DOUBLE whose result must be bit-identical run to run: run it on one thread. */
+  deterministic?: boolean;
 }
 
 const cache = new Map<string, string>();
@@ -58,7 +60,7 @@ export async function runSqlFile<R = Record<string, unknown>>(db: PipelineDb, st
   const { sql, params } = renderSql(readSqlFile(step, file), inputs, label);
   const t0 = performance.now();
   try {
-    const rows = await db.query<R>(sql, params);
+    const rows = inputs.deterministic ? await db.deterministic(() => db.query<R>(sql, params)) : await db.query<R>(sql, params);
     logger.debug(`${label} ${(performance.now() - t0).toFixed(1)} ms`, { rows: rows.length });
     return rows;
   } catch (err) {

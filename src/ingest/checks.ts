@@ -75,6 +75,8 @@ export function ingestSql(contract: Contract, fileHasTarget: boolean): ContractS
       typed_values: typed.join(', '),
       target: quoteIdent(contract.target.name),
       timestamp: quoteIdent(contract.timestamp.name),
+      key_names: [...contract.idColumns, contract.timestamp.name].map(quoteIdent).join(', '),
+      key_match: [...contract.idColumns, contract.timestamp.name].map((n) => `r.${quoteIdent(n)} = n.${quoteIdent(n)}`).join(' and '),
     },
   };
 }

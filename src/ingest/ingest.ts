@@ -101,6 +101,9 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
     const result = await db.transaction(async () => {
       const [{ batch_id: batchId }] = await runSqlFile<{ batch_id: number }>(db, STEP, 'next_batch_id');
       await runSqlFile(db, STEP, 'insert_raw_data', { ...sqlParts, params: { ...sqlParts.params, batch_id: batchId } });
+      if (hasTarget) {
+        await runSqlFile(db, STEP, 'supersede_older_rows', { fragments: { ...sqlParts.fragments, key_columns: sqlParts.fragments.key_names }, params: { batch_id: batchId } });
+      }
       await runSqlFile(db, STEP, 'insert_quarantine_rows', { params: { batch_id: batchId, now } });
       await runSqlFile(db, STEP, 'insert_quarantine_rejects', { params: { batch_id: batchId, now } });
       const [summary] = await runSqlFile<{ rows_labelled: number; min_time: string | null; max_time: string | null }>(db, STEP, 'batch_summary', { ...sqlParts, params: { batch_id: batchId } });

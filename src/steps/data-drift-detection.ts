@@ -53,7 +53,7 @@ export async function compareSamples(db: PipelineDb, s: DriftSamples, cfg: RunCo
   const [{ n: nRefRows }] = await runSqlFile<{ n: number }>(db, STEP, 'reference_size', { fragments: { reference_table: quoteIdent(s.referenceTable) } });
   const out: FeatureDrift[] = [];
   if (s.currentNumeric.length) {
-    const rows = await runSqlFile<NumericDistances & { feature: string }>(db, STEP, 'numeric_distances', {
+    const rows = await runSqlFile<NumericDistances & { feature: string }>(db, STEP, 'numeric_distances', { deterministic: true,
       fragments: {
         reference_columns: s.currentNumeric.map((f) => quoteIdent(f.name)).join(', '),
         reference_table: quoteIdent(s.referenceTable),

@@ -41,7 +41,7 @@ interface FeatureStat {
   clip_hi: number | null;
 }
 
-/** The input rows as a subquery: labelled, de-duplicated history (latest batch wins) or one batch. */
+/** The input rows as a subquery: labelled history (the latest labelled version of each row) or one batch. */
 export function inputRowsSql(contract: Contract, input: ProcessingInput): { sql: string; params: Record<string, unknown> } {
   if (input.kind === 'batch') return { sql: 'select * from raw_data where batch_id = $batch_id', params: { batch_id: input.batchId } };
   const ts = quoteIdent(contract.timestamp.name);
@@ -56,8 +56,8 @@ export function inputRowsSql(contract: Contract, input: ProcessingInput): { sql:
     params.window_to = String(input.window.to);
     window += ` and ${ts} <= $window_to::${cast}`;
   }
-  const sql = `select * from raw_data where ${quoteIdent(contract.target.name)} is not null${window}
-    qualify row_number() over (partition by ${keyColumns(contract).join(', ')} order by batch_id desc, source_row desc) = 1`;
+  // Older versions of a row are marked superseded at ingestion, so the latest labelled version is a plain filter.
+  const sql = `select * from raw_data where ${quoteIdent(contract.target.name)} is not null and superseded_by is null${window}`;
   return { sql, params };
 }
 
@@ -95,7 +95,7 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   const categoricalSelect = features.categoricals.map((c) => quoteIdent(c.name)).join(', ');
 
   const stats = numericSelect
-    ? await runSqlFile<FeatureStat>(db, STEP, 'feature_stats', {
+    ? await runSqlFile<FeatureStat>(db, STEP, 'feature_stats', { deterministic: true,
         fragments: { input_rows: inputRows.sql, numeric_features: numericSelect, numeric_names: features.numerics.map((f) => quoteIdent(f.name)).join(', ') },
         params: { ...inputRows.params, clip_lo: dp.clip_quantiles[0], clip_hi: dp.clip_quantiles[1] },
       })

@@ -42,7 +42,7 @@ export async function modelDriftDetection(ctx: RunContext, model: StoredModel, p
     override,
   );
   const tests: ModelDriftTest[] = [{ ...dist, test: 'prediction_distribution' }];
-  const [err] = await runSqlFile<{ n_actual: number; batch_rmse: number | null; evaluation_rmse: number | null; n_test: number | null }>(db, STEP, 'batch_error', {
+  const [err] = await runSqlFile<{ n_actual: number; batch_rmse: number | null; evaluation_rmse: number | null; n_test: number | null }>(db, STEP, 'batch_error', { deterministic: true,
     fragments: { predictions_table: quoteIdent(predictionsTable) },
     params: { model_run_id: model.runId },
   });

@@ -70,7 +70,7 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
   } else {
     await runSqlFile(db, STEP, 'eval_predictions', { fragments, params: newPred.params });
   }
-  const [m] = await runSqlFile<Record<string, number | null>>(db, STEP, 'eval_metrics', { fragments: { predictions_table: quoteIdent(predictionsTable) }, params: { mape_floor: MAPE_FLOOR } });
+  const [m] = await runSqlFile<Record<string, number | null>>(db, STEP, 'eval_metrics', { deterministic: true, fragments: { predictions_table: quoteIdent(predictionsTable) }, params: { mape_floor: MAPE_FLOOR } });
   const newMetrics: Metrics = { rmse: m.new_rmse as number, mae: m.new_mae as number, mape: m.new_mape, r2: m.new_r2 as number, bias: m.new_bias as number };
   const activeMetrics: Metrics | null = active ? { rmse: m.active_rmse as number, mae: m.active_mae as number, mape: m.active_mape, r2: m.active_r2 as number, bias: m.active_bias as number } : null;
   await runSqlFile(db, STEP, 'insert_metadata', {

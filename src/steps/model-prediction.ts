@@ -102,7 +102,7 @@ export async function modelPrediction(ctx: RunContext, processedTable: string, m
     },
   });
   await db.exec('drop table if exists temp.interval_groups');
-  const [s] = await runSqlFile<{ n: number; n_actual: number; n_high_leverage: number; mean_prediction: number; n_covered: number }>(db, STEP, 'prediction_summary', {
+  const [s] = await runSqlFile<{ n: number; n_actual: number; n_high_leverage: number; mean_prediction: number; n_covered: number }>(db, STEP, 'prediction_summary', { deterministic: true,
     fragments: { predictions_table: quoteIdent(predictionsTable) },
   });
   return {

@@ -36,7 +36,7 @@ export async function modelTraining(ctx: RunContext, trainView: string, fitParam
   const target = quoteIdent(config.contract.target.name);
   const numerics = fitParams.numerics.map((n) => n.name);
   const k = numerics.length;
-  const rows = await runSqlFile<Record<string, unknown>>(db, STEP, 'group_sufficient_stats', {
+  const rows = await runSqlFile<Record<string, unknown>>(db, STEP, 'group_sufficient_stats', { deterministic: true,
     fragments: {
       group_columns: fitParams.categoricals.map((c) => `${quoteIdent(c.name)},`).join(' '),
       target,
