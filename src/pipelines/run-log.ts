@@ -7,6 +7,7 @@ import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { errorMessage } from '../errors.ts';
 import { logger } from '../logger.ts';
+import { progress } from './progress.ts';
 
 export type PipelineType = 'TRAINING_PIPELINE' | 'PREDICTION_PIPELINE';
 
@@ -81,8 +82,10 @@ export async function runStep<T extends StepReport>(ctx: RunContext, name: strin
   await runSqlFile(ctx.db, 'pipeline_runs', 'insert_step', { params: { run_id: ctx.runId, step_name: name, step_order: order, now: now() } });
   const t0 = performance.now();
   logger.info(`step ${name} …`);
+  const display = opts.transactional === false ? undefined : progress();
+  display?.stepStarted(name, ctx.db.native);
   try {
-    const report = opts.transactional === false ? await fn() : await ctx.db.transaction(fn);
+    const report = await (opts.transactional === false ? fn() : ctx.db.transaction(fn)).finally(() => display?.stepEnded(name));
     const ms = performance.now() - t0;
     await finishStep(ctx, name, 'succeeded', ms, report);
     logger.info(`step ${name} done in ${(ms / 1000).toFixed(2)} s${report.rowsOut !== undefined ? `, ${report.rowsOut} rows` : ''}${report.message ? `: ${report.message}` : ''}`);

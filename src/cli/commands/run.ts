@@ -1,4 +1,5 @@
 import { logger } from '../../logger.ts';
+import { setProgressReporter, terminalProgress } from '../../pipelines/progress.ts';
 import { runPredictionPipeline } from '../../pipelines/prediction.ts';
 import { runTrainingPipeline } from '../../pipelines/training.ts';
 import { createContext, type GlobalArgs } from '../context.ts';
@@ -19,6 +20,7 @@ export async function runCommand(args: RunArgs): Promise<void> {
     return;
   }
   const db = await ctx.open();
+  if (!args.quiet) setProgressReporter(terminalProgress());
   try {
     if (args.type === 'TRAINING_PIPELINE') {
       const out = await runTrainingPipeline(db, ctx.config, ctx.stage);
