@@ -34,6 +34,9 @@ export class InputError extends PipelineError {
   }
 }
 
+/** A `--resume` that cannot go on (changed input or config, missing outputs); the run is left as it was (exit 3). */
+export class ResumeRefusedError extends InputError {}
+
 /** The stage database is held by another process (exit 4). */
 export class LockedError extends PipelineError {
   constructor(message: string, options?: { cause?: unknown }) {

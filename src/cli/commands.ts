@@ -52,7 +52,12 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
       'Run a pipeline: TRAINING_PIPELINE or PREDICTION_PIPELINE',
       (y) =>
         y
-          .option('type', { choices: ['TRAINING_PIPELINE', 'PREDICTION_PIPELINE'] as const, demandOption: true, describe: 'Which pipeline' })
+          .option('type', { choices: ['TRAINING_PIPELINE', 'PREDICTION_PIPELINE'] as const, describe: 'Which pipeline (not needed with --resume)' })
+          .option('resume', { type: 'number', describe: 'Restart a failed run from its failed step, reusing the outputs of the steps that succeeded' })
+          .check((a) => {
+            if (a.type === undefined && a.resume === undefined) throw new Error('give --type TRAINING_PIPELINE|PREDICTION_PIPELINE (or --resume RUN_ID)');
+            return true;
+          })
           .option('input', { type: 'string', describe: 'Prediction: a file to ingest and score (default: the newest ingested batch)' })
           .option('output', { type: 'string', describe: 'Prediction: also export the served predictions (.csv, .parquet or .json)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'Print the plan (steps and SQL files) without touching the database' }),
@@ -81,6 +86,15 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
           .option('reason', { type: 'string', describe: 'Why (recorded in model_deployment_history)' })
           .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' }),
       async (args) => (await import('./commands/models.ts')).modelsCommand(args as never),
+    )
+    .command(
+      'report',
+      'Write one self-contained HTML report: a run and its steps, the active model and why, data drift with histograms, evaluation plots, model history',
+      (y) =>
+        y
+          .option('run', { type: 'number', describe: 'Run to report on (default: the newest top-level run)' })
+          .option('out', { type: 'string', demandOption: true, describe: 'Output HTML file' }),
+      async (args) => (await import('./commands/report.ts')).reportCommand(args),
     )
     .demandCommand(1, 'Name a command (see --help).')
     .strict()

@@ -16,11 +16,17 @@ import { servePrediction } from '../steps/serve-prediction.ts';
 import { abortStaleRuns, finishRun, runStep, startRun, type RunContext } from './run-log.ts';
 import { runTrainingPipeline } from './training.ts';
 import { applyRetention } from './retention.ts';
+import { reopenRun, tableExists, type ResumeState } from './resume.ts';
+import { ResumeRefusedError } from '../errors.ts';
+import { inputFingerprint, type DataProcessingResult } from '../steps/data-processing.ts';
 
 export interface PredictionOptions {
   input?: string;
   output?: string;
+  resume?: ResumeState;
 }
+
+export const PREDICTION_STEPS = ['data_processing', 'data_drift_detection', 'model_prediction', 'model_drift_detection', 'serve_prediction'] as const;
 
 export interface PredictionOutcome {
   runId: number;
@@ -31,6 +37,21 @@ export interface PredictionOutcome {
   modelDrift: boolean;
   childRunIds: number[];
   flags: string[];
+}
+
+/** data_processing's outputs of a run being resumed, if it succeeded on the same rows with the model active now. */
+async function restoreProcessing(ctx: RunContext, batchId: number, resume: ResumeState): Promise<DataProcessingResult | undefined> {
+  if (!resume.done.has('data_processing')) return undefined;
+  const recorded = resume.done.get('data_processing') ?? null;
+  const now = await inputFingerprint(ctx, { kind: 'batch', batchId });
+  if (recorded !== now) throw new ResumeRefusedError(`cannot resume run ${ctx.runId}: batch ${batchId} changed since data_processing ran (${recorded} then, ${now} now); start a new run`);
+  const [p] = await runSqlFile<{ fitted_run_id: number; processed_table: string }>(ctx.db, 'resume', 'processing_fit_run', { params: { run_id: ctx.runId } });
+  const active = await activeModelOf(ctx.db, ctx.stage);
+  if (!active || active.runId !== p.fitted_run_id) {
+    throw new ResumeRefusedError(`cannot resume run ${ctx.runId}: the active model changed since its data was processed (it replayed run ${p.fitted_run_id}); start a new run`);
+  }
+  if (!(await tableExists(ctx.db, p.processed_table))) throw new ResumeRefusedError(`cannot resume run ${ctx.runId}: its table ${p.processed_table} is gone`);
+  return { processedTable: p.processed_table, fit: await loadFitParams(ctx, p.fitted_run_id), features: { numerics: [], categoricals: [] } };
 }
 
 /** The batch to score: the input file (ingested, or found by checksum if it was before) or the newest batch. */
@@ -71,12 +92,14 @@ async function retrainIfPossible(ctx: RunContext, kind: 'data' | 'model', labell
  * After a retrain, the batch is scored by whichever model is active after the gate.
  */
 export async function runPredictionPipeline(db: PipelineDb, config: Config, stage: Stage, opts: PredictionOptions = {}): Promise<PredictionOutcome> {
-  await abortStaleRuns(db);
+  const resume = opts.resume;
+  if (!resume) await abortStaleRuns(db);
   await ensureDataTables(db, config.contract);
   if (!(await activeModelOf(db, stage))) throw new InputError(`no active model on ${stage}: run the TRAINING_PIPELINE first`);
-  const batchId = await resolveBatch(db, config, opts.input);
+  const batchId = resume ? (resume.batchId as number) : await resolveBatch(db, config, opts.input);
   const [batch] = await runSqlFile<{ batch_id: number; rows_accepted: number; rows_labelled: number }>(db, 'serve_prediction', 'batch_info', { params: { batch_id: batchId } });
-  const ctx = await startRun(db, config, stage, 'PREDICTION_PIPELINE', { batchId });
+  const ctx: RunContext = resume ? { db, config, stage, runId: resume.runId, pipelineType: 'PREDICTION_PIPELINE' } : await startRun(db, config, stage, 'PREDICTION_PIPELINE', { batchId });
+  const restored = resume ? await restoreProcessing(ctx, batchId, resume) : undefined;
   const childRunIds: number[] = [];
   const flags: string[] = [];
   let order = 0;
@@ -85,7 +108,13 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
     let active = (await activeModelOf(db, stage))!;
     let model = await loadModel(db, active.modelVersion);
     let fit = await loadFitParams(ctx, active.runId);
-    let dp = await step('data_processing', () => dataProcessing(ctx, { kind: 'batch', batchId }, fit));
+    if (resume) {
+      // Every step after data processing is redone: clear what an earlier attempt of them recorded.
+      for (const f of ['clear_prediction_outputs', 'clear_drift_decisions', 'clear_model_drift', 'clear_served']) await runSqlFile(db, 'resume', f, { params: { run_id: ctx.runId } });
+      await reopenRun(db, resume, restored ? ['data_processing'] : []);
+      if (restored) order = 1;
+    }
+    let dp: DataProcessingResult = restored ? { ...restored, fit } : await step('data_processing', () => dataProcessing(ctx, { kind: 'batch', batchId }, fit));
     const drift = await step('data_drift_detection', () => dataDriftDetection(ctx, model, batchId));
     let retrained = false;
     const rescoreWithActive = async (suffix: string) => {
@@ -137,6 +166,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
     await applyRetention(db, config);
     return { runId: ctx.runId, batchId, modelVersion: model.modelVersion, served: served.served, dataDrift: drift.datasetDrift, modelDrift: mdrift.drifted, childRunIds, flags };
   } catch (err) {
+    if (err instanceof ResumeRefusedError) throw err;
     await finishRun(ctx, 'failed', err).catch((e) => logger.error(`could not record the failure of run ${ctx.runId}: ${errorMessage(e)}`));
     throw err;
   }

@@ -61,6 +61,13 @@ export function inputRowsSql(contract: Contract, input: ProcessingInput): { sql:
   return { sql, params };
 }
 
+/** Which rows a processing reads, as a short fingerprint (row count and an order-independent hash of their ids). */
+export async function inputFingerprint(ctx: RunContext, input: ProcessingInput): Promise<string> {
+  const rows = inputRowsSql(ctx.config.contract, input);
+  const [f] = await runSqlFile<{ n: number; h: string }>(ctx.db, STEP, 'input_fingerprint', { fragments: { input_rows: rows.sql }, params: rows.params });
+  return `${f.n}:${f.h}`;
+}
+
 /** Reads the fitted parameters of a training run's processing, for replay. */
 export async function loadFitParams(ctx: RunContext, fittedRunId: number): Promise<FitParams> {
   const rows = await runSqlFile<{ fitted_run_id: number; scaling: string; clip_bounds: string; levels: string; numeric_features: string[]; categorical_features: string[] }>(
@@ -195,6 +202,7 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
     features,
     referenceTable,
     replayCounts: summary,
+    inputFingerprint: await inputFingerprint(ctx, input),
     rowsIn: rowCount,
     rowsOut: summary.row_count,
     message: replay

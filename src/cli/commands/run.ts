@@ -1,11 +1,15 @@
 import { logger } from '../../logger.ts';
 import { setProgressReporter, terminalProgress } from '../../pipelines/progress.ts';
-import { runPredictionPipeline } from '../../pipelines/prediction.ts';
-import { runTrainingPipeline } from '../../pipelines/training.ts';
+import { PREDICTION_STEPS, runPredictionPipeline } from '../../pipelines/prediction.ts';
+import { prepareResume, type ResumeState } from '../../pipelines/resume.ts';
+import { abortStaleRuns } from '../../pipelines/run-log.ts';
+import { TRAINING_STEPS, runTrainingPipeline } from '../../pipelines/training.ts';
+import { ConfigError, InputError } from '../../errors.ts';
 import { createContext, type GlobalArgs } from '../context.ts';
 
 export interface RunArgs extends GlobalArgs {
-  type: 'TRAINING_PIPELINE' | 'PREDICTION_PIPELINE';
+  type?: 'TRAINING_PIPELINE' | 'PREDICTION_PIPELINE';
+  resume?: number;
   input?: string;
   output?: string;
   dryRun: boolean;
@@ -16,17 +20,27 @@ export async function runCommand(args: RunArgs): Promise<void> {
   const ctx = createContext(args);
   if (args.dryRun) {
     const { printPlan } = await import('../../pipelines/plan.ts');
-    process.stdout.write(printPlan(args.type));
+    process.stdout.write(printPlan(args.type ?? 'TRAINING_PIPELINE'));
     return;
   }
   const db = await ctx.open();
   if (!args.quiet) setProgressReporter(terminalProgress());
   try {
-    if (args.type === 'TRAINING_PIPELINE') {
-      const out = await runTrainingPipeline(db, ctx.config, ctx.stage);
+    let resume: ResumeState | undefined;
+    let type = args.type;
+    if (args.resume !== undefined) {
+      await abortStaleRuns(db);
+      const [run] = await db.query<{ pipeline_type: 'TRAINING_PIPELINE' | 'PREDICTION_PIPELINE' }>('select pipeline_type from pipeline_runs where run_id = $1', [args.resume]);
+      if (!run) throw new InputError(`run ${args.resume} does not exist`);
+      if (type && type !== run.pipeline_type) throw new ConfigError(`run ${args.resume} is a ${run.pipeline_type}, not a ${type}`);
+      type = run.pipeline_type;
+      resume = await prepareResume(db, ctx.config, args.resume, type === 'TRAINING_PIPELINE' ? TRAINING_STEPS : PREDICTION_STEPS);
+    }
+    if (type === 'TRAINING_PIPELINE') {
+      const out = await runTrainingPipeline(db, ctx.config, ctx.stage, { resume });
       process.stdout.write(`run ${out.runId}: model v${out.modelVersion} ${out.deployed ? 'deployed' : 'not deployed'} — ${out.reason}\n`);
     } else {
-      const out = await runPredictionPipeline(db, ctx.config, ctx.stage, { input: args.input, output: args.output });
+      const out = await runPredictionPipeline(db, ctx.config, ctx.stage, { input: args.input, output: args.output, resume });
       const drift = [out.dataDrift ? 'data drift' : null, out.modelDrift ? 'model drift' : null].filter(Boolean).join(' and ') || 'no drift';
       logger.debug('prediction outcome', out);
       process.stdout.write(

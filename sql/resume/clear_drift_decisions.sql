@@ -1,0 +1,1 @@
+delete from drift_decisions where run_id = $run_id

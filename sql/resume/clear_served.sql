@@ -1,0 +1,1 @@
+delete from served_predictions where run_id = $run_id

@@ -1,0 +1,4 @@
+select model_version, active_model_version, n_test, new_rmse, new_mae, new_mape, new_r2, new_bias,
+       active_rmse, active_mae, active_mape, active_r2, active_bias, predictions_table
+from model_evaluation_metadata
+where run_id = $run_id

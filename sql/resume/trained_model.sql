@@ -1,0 +1,1 @@
+select model_version from model_training_metadata where run_id = $run_id
