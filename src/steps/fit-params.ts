@@ -20,7 +20,7 @@ export interface FitParams {
   categoricals: CategoricalParams[];
 }
 
-/** Design-matrix column names: numeric features, then one dummy per non-reference level (`region=Lazio`). */
+/** Design-matrix column names: numeric features, then one dummy per non-reference level (`category=level`). */
 export function designColumns(p: Pick<FitParams, 'numerics' | 'categoricals'>): string[] {
   return [...p.numerics.map((n) => n.name), ...p.categoricals.flatMap((c) => c.levels.slice(1).map((l) => `${c.name}=${l}`))];
 }
