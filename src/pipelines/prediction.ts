@@ -123,7 +123,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
       active = now;
       model = await loadModel(db, now.modelVersion);
       fit = await loadFitParams(ctx, now.runId);
-      dp = await step(`data_processing${suffix}`, () => dataProcessing({ ...ctx }, { kind: 'batch', batchId }, fit).then((r) => r), true);
+      dp = await step(`data_processing${suffix}`, () => dataProcessing(ctx, { kind: 'batch', batchId }, fit));
     };
     if (drift.datasetDrift) {
       const why = `data drift in ${drift.nDrifted} of ${drift.features.length} features (share ${drift.share.toFixed(2)})`;
@@ -157,9 +157,6 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
       }
     } else {
       await recordDriftDecision(db, { runId: ctx.runId, kind: 'model', drifted: false, nTests: mdrift.tests.length, nDrifted: 0, share: null, threshold: null, action: 'none', reason: mdrift.message ?? 'no model drift' });
-    }
-    if (retrained && pred.predictionsTable && model.modelVersion !== (await loadModel(db, model.modelVersion)).modelVersion) {
-      // unreachable: kept simple on purpose
     }
     const served = await step('serve_prediction', () => servePrediction(ctx, pred.predictionsTable, model.modelVersion, flags, opts.output));
     await finishRun(ctx, 'succeeded', undefined, model.modelVersion);
