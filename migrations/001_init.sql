@@ -77,9 +77,10 @@ create table if not exists step_runs (
     primary key (run_id, step_name)
 );
 
--- one row per data_processing of a run (fit in training, replay in prediction)
+-- one row per processing of a run: a training run fits (run_id = fitted_run_id); a prediction run replays
+-- the active model's processing, and again with the new model's after a drift-triggered retraining
 create table if not exists data_processing_metadata (
-    run_id integer primary key,
+    run_id integer not null,
     mode varchar not null,
     fitted_run_id integer not null,
     batch_id integer,
@@ -94,7 +95,8 @@ create table if not exists data_processing_metadata (
     scaling json not null,
     clip_bounds json not null,
     replay_counts json,
-    created_at timestamp not null
+    created_at timestamp not null,
+    primary key (run_id, fitted_run_id)
 );
 
 -- one row per train/test split
@@ -246,6 +248,7 @@ create table if not exists drift_decisions (
     action varchar not null,
     reason varchar not null,
     child_run_id integer,
+    reference_model_version integer,
     decided_at timestamp not null,
     primary key (run_id, kind)
 );

@@ -35,11 +35,15 @@ select
     m.n_train,
     m.r2_train,
     m.rmse_train,
+    e.n_test,
     e.new_rmse as test_rmse,
+    e.new_mae as test_mae,
     e.new_r2 as test_r2,
     e.active_model_version as compared_with,
     e.active_rmse as compared_rmse,
     (select h.decision from model_deployment_history h where h.model_version = m.model_version order by h.deployment_id desc limit 1) as last_decision,
+    (select h.reason from model_deployment_history h where h.model_version = m.model_version order by h.deployment_id desc limit 1) as last_reason,
+    exists (select 1 from model_deployment_history h where h.model_version = m.model_version and h.start_at is not null) as ever_deployed,
     exists (select 1 from active_model a where a.model_version = m.model_version) as is_active
 from models m
 left join model_evaluation_metadata e on e.run_id = m.run_id and e.model_version = m.model_version;

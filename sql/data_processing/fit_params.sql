@@ -2,4 +2,4 @@
 select fitted_run_id, scaling::varchar as scaling, clip_bounds::varchar as clip_bounds, levels::varchar as levels,
        numeric_features, categorical_features
 from data_processing_metadata
-where run_id = $run_id
+where run_id = $run_id and fitted_run_id = $run_id

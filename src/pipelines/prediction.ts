@@ -116,6 +116,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
     }
     let dp: DataProcessingResult = restored ? { ...restored, fit } : await step('data_processing', () => dataProcessing(ctx, { kind: 'batch', batchId }, fit));
     const drift = await step('data_drift_detection', () => dataDriftDetection(ctx, model, batchId));
+    const driftModelVersion = model.modelVersion;
     let retrained = false;
     const rescoreWithActive = async (suffix: string) => {
       const now = (await activeModelOf(db, stage))!;
@@ -132,23 +133,24 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
         childRunIds.push(r.childRunId);
         retrained = true;
       } else flags.push('data_drift');
-      await recordDriftDecision(db, { runId: ctx.runId, kind: 'data', drifted: true, nTests: drift.features.length, nDrifted: drift.nDrifted, share: drift.share, threshold: config.steps.data_drift_detection.dataset_drift_share, action: r.action, reason: r.reason, childRunId: r.childRunId });
+      await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: true, nTests: drift.features.length, nDrifted: drift.nDrifted, share: drift.share, threshold: config.steps.data_drift_detection.dataset_drift_share, action: r.action, reason: r.reason, childRunId: r.childRunId });
       if (retrained) await rescoreWithActive('_after_retrain');
     } else {
-      await recordDriftDecision(db, { runId: ctx.runId, kind: 'data', drifted: false, nTests: drift.features.length, nDrifted: drift.nDrifted, share: drift.share, threshold: config.steps.data_drift_detection.dataset_drift_share, action: 'none', reason: drift.message ?? 'no dataset drift' });
+      await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: false, nTests: drift.features.length, nDrifted: drift.nDrifted, share: drift.share, threshold: config.steps.data_drift_detection.dataset_drift_share, action: 'none', reason: drift.message ?? 'no dataset drift' });
     }
     let pred = await step('model_prediction', () => modelPrediction(ctx, dp.processedTable, model, fit));
     const mdrift = await step('model_drift_detection', () => modelDriftDetection(ctx, model, pred.predictionsTable));
+    const testedModelVersion = model.modelVersion;
     if (mdrift.drifted) {
       const why = `model drift: ${mdrift.tests.filter((t) => t.drifted).map((t) => `${t.test} ${t.statistic?.toFixed(3)} > ${t.threshold}`).join(', ')}`;
       if (retrained) {
         flags.push('model_drift');
-        await recordDriftDecision(db, { runId: ctx.runId, kind: 'model', drifted: true, nTests: mdrift.tests.length, nDrifted: mdrift.tests.filter((t) => t.drifted).length, share: null, threshold: null, action: 'none_already_retrained', reason: `${why}; not retraining again: this run already retrained after data drift` });
+        await recordDriftDecision(db, { referenceModelVersion: testedModelVersion, runId: ctx.runId, kind: 'model', drifted: true, nTests: mdrift.tests.length, nDrifted: mdrift.tests.filter((t) => t.drifted).length, share: null, threshold: null, action: 'none_already_retrained', reason: `${why}; not retraining again: this run already retrained after data drift` });
       } else {
         const r = await retrainIfPossible(ctx, 'model', batch.rows_labelled, why);
         if (r.childRunId !== null) childRunIds.push(r.childRunId);
         else flags.push('model_drift');
-        await recordDriftDecision(db, { runId: ctx.runId, kind: 'model', drifted: true, nTests: mdrift.tests.length, nDrifted: mdrift.tests.filter((t) => t.drifted).length, share: null, threshold: null, action: r.action, reason: r.reason, childRunId: r.childRunId });
+        await recordDriftDecision(db, { referenceModelVersion: testedModelVersion, runId: ctx.runId, kind: 'model', drifted: true, nTests: mdrift.tests.length, nDrifted: mdrift.tests.filter((t) => t.drifted).length, share: null, threshold: null, action: r.action, reason: r.reason, childRunId: r.childRunId });
         if (r.childRunId !== null) {
           const before = model.modelVersion;
           await rescoreWithActive('_after_retrain');
@@ -156,7 +158,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
         }
       }
     } else {
-      await recordDriftDecision(db, { runId: ctx.runId, kind: 'model', drifted: false, nTests: mdrift.tests.length, nDrifted: 0, share: null, threshold: null, action: 'none', reason: mdrift.message ?? 'no model drift' });
+      await recordDriftDecision(db, { referenceModelVersion: testedModelVersion, runId: ctx.runId, kind: 'model', drifted: false, nTests: mdrift.tests.length, nDrifted: 0, share: null, threshold: null, action: 'none', reason: mdrift.message ?? 'no model drift' });
     }
     const served = await step('serve_prediction', () => servePrediction(ctx, pred.predictionsTable, model.modelVersion, flags, opts.output));
     await finishRun(ctx, 'succeeded', undefined, model.modelVersion);

@@ -149,7 +149,7 @@ export async function dataDriftDetection(ctx: RunContext, model: StoredModel, ba
 
 export async function recordDriftDecision(
   db: PipelineDb,
-  d: { runId: number; kind: 'data' | 'model'; drifted: boolean; nTests: number; nDrifted: number; share: number | null; threshold: number | null; action: string; reason: string; childRunId?: number | null },
+  d: { runId: number; kind: 'data' | 'model'; drifted: boolean; nTests: number; nDrifted: number; share: number | null; threshold: number | null; action: string; reason: string; childRunId?: number | null; referenceModelVersion: number },
 ): Promise<void> {
   await runSqlFile(db, STEP, 'insert_decision', {
     params: {
@@ -163,6 +163,7 @@ export async function recordDriftDecision(
       action: d.action,
       reason: d.reason,
       child_run_id: d.childRunId ?? null,
+      reference_model_version: d.referenceModelVersion,
       now: new Date().toISOString(),
     },
   });

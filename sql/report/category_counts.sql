@@ -1,0 +1,12 @@
+-- For every categorical feature and level: its count in the reference sample and in the batch.
+with
+ref as (from (select {{reference_columns}} from {{reference_table}}) unpivot include nulls (level for feature in ({{reference_columns}}))),
+cur as (from (select {{reference_columns}} from raw_data where batch_id = $batch_id) unpivot include nulls (level for feature in ({{reference_columns}})))
+select feature, coalesce(level, '(missing)') as level, sum(in_ref)::bigint as n_ref, sum(in_cur)::bigint as n_cur
+from (
+    select feature, level, 1 as in_ref, 0 as in_cur from ref
+    union all
+    select feature, level, 0 as in_ref, 1 as in_cur from cur
+)
+group by all
+order by feature, level

@@ -1,0 +1,5 @@
+-- The model-drift tests of a run.
+select test, method, statistic, p_value, threshold, n_ref, n_cur, drifted
+from model_drift_results
+where run_id = $run_id
+order by test
