@@ -132,7 +132,9 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
       if (r.childRunId !== null) {
         childRunIds.push(r.childRunId);
         retrained = true;
-      } else flags.push('data_drift');
+      }
+      // The batch is served by a model that saw the drift unless a retrained one replaced it.
+      if (r.action !== 'retrained_and_deployed') flags.push('data_drift');
       await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: true, nTests: drift.features.length, nDrifted: drift.nDrifted, share: drift.share, threshold: config.steps.data_drift_detection.dataset_drift_share, action: r.action, reason: r.reason, childRunId: r.childRunId });
       if (retrained) await rescoreWithActive('_after_retrain');
     } else {
@@ -149,7 +151,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
       } else {
         const r = await retrainIfPossible(ctx, 'model', batch.rows_labelled, why);
         if (r.childRunId !== null) childRunIds.push(r.childRunId);
-        else flags.push('model_drift');
+        if (r.action !== 'retrained_and_deployed') flags.push('model_drift');
         await recordDriftDecision(db, { referenceModelVersion: testedModelVersion, runId: ctx.runId, kind: 'model', drifted: true, nTests: mdrift.tests.length, nDrifted: mdrift.tests.filter((t) => t.drifted).length, share: null, threshold: null, action: r.action, reason: r.reason, childRunId: r.childRunId });
         if (r.childRunId !== null) {
           const before = model.modelVersion;

@@ -85,7 +85,9 @@ export async function modelTraining(ctx: RunContext, trainView: string, fitParam
       interceptOriginal -= (coefficients[i] * num.mean) / num.std;
     } else original[c] = coefficients[i];
   });
-  const fingerprint = createHash('sha256').update(JSON.stringify([stats.n, stats.sumY, stats.sumYY, stats.sumX, stats.sumXY])).digest('hex').slice(0, 16);
+  // Identifies the training rows exactly (not through floating-point sums, whose last bits depend on order).
+  const [rowsId] = await runSqlFile<{ n: number; h: string }>(db, STEP, 'data_fingerprint', { fragments: { train_view: quoteIdent(trainView) } });
+  const fingerprint = createHash('sha256').update(`${rowsId.n}:${rowsId.h}:${fitParams.fittedRunId}`).digest('hex').slice(0, 16);
   const batches = (await runSqlFile<{ batch_id: number }>(db, STEP, 'training_batches', { fragments: { train_view: quoteIdent(trainView) } })).map((b) => b.batch_id);
   const window = config.steps.model_training.window;
   const now = new Date().toISOString();
