@@ -96,7 +96,7 @@ describe('pipeline run --resume', function () {
     expect(sqlJson(db, 'select count(*) as n from served_predictions')).to.deep.equal([{ n: 0 }]);
     expectExit(runCli(['run', '--resume', '2', '--db', db, '-q']), 0);
     expect(sqlJson(db, 'select run_id, count(*) as n from served_predictions group by run_id')).to.deep.equal([{ run_id: 2, n: 36500 }]);
-    expect(sqlJson(db, "select count(*) as n from data_drift_results where run_id = 2")[0]).to.deep.equal({ n: 12 });
+    expect(sqlJson(db, "select count(*) as n from data_drift_results where run_id = 2")[0]).to.deep.equal({ n: 8 });
     const steps = sqlJson<{ step_name: string }>(db, "select step_name from step_runs where run_id = 2 and status = 'succeeded' order by step_order");
     expect(steps.map((s) => s.step_name)).to.deep.equal(['data_processing', 'data_drift_detection', 'model_prediction', 'model_drift_detection', 'serve_prediction']);
   });
