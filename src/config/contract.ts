@@ -86,6 +86,7 @@ export function buildContract(cfg: ParsedConfig, errors: string[]): Contract | u
   for (const [name, expr] of Object.entries(ds.derived)) {
     const path = `dataset.derived.${name}`;
     if (seen.has(name)) errors.push(`${path}: the name is already a column`);
+    if (RESERVED_COLUMNS.includes(name)) errors.push(`${path}: '${name}' is reserved for the pipeline's own columns`);
     const parsed = parseExpression(expr, numericNames);
     if (!parsed.ok) for (const e of parsed.errors) errors.push(`${path}: ${e}`);
     else derived.push({ name, sql: parsed.value.sql, columns: parsed.value.columns });

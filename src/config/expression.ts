@@ -21,7 +21,7 @@ export function parseExpression(text: string, allowedColumns: ReadonlySet<string
   const errors: string[] = [];
   let depth = 0;
   let pos = 0;
-  const tokens: { kind: 'num' | 'ident' | 'op'; text: string }[] = [];
+  const tokens: Token[] = [];
   while (pos < text.length) {
     if (/^\s*$/.test(text.slice(pos))) break;
     tokenRe.lastIndex = pos;
@@ -57,5 +57,79 @@ export function parseExpression(text: string, allowedColumns: ReadonlySet<string
   }
   if (depth !== 0 && !errors.includes('unbalanced parentheses')) errors.push('unbalanced parentheses');
   if (errors.length) return { ok: false, errors };
+  const grammar = checkGrammar(tokens);
+  if (grammar) return { ok: false, errors: [grammar] };
   return { ok: true, value: { sql: `(${out.join(' ')})`, columns: [...columns] } };
+}
+
+type Token = { kind: 'num' | 'ident' | 'op'; text: string };
+
+/**
+ * Checks that the tokens form one arithmetic expression (recursive descent):
+ *   expr := term (("+" | "-") term)*;  term := unary (("*" | "/") unary)*;  unary := ("+" | "-") unary | primary;
+ *   primary := number | column | function "(" expr ("," expr)* ")" | "(" expr ")".
+ * Returns a message for the first problem, or undefined.
+ */
+function checkGrammar(tokens: Token[]): string | undefined {
+  let i = 0;
+  const peek = () => tokens[i];
+  const fail = (what: string): never => {
+    throw new Error(i < tokens.length ? `${what} at '${tokens[i].text}' (token ${i + 1})` : `${what} at the end`);
+  };
+  const primary = (): void => {
+    const t = peek();
+    if (!t) fail('expected a number, column, function or "("');
+    if (t.kind === 'num') {
+      i++;
+      return;
+    }
+    if (t.kind === 'ident') {
+      i++;
+      if (peek()?.text !== '(') return;
+      i++;
+      expr();
+      while (peek()?.text === ',') {
+        i++;
+        expr();
+      }
+      if (peek()?.text !== ')') fail('expected "," or ")" in the function call');
+      i++;
+      return;
+    }
+    if (t.text === '(') {
+      i++;
+      expr();
+      if (peek()?.text !== ')') fail('expected ")"');
+      i++;
+      return;
+    }
+    fail('expected a number, column, function or "("');
+  };
+  const unary = (): void => {
+    if (peek()?.text === '-' || peek()?.text === '+') {
+      i++;
+      unary();
+    } else primary();
+  };
+  const term = (): void => {
+    unary();
+    while (peek()?.text === '*' || peek()?.text === '/') {
+      i++;
+      unary();
+    }
+  };
+  const expr = (): void => {
+    term();
+    while (peek()?.text === '+' || peek()?.text === '-') {
+      i++;
+      term();
+    }
+  };
+  try {
+    expr();
+    if (i < tokens.length) fail('expected an operator');
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }

@@ -40,10 +40,14 @@ export function listMigrations(dir = MIGRATIONS_DIR): Migration[] {
 export async function migrate(db: PipelineDb, dir = MIGRATIONS_DIR): Promise<number[]> {
   await db.exec(`create table if not exists schema_migrations (
     version integer primary key, name varchar not null, checksum varchar not null, applied_at timestamp not null)`);
-  const applied = new Set((await db.query<{ version: number }>('select version from schema_migrations')).map((r) => r.version));
+  const applied = new Map((await db.query<{ version: number; checksum: string }>('select version, checksum from schema_migrations')).map((r) => [r.version, r.checksum]));
   const done: number[] = [];
   for (const m of listMigrations(dir)) {
-    if (applied.has(m.version)) continue;
+    if (applied.has(m.version)) {
+      // An applied migration is never re-run: an edit to it reaches only new databases, so say so.
+      if (applied.get(m.version) !== m.checksum) logger.warn(`migration ${m.file} changed after it was applied to ${db.path} (checksum ${applied.get(m.version)}, now ${m.checksum}); the database keeps the old version`);
+      continue;
+    }
     const statements = await db.native.extractStatements(m.sql);
     await db.transaction(async () => {
       for (let i = 0; i < statements.count; i++) {

@@ -1,9 +1,10 @@
 import { DuckDBTypeId, type DuckDBType } from '@duckdb/node-api';
 
 /**
- * Converts a value produced by `getRowObjectsJS()` into what the pipeline expects:
- * BIGINT/HUGEINT counts as numbers while they are exact (bigint beyond 2^53),
- * DATE as an ISO `YYYY-MM-DD` string (no time zone can shift it), TIMESTAMP as a UTC `Date`.
+ * Converts a value produced by `getRowsJS()` into what the pipeline expects, following its DuckDB type
+ * (into lists and structs too): BIGINT/HUGEINT as numbers while they are exact (bigint beyond 2^53),
+ * DATE as an ISO `YYYY-MM-DD` string (no time zone can shift it), TIME as `HH:MM:SS[.ffffff]`,
+ * TIMESTAMP as a UTC `Date`, BLOB as bytes.
  */
 export function convertValue(value: unknown, type: DuckDBType): unknown {
   if (value === null || value === undefined) return null;
@@ -15,9 +16,33 @@ export function convertValue(value: unknown, type: DuckDBType): unknown {
       return toNumberIfSafe(value);
     case DuckDBTypeId.DATE:
       return value instanceof Date ? value.toISOString().slice(0, 10) : value;
+    case DuckDBTypeId.TIME:
+      return typeof value === 'number' || typeof value === 'bigint' ? timeOfDay(Number(value)) : value;
+    case DuckDBTypeId.LIST:
+    case DuckDBTypeId.ARRAY: {
+      const child = (type as unknown as { valueType: DuckDBType }).valueType;
+      return Array.isArray(value) ? value.map((v) => convertValue(v, child)) : value;
+    }
+    case DuckDBTypeId.STRUCT: {
+      const t = type as unknown as { entryNames: readonly string[]; entryTypes: readonly DuckDBType[] };
+      if (typeof value !== 'object') return value;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        const idx = t.entryNames.indexOf(k);
+        out[k] = idx >= 0 ? convertValue(v, t.entryTypes[idx]) : v;
+      }
+      return out;
+    }
     default:
       return deepConvertBigInt(value);
   }
+}
+
+function timeOfDay(micros: number): string {
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const s = Math.floor(micros / 1e6);
+  const frac = micros % 1e6;
+  return `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}${frac ? `.${pad(frac, 6)}` : ''}`;
 }
 
 function toNumberIfSafe(value: unknown): unknown {
@@ -28,7 +53,7 @@ function toNumberIfSafe(value: unknown): unknown {
 function deepConvertBigInt(value: unknown): unknown {
   if (typeof value === 'bigint') return toNumberIfSafe(value);
   if (Array.isArray(value)) return value.map(deepConvertBigInt);
-  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+  if (value !== null && typeof value === 'object' && !(value instanceof Date) && !ArrayBuffer.isView(value)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = deepConvertBigInt(v);
     return out;
