@@ -8,6 +8,7 @@ import type { RunContext, StepReport } from '../pipelines/run-log.ts';
 import { fitOls, type OlsFit } from '../stats/ols.ts';
 import { assembleDesignStats, type GroupSums } from './design-stats.ts';
 import { designColumns, type FitParams } from './fit-params.ts';
+import { keyColumns } from './features.ts';
 
 const STEP = 'model_training';
 
@@ -86,8 +87,10 @@ export async function modelTraining(ctx: RunContext, trainView: string, fitParam
     } else original[c] = coefficients[i];
   });
   // Identifies the training rows exactly (not through floating-point sums, whose last bits depend on order).
-  const [rowsId] = await runSqlFile<{ n: number; h: string }>(db, STEP, 'data_fingerprint', { fragments: { train_view: quoteIdent(trainView) } });
-  const fingerprint = createHash('sha256').update(`${rowsId.n}:${rowsId.h}:${fitParams.fittedRunId}`).digest('hex').slice(0, 16);
+  const [rowsId] = await runSqlFile<{ n: number; h: string }>(db, STEP, 'data_fingerprint', {
+    fragments: { train_view: quoteIdent(trainView), key_columns: keyColumns(config.contract).join(', '), target },
+  });
+  const fingerprint = createHash('sha256').update(`${rowsId.n}:${rowsId.h}`).digest('hex').slice(0, 16);
   const batches = (await runSqlFile<{ batch_id: number }>(db, STEP, 'training_batches', { fragments: { train_view: quoteIdent(trainView) } })).map((b) => b.batch_id);
   const window = config.steps.model_training.window;
   const now = new Date().toISOString();
