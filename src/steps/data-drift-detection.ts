@@ -24,7 +24,8 @@ export interface DataDriftResult extends StepReport {
 
 /** Where the samples come from: a table of values (by column name) or rows with an SQL feature expression. */
 export interface DriftSamples {
-  referenceTable: string;
+  /** The reference rows: a table name, quoted here, or an SQL subquery (`sql`) built from validated names. */
+  referenceTable: string | { sql: string };
   /** Subquery giving the current rows. */
   currentRows: string;
   currentParams: Record<string, unknown>;
@@ -33,11 +34,24 @@ export interface DriftSamples {
   currentCategorical: { name: string; sql: string }[];
 }
 
+const referenceSql = (s: DriftSamples): string => (typeof s.referenceTable === 'string' ? quoteIdent(s.referenceTable) : s.referenceTable.sql);
+
+/**
+ * A subquery keeping about `maxRows` of the given rows (a subquery with batch_id and source_row), chosen
+ * by the hash of their ids, so the same rows every time: drift statistics on a bounded sample cost the
+ * same for a 100k- or a 10M-row batch.
+ */
+export async function sampledRows(db: PipelineDb, rows: string, params: Record<string, unknown>, maxRows: number): Promise<{ sql: string; params: Record<string, unknown>; n: number }> {
+  const [{ n }] = await runSqlFile<{ n: number }>(db, STEP, 'row_count', { fragments: { rows }, params });
+  const keep = n <= maxRows ? 1_048_576 : Math.min(1_048_576, Math.ceil((1_048_576 * maxRows) / n));
+  return { sql: `(select * from ${rows} as r where (hash(r.batch_id, r.source_row) >> 44) < $sample_keep)`, params: { ...params, sample_keep: keep }, n };
+}
+
 /** PSI over reference-quantile bins, for one numeric column. */
 async function psiOutcome(db: PipelineDb, s: DriftSamples, name: string, currentSql: string, bins: number, threshold: number): Promise<{ outcome: DriftOutcome; nRef: number; nCur: number }> {
   const probabilities = Array.from({ length: bins - 1 }, (_, i) => (i + 1) / bins);
-  const frag = { reference_value: quoteIdent(name), reference_table: quoteIdent(s.referenceTable), current_value: currentSql, current_rows: s.currentRows };
-  const [{ edges }] = await runSqlFile<{ edges: number[] | null }>(db, STEP, 'reference_quantiles', { fragments: frag, params: { probabilities: JSON.stringify(probabilities) } });
+  const frag = { reference_value: quoteIdent(name), reference_table: referenceSql(s), current_value: currentSql, current_rows: s.currentRows };
+  const [{ edges }] = await runSqlFile<{ edges: number[] | null }>(db, STEP, 'reference_quantiles', { fragments: frag, params: { ...s.currentParams, probabilities: JSON.stringify(probabilities) } });
   const uniqueEdges = [...new Set(edges ?? [])];
   const rows = await runSqlFile<{ bin: number; n_ref: number; n_cur: number }>(db, STEP, 'psi_bins', { fragments: frag, params: { ...s.currentParams, edges: JSON.stringify(uniqueEdges) } });
   const outcome = countsOutcome('psi', threshold, rows.map((r) => `bin_${r.bin}`), rows.map((r) => r.n_ref), rows.map((r) => r.n_cur));
@@ -50,13 +64,13 @@ async function psiOutcome(db: PipelineDb, s: DriftSamples, name: string, current
  * happen in SQL; p-values and distances are computed in TypeScript from the small results.
  */
 export async function compareSamples(db: PipelineDb, s: DriftSamples, cfg: RunContext['config']['steps']['data_drift_detection'], overrides: Record<string, { method: DriftMethod; threshold: number }>): Promise<FeatureDrift[]> {
-  const [{ n: nRefRows }] = await runSqlFile<{ n: number }>(db, STEP, 'reference_size', { fragments: { reference_table: quoteIdent(s.referenceTable) } });
+  const [{ n: nRefRows }] = await runSqlFile<{ n: number }>(db, STEP, 'reference_size', { fragments: { reference_table: referenceSql(s) }, params: s.currentParams });
   const out: FeatureDrift[] = [];
   if (s.currentNumeric.length) {
     const rows = await runSqlFile<NumericDistances & { feature: string }>(db, STEP, 'numeric_distances', { deterministic: true,
       fragments: {
         reference_columns: s.currentNumeric.map((f) => quoteIdent(f.name)).join(', '),
-        reference_table: quoteIdent(s.referenceTable),
+        reference_table: referenceSql(s),
         current_features: s.currentNumeric.map((f) => `${f.sql} as ${quoteIdent(f.name)}`).join(', '),
         current_rows: s.currentRows,
       },
@@ -83,7 +97,7 @@ export async function compareSamples(db: PipelineDb, s: DriftSamples, cfg: RunCo
     const rows = await runSqlFile<{ feature: string; level: string; n_ref: number; n_cur: number }>(db, STEP, 'category_counts', {
       fragments: {
         reference_columns: s.currentCategorical.map((f) => quoteIdent(f.name)).join(', '),
-        reference_table: quoteIdent(s.referenceTable),
+        reference_table: referenceSql(s),
         current_features: s.currentCategorical.map((f) => `${f.sql} as ${quoteIdent(f.name)}`).join(', '),
         current_rows: s.currentRows,
       },
@@ -112,9 +126,10 @@ export async function dataDriftDetection(ctx: RunContext, model: StoredModel, ba
   // year of reference in them, which says when the batch is, not that the data changed. They are not tested.
   const numerics = fs.numerics.filter((f) => model.numericFeatures.includes(f.name) && f.source !== 'calendar').map((f) => ({ name: f.name, sql: f.rawSql }));
   const categoricals = model.categoricalFeatures.map((c) => ({ name: c, sql: quoteIdent(c) }));
+  const current = await sampledRows(db, '(select * from raw_data where batch_id = $batch_id)', { batch_id: batchId }, cfg.reference_sample_size);
   const features = await compareSamples(
     db,
-    { referenceTable: model.referenceTable, currentRows: '(select * from raw_data where batch_id = $batch_id)', currentParams: { batch_id: batchId }, currentNumeric: numerics, currentCategorical: categoricals },
+    { referenceTable: model.referenceTable, currentRows: current.sql, currentParams: current.params, currentNumeric: numerics, currentCategorical: categoricals },
     cfg,
     cfg.features as Record<string, { method: DriftMethod; threshold: number }>,
   );

@@ -68,6 +68,58 @@ export async function inputFingerprint(ctx: RunContext, input: ProcessingInput):
   return `${f.n}:${f.h}`;
 }
 
+/** Rows the quantiles are computed on (a seeded hash sample of the input); moments use every row. */
+export const QUANTILE_SAMPLE_SIZE = 100_000;
+
+/**
+ * Per-feature statistics: exact moments, min and max over every row in one pass (single-threaded, so
+ * bit-identical run to run), and quantiles over a hash sample. Clipping bounds at quantile 0 or 1 are the
+ * exact min or max; others come from the sample.
+ */
+async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: { sql: string; params: Record<string, unknown> }): Promise<FeatureStat[]> {
+  const { db, config } = ctx;
+  const [clipLo, clipHi] = config.steps.data_processing.clip_quantiles;
+  const moments = features.numerics.flatMap((f, i) => [
+    `count(${f.rawSql}) as n_${i}`,
+    `avg(${f.rawSql}) as mean_${i}`,
+    `coalesce(stddev_samp(${f.rawSql}), 0) as std_${i}`,
+    `min(${f.rawSql}) as min_${i}`,
+    `max(${f.rawSql}) as max_${i}`,
+  ]);
+  const [m] = await runSqlFile<Record<string, number | null>>(db, STEP, 'feature_moments', {
+    deterministic: true,
+    fragments: { input_rows: inputRows.sql, moments: moments.join(',\n    ') },
+    params: inputRows.params,
+  });
+  const total = m.rows_total as number;
+  const keep = total <= QUANTILE_SAMPLE_SIZE ? 1_000_000 : Math.ceil((1_000_000 * QUANTILE_SAMPLE_SIZE) / total);
+  const q = await runSqlFile<{ feature: string; quantiles: number[] | null; clip_lo: number | null; clip_hi: number | null }>(db, STEP, 'feature_quantiles', {
+    fragments: {
+      input_rows: inputRows.sql,
+      numeric_features: features.numerics.map((f) => `${f.rawSql} as ${quoteIdent(f.name)}`).join(', '),
+      numeric_names: features.numerics.map((f) => quoteIdent(f.name)).join(', '),
+    },
+    params: { ...inputRows.params, keep_per_million: keep, clip_lo: clipLo, clip_hi: clipHi },
+  });
+  const byName = new Map(q.map((r) => [r.feature, r]));
+  return features.numerics.map((f, i) => {
+    const s = byName.get(f.name);
+    const n = m[`n_${i}`] as number;
+    return {
+      feature: f.name,
+      n,
+      nulls: total - n,
+      mean: m[`mean_${i}`],
+      std: m[`std_${i}`] as number,
+      min: m[`min_${i}`],
+      max: m[`max_${i}`],
+      quantiles: s?.quantiles ?? null,
+      clip_lo: clipLo === 0 ? m[`min_${i}`] : (s?.clip_lo ?? m[`min_${i}`]),
+      clip_hi: clipHi === 1 ? m[`max_${i}`] : (s?.clip_hi ?? m[`max_${i}`]),
+    };
+  });
+}
+
 /** Reads the fitted parameters of a training run's processing, for replay. */
 export async function loadFitParams(ctx: RunContext, fittedRunId: number): Promise<FitParams> {
   const rows = await runSqlFile<{ fitted_run_id: number; scaling: string; clip_bounds: string; levels: string; numeric_features: string[]; categorical_features: string[] }>(
@@ -101,12 +153,7 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   const numericSelect = features.numerics.map((f) => `${f.rawSql} as ${quoteIdent(f.name)}`).join(', ');
   const categoricalSelect = features.categoricals.map((c) => quoteIdent(c.name)).join(', ');
 
-  const stats = numericSelect
-    ? await runSqlFile<FeatureStat>(db, STEP, 'feature_stats', { deterministic: true,
-        fragments: { input_rows: inputRows.sql, numeric_features: numericSelect, numeric_names: features.numerics.map((f) => quoteIdent(f.name)).join(', ') },
-        params: { ...inputRows.params, clip_lo: dp.clip_quantiles[0], clip_hi: dp.clip_quantiles[1] },
-      })
-    : [];
+  const stats = numericSelect ? await computeFeatureStats(ctx, features, inputRows) : [];
   const levelCounts = categoricalSelect
     ? await runSqlFile<{ feature: string; level: string | null; n: number }>(db, STEP, 'category_levels', {
         fragments: { input_rows: inputRows.sql, categorical_features: categoricalSelect },
@@ -166,10 +213,17 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   let referenceTable: string | undefined;
   if (!replay) {
     referenceTable = runTables.reference(runId);
+    const sampleSize = config.steps.data_drift_detection.reference_sample_size;
     await db.exec(`drop table if exists ${quoteIdent(referenceTable)}`);
     await runSqlFile(db, STEP, 'reference_sample', {
       fragments: { reference_table: quoteIdent(referenceTable), input_rows: inputRows.sql, raw_features: rawFeatureSelect(features), key_columns: keyColumns(contract).join(', ') },
-      params: { ...inputRows.params, seed: config.steps.train_test_split.seed, sample_size: config.steps.data_drift_detection.reference_sample_size },
+      params: {
+        ...inputRows.params,
+        seed: config.steps.train_test_split.seed,
+        sample_size: sampleSize,
+        // Expected 1.3 × the sample size pass the pre-filter (a shortfall would need a 90-sigma draw).
+        keep_of_1048576: rowCount <= sampleSize ? 1_048_576 : Math.min(1_048_576, Math.ceil((1_048_576 * 1.3 * sampleSize) / rowCount) + 64),
+      },
     });
   }
 

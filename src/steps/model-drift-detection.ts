@@ -1,7 +1,7 @@
 import { runSqlFile } from '../db/sql-runner.ts';
 import { quoteIdent } from '../db/sql-text.ts';
 import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
-import { compareSamples } from './data-drift-detection.ts';
+import { compareSamples, sampledRows } from './data-drift-detection.ts';
 import type { DriftMethod, DriftOutcome } from './drift-tests.ts';
 import type { StoredModel } from './model.ts';
 
@@ -29,12 +29,16 @@ export async function modelDriftDetection(ctx: RunContext, model: StoredModel, p
   const { db, config, runId } = ctx;
   const cfg = config.steps.model_drift_detection;
   const override: Record<string, { method: DriftMethod; threshold: number }> = cfg.method ? { prediction: { method: cfg.method as DriftMethod, threshold: cfg.threshold ?? config.steps.data_drift_detection.distance_threshold } } : {};
+  const maxRows = config.steps.data_drift_detection.reference_sample_size;
+  const reference = await sampledRows(db, quoteIdent(runTables.evalPredictions(model.runId)), {}, maxRows);
+  const current = await sampledRows(db, quoteIdent(predictionsTable), {}, maxRows);
   const [dist] = await compareSamples(
     db,
     {
-      referenceTable: runTables.evalPredictions(model.runId),
-      currentRows: `(select * from ${quoteIdent(predictionsTable)})`,
-      currentParams: {},
+      // Both samples are bounded the same way; their keep parameters get distinct names.
+      referenceTable: { sql: reference.sql.replace('$sample_keep', '$reference_keep') },
+      currentRows: current.sql,
+      currentParams: { ...current.params, reference_keep: reference.params.sample_keep },
       currentNumeric: [{ name: 'prediction', sql: quoteIdent('prediction') }],
       currentCategorical: [],
     },
