@@ -1,1 +1,1 @@
-create or replace temp table ingest_rejects (line bigint, reason varchar, csv_line varchar)
+create or replace temp table ingest_rejects (k bigint, line bigint, reason varchar, csv_line varchar)

@@ -1,17 +1,21 @@
--- Each parsed record with its line in the file: records are one line each, so a record's line is its
--- ordinal + 1 (header) plus the rejected lines that came before it.
+-- Each parsed record with its physical line in the file. A record's index k counts the rejected records before it
+-- (they are not in ingest_staging); its line comes from the line map (blank lines and quoted line breaks shift it).
+-- The positional staging columns get the contract's names; raw_values keeps every column under its header name.
 create or replace temp table ingest_numbered as
 with
 staged as (
-    select rowid as ordinal, to_json(s) as raw_values, s.*
-    from ingest_staging s
+    select rowid as ordinal, {{raw_values}} as raw_values, {{contract_columns}}
+    from ingest_staging as s({{positional}})
 ),
 rejects as (
-    select line, line - 1 - row_number() over (order by line) as parsed_before, row_number() over (order by line) as rejects_so_far
+    select k - row_number() over (order by k) + 1 as parsed_before, row_number() over (order by k) as rejects_so_far
     from ingest_rejects
+),
+indexed as (
+    select s.ordinal + coalesce(r.rejects_so_far, 0) as k, s.* exclude (ordinal)
+    from staged s
+    asof left join rejects r on s.ordinal >= r.parsed_before
 )
-select
-    s.ordinal + 2 + coalesce(r.rejects_so_far, 0) as source_row,
-    s.* exclude (ordinal)
-from staged s
-asof left join rejects r on s.ordinal >= r.parsed_before
+select coalesce(m.p + (i.k - m.k), i.k + 2) as source_row, i.* exclude (k)
+from indexed i
+asof left join ingest_line_map m on i.k >= m.k

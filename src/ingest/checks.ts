@@ -2,6 +2,11 @@ import type { Contract, ContractColumn } from '../config/contract.ts';
 import { sqlType } from '../db/data-tables.ts';
 import { quoteIdent } from '../db/sql-text.ts';
 
+/** Longest text value accepted in an id or other text column without levels (a longer one is corruption, not an id). */
+export const MAX_TEXT_LENGTH = 1000;
+/** How much of a bad value a reason quotes (the whole value stays in quarantine.raw_values). */
+const SHOWN_CHARS = 100;
+
 /** SQL fragments (from the validated contract) and the parameter values they refer to. */
 export interface ContractSql {
   fragments: Record<string, string>;
@@ -40,26 +45,37 @@ export function ingestSql(contract: Contract, fileHasTarget: boolean): ContractS
     const v = `nullif(trim(${q}), '')`;
     const parsed = parseExpr(c, contract, v, fmt);
     const label = (text: string) => `'${c.name}: ${text}'`;
+    // the raw value as a reason quotes it: cut after SHOWN_CHARS characters
+    const shown = `(left(${q}, ${SHOWN_CHARS}) || case when length(${q}) > ${SHOWN_CHARS} then '…' else '' end)`;
     // The target may be empty in a labelled file: that row is simply unlabelled.
     const required = c.role !== 'target' && !c.nullable;
     if (required) checks.push(`case when ${v} is null then ${label('missing value')} end`);
     if (c.type === 'double' || c.type === 'integer') {
-      checks.push(`case when ${v} is not null and ${parsed} is null then ${label(`not ${c.type === 'integer' ? 'an integer' : 'a number'}`)} || ' (' || ${q} || ')' end`);
-      if (c.type === 'double') checks.push(`case when isnan(${parsed}) or isinf(${parsed}) then ${label('not a finite number')} || ' (' || ${q} || ')' end`);
+      checks.push(`case when ${v} is not null and ${parsed} is null then ${label(`not ${c.type === 'integer' ? 'an integer' : 'a number'}`)} || ' (' || ${shown} || ')' end`);
+      if (c.type === 'double') checks.push(`case when isnan(${parsed}) or isinf(${parsed}) then ${label('not a finite number')} || ' (' || ${shown} || ')' end`);
       if (c.min !== undefined) {
         params[`min_${i}`] = c.min;
-        checks.push(`case when ${parsed} < $min_${i} then ${label('below the minimum')} || ' ' || $min_${i}::varchar || ' (' || ${q} || ')' end`);
+        checks.push(`case when ${parsed} < $min_${i} then ${label('below the minimum')} || ' ' || $min_${i}::varchar || ' (' || ${shown} || ')' end`);
       }
       if (c.max !== undefined) {
         params[`max_${i}`] = c.max;
-        checks.push(`case when ${parsed} > $max_${i} then ${label('above the maximum')} || ' ' || $max_${i}::varchar || ' (' || ${q} || ')' end`);
+        checks.push(`case when ${parsed} > $max_${i} then ${label('above the maximum')} || ' ' || $max_${i}::varchar || ' (' || ${shown} || ')' end`);
       }
     } else if (c.type === 'date' || c.type === 'timestamp') {
       const expect = contract.timeFormat ? ` in format ${contract.timeFormat.replace(/'/g, "''")}` : '';
-      checks.push(`case when ${v} is not null and ${parsed} is null then ${label(`not a valid ${c.type}${expect}`)} || ' (' || ${q} || ')' end`);
+      checks.push(`case when ${v} is not null and ${parsed} is null then ${label(`not a valid ${c.type}${expect}`)} || ' (' || ${shown} || ')' end`);
     } else if (c.levels) {
       params[`levels_${i}`] = JSON.stringify(c.levels);
-      checks.push(`case when ${v} is not null and not list_contains(from_json($levels_${i}, '["VARCHAR"]'), ${v}) then ${label('unknown level')} || ' ''' || ${q} || '''' end`);
+      // a level that differs only in case gets a hint: 'lombardia' (did you mean 'Lombardia'?)
+      const sameButCase = `list_filter(from_json($levels_${i}, '["VARCHAR"]'), l -> lower(l) = lower(${v}))[1]`;
+      checks.push(
+        `case when ${v} is not null and not list_contains(from_json($levels_${i}, '["VARCHAR"]'), ${v}) then ${label('unknown level')} || ' ''' || ${shown} || '''' || coalesce(' (did you mean ''' || ${sameButCase} || '''?)', '') end`,
+      );
+    } else if (c.type === 'varchar') {
+      // ids and other free text: no line breaks, tabs or NUL bytes (a quoted line break is a broken file, not an id), and a sane length
+      params.max_text_length = MAX_TEXT_LENGTH;
+      checks.push(`case when regexp_matches(${v}, '[\\x00-\\x1f\\x7f]') then ${label('contains a control character (line break, tab or NUL byte)')} end`);
+      checks.push(`case when length(${v}) > $max_text_length then ${label('longer than')} || ' ' || $max_text_length::varchar || ' characters (' || length(${v})::varchar || ')' end`);
     }
     columns.push(q);
     typed.push(c.type === 'varchar' ? `${v}` : `${parsed}::${sqlType(c.type)}`);

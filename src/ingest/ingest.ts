@@ -8,6 +8,8 @@ import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError, errorMessage, SqlError } from '../errors.ts';
 import { logger } from '../logger.ts';
 import { ingestSql } from './checks.ts';
+import { csvColumnsStruct, mapColumns } from './columns.ts';
+import { newlineText, scanCsv, type CsvScan } from './csv-scan.ts';
 
 export interface IngestOptions {
   force?: boolean;
@@ -26,7 +28,7 @@ export interface IngestResult {
 }
 
 const STEP = 'ingest';
-const TEMP_TABLES = ['ingest_staging', 'ingest_numbered', 'ingest_validated', 'ingest_rejects', 'ingest_reject_errors', 'ingest_reject_scans'];
+const TEMP_TABLES = ['ingest_staging', 'ingest_line_map', 'ingest_numbered', 'ingest_validated', 'ingest_rejects', 'ingest_reject_errors', 'ingest_reject_scans'];
 
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
@@ -38,6 +40,17 @@ function inputFormat(file: string): 'csv' | 'parquet' {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.parquet' || ext === '.pq') return 'parquet';
   return 'csv';
+}
+
+/** Refuses, before anything is read into the database, a CSV file DuckDB's reader cannot read reliably. */
+function checkCsvScan(scan: CsvScan, file: string): void {
+  if (scan.mixedNewline) {
+    const m = scan.mixedNewline;
+    throw new InputError(`${file} mixes line endings: the header ends with ${newlineText(m.expected)} but line ${m.line} ends with ${newlineText(m.found)}`, [
+      'the CSV reader needs one kind of line ending in a file: convert it (e.g. dos2unix, or save it again from the spreadsheet)',
+    ]);
+  }
+  if (scan.records === 0) throw new InputError(`${file} has a header but no data rows`);
 }
 
 async function dropTemps(db: PipelineDb): Promise<void> {
@@ -59,19 +72,32 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
     throw new InputError(`input file not found: ${file}`);
   }
   if (stat.isDirectory()) throw new InputError(`${file} is a directory, not a data file`);
+  if (!stat.isFile()) throw new InputError(`${file} is not a regular file`);
   if (stat.size === 0) throw new InputError(`${file} is empty (0 bytes)`);
   const format = inputFormat(abs);
-  const checksum = await sha256File(abs);
+  // CSV: one pass reads the checksum, the header and where records start, and refuses what is not UTF-8 CSV text.
+  const scan = format === 'csv' ? await scanCsv(abs, file, contract.delimiter) : null;
+  const checksum =
+    scan?.sha256 ??
+    (await sha256File(abs).catch((err: unknown) => {
+      throw new InputError(`cannot read ${file}: ${errorMessage(err)}`, [], { cause: err });
+    }));
   const previous = await runSqlFile<{ batch_id: number; source_file: string; ingested_at: string }>(db, STEP, 'find_checksum', { params: { checksum } });
   if (previous.length && !options.force) {
     throw new InputError(`${file} was already ingested as batch ${previous[0].batch_id} (${previous[0].source_file}, ${previous[0].ingested_at}); use --force to ingest it again`);
   }
+  if (scan) checkCsvScan(scan, file);
   await ensureDataTables(db, contract);
   await dropTemps(db);
   try {
+    // CSV: the header decides the columns before anything is read, so a file without the contract's columns is refused at once.
+    const csvMapping = scan ? mapColumns(contract, scan.header, file, 'csv') : null;
     try {
-      if (format === 'csv') {
-        await runSqlFile(db, STEP, 'staging_from_csv', { params: { path: abs, delimiter: contract.delimiter } });
+      if (scan) {
+        await runSqlFile(db, STEP, 'staging_from_csv', {
+          fragments: { columns: csvColumnsStruct(scan.header.length) },
+          params: { path: abs, delimiter: contract.delimiter, skip: scan.skipLines },
+        });
       } else {
         await runSqlFile(db, STEP, 'staging_from_parquet', { params: { path: abs } });
       }
@@ -79,24 +105,29 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
       const cause = errorMessage(err instanceof SqlError && err.cause ? err.cause : err).split('\n')[0];
       throw new InputError(`cannot read ${file} as ${format.toUpperCase()}: ${cause}`, [], { cause: err });
     }
-    const fileColumns = (await runSqlFile<{ name: string }>(db, STEP, 'staging_columns')).map((r) => r.name);
-    const missing = contract.columns.filter((c) => c.role !== 'target' && !fileColumns.includes(c.name)).map((c) => c.name);
-    if (missing.length) {
-      throw new InputError(`${file} lacks required column${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`, [
-        `columns in the file: ${fileColumns.join(', ')}`,
-        `columns the contract '${contract.name}' requires: ${contract.columns.filter((c) => c.role !== 'target').map((c) => c.name).join(', ')}`,
-        ...(format === 'csv' && fileColumns.length === 1 ? [`only one column was found: is the delimiter '${contract.delimiter}' right?`] : []),
-      ]);
+    const mapping = csvMapping ?? mapColumns(contract, (await runSqlFile<{ name: string }>(db, STEP, 'staging_columns')).map((r) => r.name), file, 'parquet');
+    const hasTarget = mapping.hasTarget;
+    // Parquet rows have no lines: row i is numbered i + 2, as if under a header line, like a CSV of the same rows.
+    const lineMap = scan ? scan.lineMap : [{ k: 0, d: 2, p: 2 }];
+    await runSqlFile(db, STEP, 'line_map', { params: { points: JSON.stringify(lineMap) } });
+    if (scan) {
+      await runSqlFile(db, STEP, 'csv_rejects', { params: { unclosed_quote_line: scan.unclosedQuoteLine, last_line: scan.lines } });
+    } else {
+      await runSqlFile(db, STEP, 'empty_rejects');
     }
-    const extra = fileColumns.filter((c) => !contract.columns.some((k) => k.name === c));
-    if (extra.length) logger.warn(`${file}: columns not in the contract are ignored (kept in quarantine raw values only): ${extra.join(', ')}`);
-    const hasTarget = fileColumns.includes(contract.target.name);
-    await runSqlFile(db, STEP, format === 'csv' ? 'csv_rejects' : 'empty_rejects');
-    await runSqlFile(db, STEP, 'numbered_rows');
+    const [{ n: rejected }] = await runSqlFile<{ n: number }>(db, STEP, 'reject_count');
+    if (rejected === 0 && lineMap.length <= 1) {
+      await runSqlFile(db, STEP, 'numbered_rows_simple', { fragments: mapping.fragments, params: { ...mapping.params, first_line: lineMap[0] ? lineMap[0].p - lineMap[0].k : 2 } });
+    } else {
+      await runSqlFile(db, STEP, 'numbered_rows', { fragments: mapping.fragments, params: mapping.params });
+    }
     const sqlParts = ingestSql(contract, hasTarget);
     await runSqlFile(db, STEP, 'validated_rows', sqlParts);
     const [counts] = await runSqlFile<{ rows_read: number; rows_accepted: number; rows_quarantined: number }>(db, STEP, 'batch_counts');
-    if (counts.rows_read === 0) throw new InputError(`${file} has a header but no data rows`);
+    if (counts.rows_read === 0) throw new InputError(format === 'csv' ? `${file} has a header but no data rows` : `${file} has no rows`);
+    if (scan && counts.rows_read !== scan.records) {
+      logger.warn(`${file}: DuckDB read ${counts.rows_read} records where ${scan.records} were expected from the file's lines; quarantine line numbers may be approximate`);
+    }
     const now = new Date().toISOString();
     const result = await db.transaction(async () => {
       const [{ batch_id: batchId }] = await runSqlFile<{ batch_id: number }>(db, STEP, 'next_batch_id');

@@ -1,0 +1,298 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { InputError, errorMessage } from '../errors.ts';
+
+/**
+ * One streaming pass over a CSV file before DuckDB reads it: the checksum, the header (read and checked here, so
+ * DuckDB never has to guess the file's dialect), and where each record starts. Memory does not grow with the number
+ * of rows: only the header and the few places where the line numbering changes (blank lines, line breaks inside
+ * quoted fields) are kept.
+ */
+export interface CsvScan {
+  /** SHA-256 of the file's bytes (compressed bytes for .gz), hex. */
+  sha256: string;
+  /** Column names of the header: UTF-8 BOM removed, quotes removed, trimmed. */
+  header: string[];
+  /** Blank lines before the header (DuckDB's `skip`). */
+  skipLines: number;
+  /** Non-blank records after the header. */
+  records: number;
+  /** Blank lines after the header (not records; DuckDB skips them too). */
+  blankLines: number;
+  /** Physical lines in the file. */
+  lines: number;
+  newline: Newline;
+  /**
+   * Record index → line, as change points: record `k` starts on physical line `p` and is line `d` as DuckDB's CSV
+   * reader counts lines (it does not count line breaks inside quoted fields); from one point to the next, all three
+   * advance by one per record.
+   */
+  lineMap: LinePoint[];
+  /** Physical line of a record whose opening quote is never closed (so it runs to the end of the file), or null. */
+  unclosedQuoteLine: number | null;
+  /** The first record ending with another line ending than the header's, or null. */
+  mixedNewline: { line: number; expected: Newline; found: Newline } | null;
+}
+
+export type Newline = 'LF' | 'CRLF' | 'CR';
+export interface LinePoint {
+  k: number;
+  d: number;
+  p: number;
+}
+
+/** Longest header line accepted: a longer first line is not a header (binary data, or one huge record). */
+const MAX_HEADER_BYTES = 1 << 20;
+const LF = 0x0a;
+const CR = 0x0d;
+const QUOTE = 0x22;
+
+class Scanner {
+  line = 1;
+  /** Physical lines in the file, set by finish(). */
+  lines = 0;
+  private lineHasBytes = false;
+  private inQuotes = false;
+  private pendingCR = false;
+  private recLen = 0;
+  private recStartLine = 1;
+  private recEmbedded = 0;
+  private embeddedBefore = 0;
+  private headerDone = false;
+  /** The file's first chunks, kept until the header record is complete. */
+  private headerChunks: Buffer[] = [];
+  private headerBytes = 0;
+  header: Buffer | null = null;
+  skipLines = 0;
+  records = 0;
+  blankLines = 0;
+  newline: Newline | null = null;
+  mixed: CsvScan['mixedNewline'] = null;
+  lineMap: LinePoint[] = [];
+  unclosedQuoteLine: number | null = null;
+  private last: LinePoint | null = null;
+
+  constructor(private readonly onHeader: (header: Buffer) => void) {}
+
+  push(buf: Buffer): void {
+    if (!this.headerDone) {
+      this.headerChunks.push(buf);
+      this.headerBytes += buf.length;
+    }
+    const n = buf.length;
+    for (let i = 0; i < n; i++) {
+      const b = buf[i];
+      if (this.pendingCR) {
+        this.pendingCR = false;
+        if (b === LF) {
+          this.lineBreak('CRLF');
+          continue;
+        }
+        this.lineBreak('CR');
+      }
+      if (b === CR) {
+        this.pendingCR = true;
+        continue;
+      }
+      if (b === LF) {
+        this.lineBreak('LF');
+        continue;
+      }
+      if (b === QUOTE) this.inQuotes = !this.inQuotes;
+      this.lineHasBytes = true;
+      if (this.recLen === 0) this.recStartLine = this.line;
+      this.recLen++;
+    }
+    if (!this.headerDone && this.headerBytes > MAX_HEADER_BYTES) throw new HeaderTooLong();
+  }
+
+  /** A line break at the current position: inside quotes it is part of the value; otherwise it ends a record. */
+  private lineBreak(kind: Newline): void {
+    this.lineHasBytes = false;
+    if (this.inQuotes) {
+      this.recEmbedded++;
+      this.line++;
+      return;
+    }
+    if (this.newline === null) this.newline = kind;
+    else if (kind !== this.newline && this.mixed === null) this.mixed = { line: this.line, expected: this.newline, found: kind };
+    this.endRecord();
+    this.line++;
+  }
+
+  private endRecord(): void {
+    if (this.recLen === 0) {
+      if (this.headerDone) this.blankLines++;
+      else this.skipLines++;
+    } else if (!this.headerDone) {
+      this.headerDone = true;
+      this.header = this.takeHeader();
+      this.onHeader(this.header);
+    } else {
+      const k = this.records++;
+      const p = this.recStartLine;
+      const d = p - this.embeddedBefore;
+      const last = this.last;
+      if (!last || p - k !== last.p - last.k || d - k !== last.d - last.k) {
+        this.lineMap.push({ k, d, p });
+      }
+      this.last = { k, d, p };
+    }
+    this.embeddedBefore += this.recEmbedded;
+    this.recEmbedded = 0;
+    this.recLen = 0;
+  }
+
+  /** The header record's bytes, without the blank lines before it and without its line ending. */
+  private takeHeader(): Buffer {
+    const all = Buffer.concat(this.headerChunks);
+    this.headerChunks = [];
+    let start = 0;
+    while (start < all.length && (all[start] === LF || all[start] === CR)) start++;
+    let end = start;
+    let inQ = false;
+    for (; end < all.length; end++) {
+      const b = all[end];
+      if (b === QUOTE) inQ = !inQ;
+      else if (!inQ && (b === LF || b === CR)) break;
+    }
+    return all.subarray(start, end);
+  }
+
+  finish(): void {
+    if (this.pendingCR) {
+      this.pendingCR = false;
+      this.lineBreak('CR');
+    }
+    this.lines = this.lineHasBytes ? this.line : this.line - 1;
+    if (this.recLen > 0) {
+      if (this.inQuotes && this.headerDone) this.unclosedQuoteLine = this.recStartLine;
+      if (!this.headerDone) {
+        // a file of one line without a line ending: that line is the header
+        this.headerDone = true;
+        this.header = this.takeHeader();
+        this.onHeader(this.header);
+        this.recLen = 0;
+      } else this.endRecord();
+    }
+  }
+}
+
+class HeaderTooLong extends Error {}
+
+/** Splits one CSV header line into names (quotes removed, `""` inside quotes kept as one quote, trimmed). */
+export function splitHeader(text: string, delimiter: string): string[] {
+  const names: string[] = [];
+  let cur = '';
+  let inQ = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inQ) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          cur += '"';
+          i++;
+        } else inQ = false;
+      } else cur += c;
+    } else if (c === '"') inQ = true;
+    else if (text.startsWith(delimiter, i)) {
+      names.push(cur.trim());
+      cur = '';
+      i += delimiter.length - 1;
+    } else cur += c;
+  }
+  names.push(cur.trim());
+  return names;
+}
+
+const NEWLINE_TEXT: Record<Newline, string> = { LF: '\\n', CRLF: '\\r\\n', CR: '\\r' };
+export const newlineText = (n: Newline): string => NEWLINE_TEXT[n];
+
+/** What the first bytes of a file say it is, when it is clearly not UTF-8 CSV text. */
+function sniffMagic(first: Buffer, file: string, gzipped: boolean): string | null {
+  if (first.length >= 2 && ((first[0] === 0xff && first[1] === 0xfe) || (first[0] === 0xfe && first[1] === 0xff))) {
+    return `${file} is UTF-16 text (it starts with a UTF-16 byte-order mark); save it as UTF-8 CSV`;
+  }
+  if (first.subarray(0, 4).toString('latin1') === 'PAR1') return `${file} is a Parquet file, not CSV: give it the .parquet extension`;
+  if (first.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) return `${file} is a ZIP archive (an Excel workbook?), not CSV text: export it as CSV (UTF-8)`;
+  if (!gzipped && first[0] === 0x1f && first[1] === 0x8b) return `${file} is gzip-compressed: name it .csv.gz`;
+  if (first.subarray(0, 4).equals(Buffer.from([0x28, 0xb5, 0x2f, 0xfd]))) return `${file} is zstd-compressed: only gzip-compressed CSV (.csv.gz) can be read`;
+  return null;
+}
+
+/**
+ * Reads `file` once: its checksum, its header and where its records start. Throws InputError, naming the file and
+ * the problem, when the file is not UTF-8 CSV text with a header line.
+ */
+export async function scanCsv(file: string, displayName: string, delimiter: string): Promise<CsvScan> {
+  const gzipped = /\.gz$/i.test(file);
+  const hash = createHash('sha256');
+  let header: string[] | null = null;
+  let headerError: string | null = null;
+  const scanner = new Scanner((bytes) => {
+    if (bytes.includes(0)) {
+      headerError = `${displayName} is not CSV text: its first line contains NUL bytes (a binary file, or UTF-16 text)`;
+      return;
+    }
+    if (bytes.some((b) => (b < 0x20 && b !== 0x09) || b === 0x7f)) {
+      headerError = `${displayName} is not CSV text: its first line holds control bytes (a binary file?)`;
+      return;
+    }
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+    } catch {
+      headerError = `${displayName}: the header line is not valid UTF-8 (is the file Latin-1 or Windows-1252? save it as UTF-8)`;
+      return;
+    }
+    header = splitHeader(text, delimiter);
+  });
+  let first = true;
+  const hashing = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  const raw = createReadStream(file);
+  const source = gzipped ? raw.pipe(hashing).pipe(createGunzip()) : raw.pipe(hashing);
+  raw.on('error', (err) => source.destroy(err));
+  if (gzipped) hashing.on('error', (err) => source.destroy(err));
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      if (first) {
+        first = false;
+        const magic = sniffMagic(chunk, displayName, gzipped);
+        if (magic) throw new InputError(magic);
+      }
+      scanner.push(chunk);
+      if (headerError) throw new InputError(headerError);
+    }
+    scanner.finish();
+  } catch (err) {
+    raw.destroy();
+    if (err instanceof InputError) throw err;
+    if (err instanceof HeaderTooLong) {
+      throw new InputError(`${displayName} is not a CSV file with a header line: its first line is longer than ${MAX_HEADER_BYTES / (1 << 20)} MB (binary data?)`);
+    }
+    const msg = errorMessage(err);
+    if (gzipped && /incorrect header check|unexpected end of file|invalid/i.test(msg)) throw new InputError(`${displayName} is not valid gzip data: ${msg}`, [], { cause: err });
+    throw new InputError(`cannot read ${displayName}: ${msg}`, [], { cause: err });
+  }
+  if (headerError) throw new InputError(headerError);
+  if (header === null) throw new InputError(`${displayName} has no header line (it holds only blank lines)`);
+  return {
+    sha256: hash.digest('hex'),
+    header,
+    skipLines: scanner.skipLines,
+    records: scanner.records,
+    blankLines: scanner.blankLines,
+    lines: scanner.lines,
+    newline: scanner.newline ?? 'LF',
+    lineMap: scanner.lineMap,
+    unclosedQuoteLine: scanner.unclosedQuoteLine,
+    mixedNewline: scanner.mixed,
+  };
+}
