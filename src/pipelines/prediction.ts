@@ -115,8 +115,15 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
       if (restored) order = 1;
     }
     let dp: DataProcessingResult = restored ? { ...restored, fit } : await step('data_processing', () => dataProcessing(ctx, { kind: 'batch', batchId }, fit));
-    const drift = await step('data_drift_detection', () => dataDriftDetection(ctx, model, batchId));
     const driftModelVersion = model.modelVersion;
+    const dataThreshold = config.steps.data_drift_detection.dataset_drift_share;
+    // The decision is recorded with the drift results, in the step's transaction; a retraining then updates it.
+    const drift = await step('data_drift_detection', async () => {
+      const r = await dataDriftDetection(ctx, model, batchId);
+      const action = !r.datasetDrift ? 'none' : batch.rows_labelled > 0 ? 'retrain_pending' : 'retrain_skipped_no_labels';
+      await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: r.datasetDrift, nTests: r.features.length, nDrifted: r.nDrifted, share: r.share, threshold: dataThreshold, action, reason: r.message ?? '' });
+      return r;
+    });
     let retrained = false;
     const rescoreWithActive = async (suffix: string) => {
       const now = (await activeModelOf(db, stage))!;
@@ -135,14 +142,17 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
       }
       // The batch is served by a model that saw the drift unless a retrained one replaced it.
       if (r.action !== 'retrained_and_deployed') flags.push('data_drift');
-      await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: true, nTests: drift.features.length, nDrifted: drift.nDrifted, share: drift.share, threshold: config.steps.data_drift_detection.dataset_drift_share, action: r.action, reason: r.reason, childRunId: r.childRunId });
+      await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: true, nTests: drift.features.length, nDrifted: drift.nDrifted, share: drift.share, threshold: dataThreshold, action: r.action, reason: r.reason, childRunId: r.childRunId });
       if (retrained) await rescoreWithActive('_after_retrain');
-    } else {
-      await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: false, nTests: drift.features.length, nDrifted: drift.nDrifted, share: drift.share, threshold: config.steps.data_drift_detection.dataset_drift_share, action: 'none', reason: drift.message ?? 'no dataset drift' });
     }
     let pred = await step('model_prediction', () => modelPrediction(ctx, dp.processedTable, model, fit));
-    const mdrift = await step('model_drift_detection', () => modelDriftDetection(ctx, model, pred.predictionsTable));
     const testedModelVersion = model.modelVersion;
+    const mdrift = await step('model_drift_detection', async () => {
+      const r = await modelDriftDetection(ctx, model, pred.predictionsTable);
+      const action = !r.drifted ? 'none' : retrained ? 'none_already_retrained' : batch.rows_labelled > 0 ? 'retrain_pending' : 'retrain_skipped_no_labels';
+      await recordDriftDecision(db, { referenceModelVersion: testedModelVersion, runId: ctx.runId, kind: 'model', drifted: r.drifted, nTests: r.tests.length, nDrifted: r.tests.filter((t) => t.drifted).length, share: null, threshold: null, action, reason: r.message ?? '' });
+      return r;
+    });
     if (mdrift.drifted) {
       const why = `model drift: ${mdrift.tests.filter((t) => t.drifted).map((t) => `${t.test} ${t.statistic?.toFixed(3)} > ${t.threshold}`).join(', ')}`;
       if (retrained) {
@@ -159,8 +169,6 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
           if (model.modelVersion !== before) pred = await step('model_prediction_after_retrain', () => modelPrediction(ctx, dp.processedTable, model, fit));
         }
       }
-    } else {
-      await recordDriftDecision(db, { referenceModelVersion: testedModelVersion, runId: ctx.runId, kind: 'model', drifted: false, nTests: mdrift.tests.length, nDrifted: 0, share: null, threshold: null, action: 'none', reason: mdrift.message ?? 'no model drift' });
     }
     const served = await step('serve_prediction', () => servePrediction(ctx, pred.predictionsTable, model.modelVersion, flags, opts.output));
     await finishRun(ctx, 'succeeded', undefined, model.modelVersion);

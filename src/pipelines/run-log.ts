@@ -85,15 +85,17 @@ export async function runStep<T extends StepReport>(ctx: RunContext, name: strin
   const display = opts.transactional === false ? undefined : progress();
   display?.stepStarted(name, ctx.db.native);
   try {
+    let ms = 0;
     const work = async () => {
       const report = await fn();
       // Fault injection for tests of failure and resume: fail this step after its work, before it commits.
       if (process.env.PIPELINE_FAIL_STEP === name) throw new Error(`injected failure in step ${name} (PIPELINE_FAIL_STEP)`);
+      ms = performance.now() - t0;
+      // Recorded in the step's own transaction: its outputs and its 'succeeded' commit together.
+      await finishStep(ctx, name, 'succeeded', ms, report);
       return report;
     };
     const report = await (opts.transactional === false ? work() : ctx.db.transaction(work)).finally(() => display?.stepEnded(name));
-    const ms = performance.now() - t0;
-    await finishStep(ctx, name, 'succeeded', ms, report);
     logger.info(`step ${name} done in ${(ms / 1000).toFixed(2)} s${report.rowsOut !== undefined ? `, ${report.rowsOut} rows` : ''}${report.message ? `: ${report.message}` : ''}`);
     return report;
   } catch (err) {

@@ -29,12 +29,11 @@ export async function servePrediction(ctx: RunContext, predictionsTable: string,
     options = EXPORT_OPTIONS[path.extname(exportPath).toLowerCase()];
     if (!options) throw new ConfigError(`--output ${output}: use a .csv, .parquet or .json file name`);
   }
-  const rows = await runSqlFile(db, STEP, 'insert_served', {
+  await runSqlFile(db, STEP, 'insert_served', {
     fragments: { key_columns: keyColumns(config.contract).join(', '), predictions_table: quoteIdent(predictionsTable) },
     params: { run_id: runId, interval_level: config.steps.model_prediction.interval_level, model_version: modelVersion, extra_flags: JSON.stringify(extraFlags), now: new Date().toISOString() },
   });
-  void rows;
-  const [{ n }] = await db.query<{ n: number }>('select count(*) as n from served_predictions where run_id = $1', [runId]);
+  const [{ n }] = await runSqlFile<{ n: number }>(db, STEP, 'served_count', { params: { run_id: runId } });
   if (exportPath && options) {
     mkdirSync(path.dirname(exportPath), { recursive: true });
     await runSqlFile(db, STEP, 'export_served', { fragments: { path: quoteLiteral(exportPath), options }, params: { run_id: runId } });

@@ -194,11 +194,9 @@ describe('reliability: SIGKILL during a run leaves a consistent database', funct
       });
     });
 
-    // Known bug (reported): runStep (src/pipelines/run-log.ts) commits the step's transaction, then records the step as
-    // succeeded in a separate statement. A crash in between leaves the step's outputs committed (here: the deployment
-    // decision and the new active model) under a step the next start marks 'aborted'. Un-skip once the success is
-    // recorded inside the step's transaction.
-    it.skip('killed after model_deployment committed, before step_runs records it: outputs and step status agree', async () => {
+    // runStep records a step's success inside the step's own transaction, so a kill just before that update
+    // (the last statement before the commit) leaves neither the outputs nor the success: they commit together.
+    it('killed after the deployment work, before step_runs records it: outputs and step status agree', async () => {
       const activeBefore = await readDb(dbPath, (db) => activeModel(db));
       const w = startScript(CRASH_AT, [dbPath, '^\\s*update\\s+step_runs', 'model_deployment', 'succeeded']);
       const exit = await w.exited;
