@@ -289,8 +289,10 @@ async function loadDrift(db: PipelineDb, config: Config, run: RunRow): Promise<D
     });
   }
   if (categoricals.length) {
-    section.levelCounts = await runSqlFile<LevelCount>(db, SQL, 'category_counts', {
-      fragments: { reference_columns: categoricals.map((c) => quoteIdent(c.name)).join(', '), reference_table: referenceTable },
+    // The same level counts drift detection uses, over the whole batch.
+    const columns = categoricals.map((c) => quoteIdent(c.name)).join(', ');
+    section.levelCounts = await runSqlFile<LevelCount>(db, 'data_drift_detection', 'category_counts', {
+      fragments: { reference_columns: columns, current_features: columns, reference_table: referenceTable, current_rows: '(select * from raw_data where batch_id = $batch_id)' },
       params: { batch_id: target.batch_id },
     });
   }
