@@ -5,7 +5,7 @@
 
 import { kstwoSf } from './kolmogorov.ts';
 import { roundHalfEven } from './special.ts';
-import { assertCounts, assertFiniteSample, assertSameLength, assertSortedDistinct, sortedCopy } from './validate.ts';
+import { assertCountsTable, assertFiniteSample, sortedCopy } from './validate.ts';
 
 /** How the p-value is computed; 'auto' is exact when max(n, m) <= 10000, asymptotic otherwise. */
 export type KsMethod = 'auto' | 'exact' | 'asymp';
@@ -77,11 +77,7 @@ export function ksStatisticFromCounts(
   refCounts: ArrayLike<number>,
   curCounts: ArrayLike<number>,
 ): number {
-  assertSameLength('ksStatisticFromCounts', values, refCounts, curCounts);
-  assertSortedDistinct('ksStatisticFromCounts', values);
-  const n = assertCounts('ksStatisticFromCounts(refCounts)', refCounts);
-  const m = assertCounts('ksStatisticFromCounts(curCounts)', curCounts);
-  if (n === 0 || m === 0) throw new RangeError('ksStatisticFromCounts: both samples need at least one observation');
+  const [n, m] = assertCountsTable('ksStatisticFromCounts', values, { label: 'refCounts', counts: refCounts }, { label: 'curCounts', counts: curCounts }, 'both samples need at least one observation');
   const exactInts = n * m <= Number.MAX_SAFE_INTEGER;
   let best = 0;
   let i = 0;

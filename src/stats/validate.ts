@@ -40,3 +40,22 @@ export function assertSortedDistinct(name: string, values: ArrayLike<number>): v
 export function sortedCopy(x: ArrayLike<number>): Float64Array {
   return Float64Array.from(x).sort();
 }
+
+/**
+ * Checks a counts-by-value table (what `GROUP BY value` returns): equal lengths, strictly increasing
+ * values, non-negative counts, and at least one observation on each side. Returns both totals.
+ */
+export function assertCountsTable(
+  name: string,
+  values: ArrayLike<number>,
+  a: { label: string; counts: ArrayLike<number> },
+  b: { label: string; counts: ArrayLike<number> },
+  emptyMessage: string,
+): [number, number] {
+  assertSameLength(name, values, a.counts, b.counts);
+  assertSortedDistinct(name, values);
+  const n = assertCounts(`${name}(${a.label})`, a.counts);
+  const m = assertCounts(`${name}(${b.label})`, b.counts);
+  if (n === 0 || m === 0) throw new RangeError(`${name}: ${emptyMessage}`);
+  return [n, m];
+}

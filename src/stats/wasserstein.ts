@@ -3,7 +3,7 @@
  * `scipy.stats.wasserstein_distance`: ∫ |F_u(x) − F_v(x)| dx.
  */
 
-import { assertCounts, assertFiniteSample, assertSameLength, assertSortedDistinct, sortedCopy } from './validate.ts';
+import { assertCountsTable, assertFiniteSample, sortedCopy } from './validate.ts';
 
 /**
  * W1 between the empirical distributions of samples u and v (any sizes, ties allowed).
@@ -43,11 +43,7 @@ export function wasserstein1FromCounts(
   uCounts: ArrayLike<number>,
   vCounts: ArrayLike<number>,
 ): number {
-  assertSameLength('wasserstein1FromCounts', values, uCounts, vCounts);
-  assertSortedDistinct('wasserstein1FromCounts', values);
-  const uTotal = assertCounts('wasserstein1FromCounts(uCounts)', uCounts);
-  const vTotal = assertCounts('wasserstein1FromCounts(vCounts)', vCounts);
-  if (uTotal === 0 || vTotal === 0) throw new RangeError('wasserstein1FromCounts: both weight vectors must have a positive sum');
+  const [uTotal, vTotal] = assertCountsTable('wasserstein1FromCounts', values, { label: 'uCounts', counts: uCounts }, { label: 'vCounts', counts: vCounts }, 'both weight vectors must have a positive sum');
   let cu = 0;
   let cv = 0;
   let total = 0;

@@ -176,6 +176,11 @@ export function expectExit(res: CliResult, code: number, what = 'pipeline'): Cli
   return res;
 }
 
+/** The rows of a query on a database file, through the CLI's read-only `sql --format json`. */
+export function sqlJson<T = Record<string, unknown>>(db: string, query: string): T[] {
+  return JSON.parse(expectExit(runCli(['sql', query, '--db', db, '--format', 'json']), 0, query).stdout) as T[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Configuration
 

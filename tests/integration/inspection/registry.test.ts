@@ -1,11 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { expectExit, generateFile, runCli, useTmpDir } from '../../support/helpers.ts';
-
-function sqlJson<T = Record<string, unknown>>(db: string, query: string): T[] {
-  return JSON.parse(expectExit(runCli(['sql', query, '--db', db, '--format', 'json']), 0, query).stdout) as T[];
-}
+import { expectExit, generateFile, runCli, sqlJson, useTmpDir } from '../../support/helpers.ts';
 
 describe('inspection: status, models list/show/rollback/promote, dry run', function () {
   this.timeout(300_000);

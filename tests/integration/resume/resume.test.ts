@@ -1,12 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { PROJECT_ROOT, expectExit, generateFile, runCli, useTmpDir } from '../../support/helpers.ts';
-
-/** Rows of a table as JSON through the CLI's read-only sql command. */
-function sqlJson<T = Record<string, unknown>>(db: string, query: string): T[] {
-  return JSON.parse(expectExit(runCli(['sql', query, '--db', db, '--format', 'json']), 0, query).stdout) as T[];
-}
+import { PROJECT_ROOT, expectExit, generateFile, runCli, sqlJson, useTmpDir } from '../../support/helpers.ts';
 
 describe('pipeline run --resume', function () {
   this.timeout(300_000);
