@@ -1,4 +1,4 @@
+-- Records read (parsed + malformed) and records rejected before the insert (contract checks + malformed).
 select
-    (select count(*) from ingest_validated) + (select count(*) from ingest_rejects) as rows_read,
-    (select count(*) from ingest_validated where len(reasons) = 0) as rows_accepted,
-    (select count(*) from ingest_validated where len(reasons) > 0) + (select count(*) from ingest_rejects) as rows_quarantined
+    (select count(*) from ingest_staging) + (select count(*) from ingest_rejects) as rows_read,
+    (select count(*) from ingest_rejected) + (select count(*) from ingest_rejects) as rows_rejected

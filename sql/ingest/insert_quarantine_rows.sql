@@ -1,4 +1,3 @@
 insert into quarantine (batch_id, source_row, raw_values, reasons, quarantined_at)
 select $batch_id, source_row, raw_values, reasons, $now::timestamp
-from ingest_validated
-where len(reasons) > 0
+from ingest_rejected

@@ -1,10 +1,10 @@
 -- Each parsed record with its physical line in the file. A record's index k counts the rejected records before it
 -- (they are not in ingest_staging); its line comes from the line map (blank lines and quoted line breaks shift it).
--- The positional staging columns get the contract's names; raw_values keeps every column under its header name.
-create or replace temp table ingest_numbered as
+-- The positional staging columns stay (for the raw values) and also get the contract's names. A view: nothing is copied.
+create or replace temp view ingest_numbered as
 with
 staged as (
-    select rowid as ordinal, {{raw_values}} as raw_values, {{contract_columns}}
+    select rowid as ordinal, s.*, {{contract_columns}}
     from ingest_staging as s({{positional}})
 ),
 rejects as (

@@ -34,59 +34,71 @@ function parseExpr(c: ContractColumn, contract: Contract, v: string, fmtParam: s
  */
 export function ingestSql(contract: Contract, fileHasTarget: boolean): ContractSql {
   const params: Record<string, unknown> = {};
-  const checks: string[] = [];
+  /** Each rule as the condition that breaks it and the reason given (SQL expressions over the row's text). */
+  const checks: { broken: string; reason: string }[] = [];
+  const check = (broken: string, reason: string) => checks.push({ broken, reason });
   const typed: string[] = [];
   const columns: string[] = [];
+  // Each column's trimmed text and parsed value are computed once, as columns of two nested projections
+  // (text_values, then parsed_values), and the rules refer to them: DuckDB does not share repeated
+  // subexpressions inside a WHERE, so writing nullif(trim(x), '') into every rule costs one trim per rule.
+  const textValues: string[] = [];
+  const parsedValues: string[] = [];
   const fmt = '$time_format';
   if (contract.timeFormat) params.time_format = contract.timeFormat;
   contract.columns.forEach((c, i) => {
     if (c.role === 'target' && !fileHasTarget) return;
     const q = quoteIdent(c.name);
-    const v = `nullif(trim(${q}), '')`;
-    const parsed = parseExpr(c, contract, v, fmt);
+    const v = `__text_${i}`;
+    textValues.push(`nullif(trim(${q}), '') as ${v}`);
+    const parsed = c.type === 'varchar' ? v : `__parsed_${i}`;
+    if (c.type !== 'varchar') parsedValues.push(`${parseExpr(c, contract, v, fmt)} as ${parsed}`);
     const label = (text: string) => `'${c.name}: ${text}'`;
     // the raw value as a reason quotes it: cut after SHOWN_CHARS characters
     const shown = `(left(${q}, ${SHOWN_CHARS}) || case when length(${q}) > ${SHOWN_CHARS} then '…' else '' end)`;
     // The target may be empty in a labelled file: that row is simply unlabelled.
     const required = c.role !== 'target' && !c.nullable;
-    if (required) checks.push(`case when ${v} is null then ${label('missing value')} end`);
+    if (required) check(`${v} is null`, label('missing value'));
     if (c.type === 'double' || c.type === 'integer') {
-      checks.push(`case when ${v} is not null and ${parsed} is null then ${label(`not ${c.type === 'integer' ? 'an integer' : 'a number'}`)} || ' (' || ${shown} || ')' end`);
-      if (c.type === 'double') checks.push(`case when isnan(${parsed}) or isinf(${parsed}) then ${label('not a finite number')} || ' (' || ${shown} || ')' end`);
+      check(`${v} is not null and ${parsed} is null`, `${label(`not ${c.type === 'integer' ? 'an integer' : 'a number'}`)} || ' (' || ${shown} || ')'`);
+      if (c.type === 'double') check(`isnan(${parsed}) or isinf(${parsed})`, `${label('not a finite number')} || ' (' || ${shown} || ')'`);
       if (c.min !== undefined) {
         params[`min_${i}`] = c.min;
-        checks.push(`case when ${parsed} < $min_${i} then ${label('below the minimum')} || ' ' || $min_${i}::varchar || ' (' || ${shown} || ')' end`);
+        check(`${parsed} < $min_${i}`, `${label('below the minimum')} || ' ' || $min_${i}::varchar || ' (' || ${shown} || ')'`);
       }
       if (c.max !== undefined) {
         params[`max_${i}`] = c.max;
-        checks.push(`case when ${parsed} > $max_${i} then ${label('above the maximum')} || ' ' || $max_${i}::varchar || ' (' || ${shown} || ')' end`);
+        check(`${parsed} > $max_${i}`, `${label('above the maximum')} || ' ' || $max_${i}::varchar || ' (' || ${shown} || ')'`);
       }
     } else if (c.type === 'date' || c.type === 'timestamp') {
       const expect = contract.timeFormat ? ` in format ${contract.timeFormat.replace(/'/g, "''")}` : '';
-      checks.push(`case when ${v} is not null and ${parsed} is null then ${label(`not a valid ${c.type}${expect}`)} || ' (' || ${shown} || ')' end`);
+      check(`${v} is not null and ${parsed} is null`, `${label(`not a valid ${c.type}${expect}`)} || ' (' || ${shown} || ')'`);
     } else if (c.levels) {
       params[`levels_${i}`] = JSON.stringify(c.levels);
       // a level that differs only in case gets a hint: 'lombardia' (did you mean 'Lombardia'?)
       const sameButCase = `list_filter(from_json($levels_${i}, '["VARCHAR"]'), l -> lower(l) = lower(${v}))[1]`;
-      checks.push(
-        `case when ${v} is not null and not list_contains(from_json($levels_${i}, '["VARCHAR"]'), ${v}) then ${label('unknown level')} || ' ''' || ${shown} || '''' || coalesce(' (did you mean ''' || ${sameButCase} || '''?)', '') end`,
+      check(
+        `${v} is not null and not list_contains(from_json($levels_${i}, '["VARCHAR"]'), ${v})`,
+        `${label('unknown level')} || ' ''' || ${shown} || '''' || coalesce(' (did you mean ''' || ${sameButCase} || '''?)', '')`,
       );
     } else if (c.type === 'varchar') {
       // ids and other free text: no line breaks, tabs or NUL bytes (a quoted line break is a broken file, not an id), and a sane length
       params.max_text_length = MAX_TEXT_LENGTH;
-      checks.push(`case when regexp_matches(${v}, '[\\x00-\\x1f\\x7f]') then ${label('contains a control character (line break, tab or NUL byte)')} end`);
-      checks.push(`case when length(${v}) > $max_text_length then ${label('longer than')} || ' ' || $max_text_length::varchar || ' characters (' || length(${v})::varchar || ')' end`);
+      check(`regexp_matches(${v}, '[\\x00-\\x1f\\x7f]')`, label('contains a control character (line break, tab or NUL byte)'));
+      check(`length(${v}) > $max_text_length`, `${label('longer than')} || ' ' || $max_text_length::varchar || ' characters (' || length(${v})::varchar || ')'`);
     }
     columns.push(q);
-    typed.push(c.type === 'varchar' ? `${v}` : `${parsed}::${sqlType(c.type)}`);
+    typed.push(c.type === 'varchar' ? v : `${parsed}::${sqlType(c.type)}`);
   });
-  const keyCols = [...contract.idColumns, contract.timestamp.name].map((n) => `nullif(trim(${quoteIdent(n)}), '')`);
   params.key_label = `(${[...contract.idColumns, contract.timestamp.name].join(', ')})`;
   return {
     params,
     fragments: {
-      reasons: `list_filter([${checks.join(',\n            ')}], r -> r is not null)`,
-      key_columns: keyCols.join(', '),
+      reasons: `list_filter([${checks.map((c) => `case when ${c.broken} then ${c.reason} end`).join(',\n            ')}], r -> r is not null)`,
+      // true when a rule is broken (a rule whose condition is NULL is not broken, as in reasons)
+      any_broken: checks.length ? `coalesce(${checks.map((c) => `(${c.broken})`).join('\n        or ')}, false)` : 'false',
+      text_values: textValues.join(', '),
+      parsed_values: parsedValues.length ? parsedValues.join(', ') : '1 as __parsed_none',
       columns: columns.join(', '),
       typed_values: typed.join(', '),
       target: quoteIdent(contract.target.name),

@@ -13,9 +13,9 @@ export interface ColumnMapping {
 }
 
 /** Positional name of the file's i-th column in the staging table. */
-export const positionalName = (i: number): string => `col_${i}`;
+export const positionalName = (i: number): string => `__ingest_col_${i}`;
 
-/** `{'col_0': 'VARCHAR', …}`: the `columns` option of read_csv for a file of `n` columns (all read as text). */
+/** `{'__ingest_col_0': 'VARCHAR', …}`: the `columns` option of read_csv for a file of `n` columns (all read as text). */
 export function csvColumnsStruct(n: number): string {
   return `{${Array.from({ length: n }, (_, i) => `'${positionalName(i)}': 'VARCHAR'`).join(', ')}}`;
 }

@@ -7,6 +7,7 @@ import { ensureDataTables } from '../db/data-tables.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError, errorMessage, SqlError } from '../errors.ts';
 import { logger } from '../logger.ts';
+import { quoteIdent } from '../db/sql-text.ts';
 import { ingestSql } from './checks.ts';
 import { csvColumnsStruct, mapColumns } from './columns.ts';
 import { newlineText, scanCsv, type CsvScan } from './csv-scan.ts';
@@ -28,7 +29,8 @@ export interface IngestResult {
 }
 
 const STEP = 'ingest';
-const TEMP_TABLES = ['ingest_staging', 'ingest_line_map', 'ingest_numbered', 'ingest_validated', 'ingest_rejects', 'ingest_reject_errors', 'ingest_reject_scans'];
+const TEMP_VIEWS = ['ingest_numbered'];
+const TEMP_TABLES = ['ingest_duplicates', 'ingest_rejected', 'ingest_staging', 'ingest_line_map', 'ingest_rejects', 'ingest_reject_errors', 'ingest_reject_scans'];
 
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
@@ -54,6 +56,7 @@ function checkCsvScan(scan: CsvScan, file: string): void {
 }
 
 async function dropTemps(db: PipelineDb): Promise<void> {
+  for (const v of TEMP_VIEWS) await db.exec(`drop view if exists temp.${v}`);
   for (const t of TEMP_TABLES) await db.exec(`drop table if exists temp.${t}`);
 }
 
@@ -115,29 +118,56 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
     } else {
       await runSqlFile(db, STEP, 'empty_rejects');
     }
-    const [{ n: rejected }] = await runSqlFile<{ n: number }>(db, STEP, 'reject_count');
-    if (rejected === 0 && lineMap.length <= 1) {
-      await runSqlFile(db, STEP, 'numbered_rows_simple', { fragments: mapping.fragments, params: { ...mapping.params, first_line: lineMap[0] ? lineMap[0].p - lineMap[0].k : 2 } });
+    const [{ n: malformed }] = await runSqlFile<{ n: number }>(db, STEP, 'reject_count');
+    // Record k is on line k + constant unless a malformed record, a blank line or a quoted line break shifts it.
+    const simple = malformed === 0 && lineMap.length <= 1;
+    if (simple) {
+      await runSqlFile(db, STEP, 'numbered_rows_simple', { fragments: mapping.fragments });
     } else {
-      await runSqlFile(db, STEP, 'numbered_rows', { fragments: mapping.fragments, params: mapping.params });
+      await runSqlFile(db, STEP, 'numbered_rows', { fragments: mapping.fragments });
     }
     const sqlParts = ingestSql(contract, hasTarget);
-    await runSqlFile(db, STEP, 'validated_rows', sqlParts);
-    const [counts] = await runSqlFile<{ rows_read: number; rows_accepted: number; rows_quarantined: number }>(db, STEP, 'batch_counts');
+    // One pass over the staged text: the rows that break a rule, with their reasons and raw values.
+    await runSqlFile(db, STEP, 'validated_rows', { fragments: { ...sqlParts.fragments, raw_values: mapping.fragments.raw_values }, params: { ...sqlParts.params, ...mapping.params } });
+    const [counts] = await runSqlFile<{ rows_read: number; rows_rejected: number }>(db, STEP, 'batch_counts');
     if (counts.rows_read === 0) throw new InputError(format === 'csv' ? `${file} has a header but no data rows` : `${file} has no rows`);
     if (scan && counts.rows_read !== scan.records) {
       logger.warn(`${file}: DuckDB read ${counts.rows_read} records where ${scan.records} were expected from the file's lines; quarantine line numbers may be approximate`);
     }
     const now = new Date().toISOString();
+    const keyNames = [...contract.idColumns, contract.timestamp.name].map(quoteIdent);
     const result = await db.transaction(async () => {
       const [{ batch_id: batchId }] = await runSqlFile<{ batch_id: number }>(db, STEP, 'next_batch_id');
-      await runSqlFile(db, STEP, 'insert_raw_data', { ...sqlParts, params: { ...sqlParts.params, batch_id: batchId } });
-      if (hasTarget) {
+      await runSqlFile(db, STEP, 'insert_raw_data', {
+        fragments: {
+          ...sqlParts.fragments,
+          // the staged rows are in file order; only the line-map joins of the general case need a sort
+          // the same test that picked ingest_rejected, negated: a filter keeps file order (a join with ingest_rejected would not)
+          accepted_filter: counts.rows_rejected > (malformed as number) ? `where not ${sqlParts.fragments.any_broken}` : '',
+          file_order: simple ? '' : 'order by source_row',
+        },
+        params: { ...sqlParts.params, batch_id: batchId },
+      });
+      await runSqlFile(db, STEP, 'duplicate_rows', {
+        fragments: { key_names: keyNames.join(', '), key_names_r: keyNames.map((k) => `r.${k}`).join(', '), key_match: sqlParts.fragments.key_match },
+        params: { batch_id: batchId },
+      });
+      const [{ n: duplicates }] = await runSqlFile<{ n: number }>(db, STEP, 'duplicate_count');
+      if (duplicates > 0) {
+        await runSqlFile(db, STEP, 'quarantine_duplicates', {
+          fragments: { raw_values: mapping.fragments.raw_values },
+          params: { ...mapping.params, batch_id: batchId, key_label: sqlParts.params.key_label, now },
+        });
+        await runSqlFile(db, STEP, 'delete_duplicates', { params: { batch_id: batchId } });
+      }
+      const [{ any_older: anyOlder }] = hasTarget ? await runSqlFile<{ any_older: boolean }>(db, STEP, 'older_rows', { params: { batch_id: batchId } }) : [{ any_older: false }];
+      if (anyOlder) {
         await runSqlFile(db, STEP, 'supersede_older_rows', { fragments: { ...sqlParts.fragments, key_columns: sqlParts.fragments.key_names }, params: { batch_id: batchId } });
       }
       await runSqlFile(db, STEP, 'insert_quarantine_rows', { params: { batch_id: batchId, now } });
       await runSqlFile(db, STEP, 'insert_quarantine_rejects', { params: { batch_id: batchId, now } });
       const [summary] = await runSqlFile<{ rows_labelled: number; min_time: string | null; max_time: string | null }>(db, STEP, 'batch_summary', { ...sqlParts, params: { batch_id: batchId } });
+      const rowsQuarantined = counts.rows_rejected + duplicates;
       await runSqlFile(db, STEP, 'insert_batch', {
         params: {
           batch_id: batchId,
@@ -146,8 +176,8 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
           checksum,
           file_bytes: stat.size,
           rows_read: counts.rows_read,
-          rows_accepted: counts.rows_accepted,
-          rows_quarantined: counts.rows_quarantined,
+          rows_accepted: counts.rows_read - rowsQuarantined,
+          rows_quarantined: rowsQuarantined,
           has_target: hasTarget,
           rows_labelled: summary.rows_labelled,
           min_time: summary.min_time,
@@ -157,14 +187,14 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
           now,
         },
       });
-      return { batchId, rowsLabelled: summary.rows_labelled };
+      return { batchId, rowsLabelled: summary.rows_labelled, rowsQuarantined };
     });
     const out: IngestResult = {
       batchId: result.batchId,
       file: abs,
       rowsRead: counts.rows_read,
-      rowsAccepted: counts.rows_accepted,
-      rowsQuarantined: counts.rows_quarantined,
+      rowsAccepted: counts.rows_read - result.rowsQuarantined,
+      rowsQuarantined: result.rowsQuarantined,
       rowsLabelled: result.rowsLabelled,
       hasTarget,
     };
