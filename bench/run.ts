@@ -18,7 +18,7 @@ import { loadAverage, runQuiet, runTimed, TIME_BIN, type TimedRun } from './lib/
 import { machineInfo, type MachineInfo } from './lib/machine.ts';
 import { fmtMb, fmtRatio, fmtS, MAIN_HEADER, mainRows, textTable, targetRows, type TableRow, type TargetCheck } from './lib/report.ts';
 import { parseSqlLog, totalsByStepFile } from './lib/sql-log.ts';
-import { summarize, type Summary } from './lib/summary.ts';
+import { median, summarize, type Summary } from './lib/summary.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH = path.join(ROOT, 'bench');
@@ -609,9 +609,13 @@ function targetChecks(opts: Options, r: Record<string, CommandResult>): TargetCh
   });
   const p = r.prediction;
   const oneMillion = opts.batchRows === 1_000_000;
+  // The issue's list (processing, drift, prediction, model drift, serving): the parent run's own steps, without a
+  // drift-triggered retrain (retrain/*) or the re-scoring after it (*_after_retrain).
+  const scoring = median(p.runs.map((run) => Object.entries(run.steps ?? {}).filter(([k]) => !k.startsWith('retrain/') && !k.endsWith('_after_retrain')).reduce((sum, [, v]) => sum + v, 0)));
+  const batchIngest = median(p.runs.map((run) => Object.entries(run.sqlMs ?? {}).filter(([k]) => k.startsWith('ingest (batch)')).reduce((sum, [, v]) => sum + v / 1000, 0)));
   checks.push({
     target: 'prediction pipeline, 1M-row batch ≤ 3 s (wall)',
-    measured: `${fmtS(p.wall.median)} s wall, ${fmtS(p.inRun!.median)} s in the run (${opts.batchRows.toLocaleString('en-US')} rows)`,
+    measured: `${fmtS(p.wall.median)} s wall, ${fmtS(p.inRun!.median)} s in the run (${opts.batchRows.toLocaleString('en-US')} rows); the scoring steps alone ${fmtS(scoring)} s, the batch's ingest ${fmtS(batchIngest)} s`,
     status: oneMillion ? (p.wall.median <= 3 ? 'met' : 'not met') : 'n/a',
     note: oneMillion ? undefined : 'the batch is not 1M rows',
   });

@@ -76,7 +76,7 @@ export const QUANTILE_SAMPLE_SIZE = 100_000;
  * bit-identical run to run), and quantiles over a hash sample. Clipping bounds at quantile 0 or 1 are the
  * exact min or max; others come from the sample.
  */
-async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: { sql: string; params: Record<string, unknown> }): Promise<FeatureStat[]> {
+async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: { sql: string; params: Record<string, unknown> }, withQuantiles: boolean): Promise<FeatureStat[]> {
   const { db, config } = ctx;
   const [clipLo, clipHi] = config.steps.data_processing.clip_quantiles;
   const moments = features.numerics.flatMap((f, i) => [
@@ -93,7 +93,8 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
   });
   const total = m.rows_total as number;
   const keep = total <= QUANTILE_SAMPLE_SIZE ? 1_000_000 : Math.ceil((1_000_000 * QUANTILE_SAMPLE_SIZE) / total);
-  const q = await runSqlFile<{ feature: string; quantiles: number[] | null; clip_lo: number | null; clip_hi: number | null }>(db, STEP, 'feature_quantiles', {
+  // A replay uses the fitted bounds: the batch's quantiles would only describe it (drift compares samples instead).
+  const q = !withQuantiles ? [] : await runSqlFile<{ feature: string; quantiles: number[] | null; clip_lo: number | null; clip_hi: number | null }>(db, STEP, 'feature_quantiles', {
     fragments: {
       input_rows: inputRows.sql,
       numeric_features: features.numerics.map((f) => `${f.rawSql} as ${quoteIdent(f.name)}`).join(', '),
@@ -153,7 +154,7 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   const numericSelect = features.numerics.map((f) => `${f.rawSql} as ${quoteIdent(f.name)}`).join(', ');
   const categoricalSelect = features.categoricals.map((c) => quoteIdent(c.name)).join(', ');
 
-  const stats = numericSelect ? await computeFeatureStats(ctx, features, inputRows) : [];
+  const stats = numericSelect ? await computeFeatureStats(ctx, features, inputRows, !replay) : [];
   const levelCounts = categoricalSelect
     ? await runSqlFile<{ feature: string; level: string | null; n: number }>(db, STEP, 'category_levels', {
         fragments: { input_rows: inputRows.sql, categorical_features: categoricalSelect },
