@@ -4,6 +4,8 @@ import { quoteIdent } from '../db/sql-text.ts';
 import type { RunContext, StepReport } from '../pipelines/run-log.ts';
 import { chooseMethod, countsOutcome, numericOutcome, type DriftMethod, type DriftOutcome, type NumericDistances } from './drift-tests.ts';
 import { featureSet } from './features.ts';
+import { ksStatistic } from '../stats/ks.ts';
+import { wasserstein1 } from '../stats/wasserstein.ts';
 import type { StoredModel } from './model.ts';
 
 const STEP = 'data_drift_detection';
@@ -59,23 +61,54 @@ async function psiOutcome(db: PipelineDb, s: DriftSamples, name: string, current
   return { outcome, nRef: rows.reduce((a, r) => a + r.n_ref, 0), nCur: rows.reduce((a, r) => a + r.n_cur, 0) };
 }
 
+/** The finite values of one column of query rows. */
+function finiteValues(rows: readonly Record<string, number | null>[], name: string): Float64Array {
+  const out = new Float64Array(rows.length);
+  let n = 0;
+  for (const r of rows) {
+    const v = r[name];
+    if (typeof v === 'number' && Number.isFinite(v)) out[n++] = v;
+  }
+  return out.subarray(0, n);
+}
+
+/** Sum in a fixed order (so bit-identical run to run), with the mean and sample standard deviation. */
+function meanAndStd(x: Float64Array): { mean: number; std: number | null } {
+  let sum = 0;
+  for (const v of x) sum += v;
+  const mean = sum / x.length;
+  if (x.length < 2) return { mean, std: null };
+  let ss = 0;
+  for (const v of x) ss += (v - mean) * (v - mean);
+  return { mean, std: Math.sqrt(ss / (x.length - 1)) };
+}
+
 /**
- * Compares every feature of the current rows with the reference sample. Sorting, merging and counting
- * happen in SQL; p-values and distances are computed in TypeScript from the small results.
+ * KS statistic, Wasserstein-1 distance and moments of one feature's two samples (null when either sample has
+ * no finite value). The samples are bounded, so sorting them in TypeScript is cheap and deterministic.
+ */
+function numericDistances(feature: string, ref: Float64Array, cur: Float64Array): (NumericDistances & { feature: string }) | null {
+  if (ref.length === 0 || cur.length === 0) return null;
+  const r = meanAndStd(ref);
+  return { feature, n_ref: ref.length, n_cur: cur.length, ks_d: ksStatistic(ref, cur), wasserstein: wasserstein1(ref, cur), ref_std: r.std, ref_mean: r.mean, cur_mean: meanAndStd(cur).mean };
+}
+
+/**
+ * Compares every feature of the current rows with the reference sample. Numeric features: the bounded samples'
+ * values are read and their ECDF distances computed in TypeScript; categorical features: counts per level come
+ * from SQL. p-values and distances are computed in TypeScript.
  */
 export async function compareSamples(db: PipelineDb, s: DriftSamples, cfg: RunContext['config']['steps']['data_drift_detection'], overrides: Record<string, { method: DriftMethod; threshold: number }>): Promise<FeatureDrift[]> {
   const [{ n: nRefRows }] = await runSqlFile<{ n: number }>(db, STEP, 'reference_size', { fragments: { reference_table: referenceSql(s) }, params: s.currentParams });
   const out: FeatureDrift[] = [];
   if (s.currentNumeric.length) {
-    const rows = await runSqlFile<NumericDistances & { feature: string }>(db, STEP, 'numeric_distances', { deterministic: true,
-      fragments: {
-        reference_columns: s.currentNumeric.map((f) => quoteIdent(f.name)).join(', '),
-        reference_table: referenceSql(s),
-        current_features: s.currentNumeric.map((f) => `${f.sql} as ${quoteIdent(f.name)}`).join(', '),
-        current_rows: s.currentRows,
-      },
+    const names = s.currentNumeric.map((f) => quoteIdent(f.name));
+    const refRows = await runSqlFile<Record<string, number | null>>(db, STEP, 'numeric_values', { fragments: { columns: names.join(', '), rows: referenceSql(s) }, params: s.currentParams });
+    const curRows = await runSqlFile<Record<string, number | null>>(db, STEP, 'numeric_values', {
+      fragments: { columns: s.currentNumeric.map((f) => `${f.sql} as ${quoteIdent(f.name)}`).join(', '), rows: s.currentRows },
       params: s.currentParams,
     });
+    const rows = s.currentNumeric.map((f) => numericDistances(f.name, finiteValues(refRows, f.name), finiteValues(curRows, f.name))).filter((d) => d !== null);
     const byName = new Map(rows.map((r) => [r.feature, r]));
     for (const f of s.currentNumeric) {
       const { method, threshold } = chooseMethod('numeric', nRefRows, cfg, overrides[f.name]);

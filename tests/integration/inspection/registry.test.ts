@@ -76,7 +76,7 @@ describe('inspection: status, models list/show/rollback/promote, dry run', funct
     const fresh = path.join(dir(), 'never.duckdb');
     const out = expectExit(runCli(['run', '--type', 'PREDICTION_PIPELINE', '--dry-run', '--db', fresh]), 0).stdout;
     expect(out).to.match(/^PREDICTION_PIPELINE:\n  1\. data_processing/);
-    expect(out).to.contain('sql/data_drift_detection/numeric_distances.sql');
+    expect(out).to.contain('sql/data_drift_detection/numeric_values.sql');
     expect(out).to.contain('5. serve_prediction');
     expect(existsSync(fresh)).to.equal(false);
   });
