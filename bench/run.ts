@@ -544,8 +544,9 @@ async function benchmark(opts: Options, machine: MachineInfo, python: string | n
 
   // Results file.
   mkdirSync(RESULTS, { recursive: true });
-  const date = new Date().toISOString().slice(0, 10);
-  const name = `bench-${opts.rows}${opts.batchRows !== Math.max(100, Math.round(opts.rows / 10)) ? `-b${opts.batchRows}` : ''}-${date}.json`;
+  // date and time in the name: a second invocation on the same day must not overwrite the first
+  const stamp = new Date().toISOString().slice(0, 16).replace('T', '-').replace(':', '');
+  const name = `bench-${opts.rows}${opts.batchRows !== Math.max(100, Math.round(opts.rows / 10)) ? `-b${opts.batchRows}` : ''}-${stamp}.json`;
   const file = path.join(RESULTS, name);
   const json = {
     schema: 1,
@@ -650,11 +651,14 @@ function targetChecks(opts: Options, r: Record<string, CommandResult>): TargetCh
 function latestResults(rows: number, batchRows: number | null): { file: string; commands: Record<string, { rss: Summary }> } | null {
   if (!existsSync(RESULTS)) return null;
   const prefix = batchRows === null ? `bench-${rows}-` : `bench-${rows}-b${batchRows}-`;
-  const files = readdirSync(RESULTS).filter((f) => f.startsWith(prefix) && /^bench-\d+(-b\d+)?-\d{4}-\d\d-\d\d\.json$/.test(f) && (batchRows !== null || !/-b\d+-/.test(f))).sort();
+  // the newest by its createdAt (names carry the date, and since 2026-11-27 also the time, sometimes a suffix)
+  const files = readdirSync(RESULTS)
+    .filter((f) => f.startsWith(prefix) && /^bench-\d+(-b\d+)?-\d{4}-\d\d-\d\d.*\.json$/.test(f) && (batchRows !== null || !/-b\d+-/.test(f)))
+    .map((f) => ({ f, json: JSON.parse(readFileSync(path.join(RESULTS, f), 'utf8')) as { createdAt: string; commands: Record<string, { rss: Summary }> } }))
+    .sort((a, b) => (a.json.createdAt < b.json.createdAt ? -1 : 1));
   const last = files.at(-1);
   if (!last) return null;
-  const json = JSON.parse(readFileSync(path.join(RESULTS, last), 'utf8')) as { commands: Record<string, { rss: Summary }> };
-  return { file: `bench/results/${last}`, commands: json.commands };
+  return { file: `bench/results/${last.f}`, commands: last.json.commands };
 }
 
 

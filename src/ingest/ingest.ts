@@ -143,7 +143,7 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
           ...sqlParts.fragments,
           // the staged rows are in file order; only the line-map joins of the general case need a sort
           // the same test that picked ingest_rejected, negated: a filter keeps file order (a join with ingest_rejected would not)
-          accepted_filter: counts.rows_rejected > (malformed as number) ? `where not ${sqlParts.fragments.any_broken}` : '',
+          accepted_filter: counts.rows_rejected > malformed ? `where not ${sqlParts.fragments.any_broken}` : '',
           file_order: simple ? '' : 'order by source_row',
         },
         params: { ...sqlParts.params, batch_id: batchId },
