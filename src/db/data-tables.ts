@@ -36,14 +36,17 @@ export async function ensureDataTables(db: PipelineDb, contract: Contract): Prom
     await db.transaction(async () => {
       await db.query('insert into dataset_contracts (contract_hash, dataset_name, columns_json) values ($1, $2, $3)', [hash, contract.name, JSON.stringify(columns)]);
       const cols = contract.columns.map((c) => `${quoteIdent(c.name)} ${sqlType(c.type)}${c.role === 'target' ? '' : c.nullable ? '' : ' not null'}`);
-      await db.exec(`create table if not exists raw_data (batch_id integer not null, source_row bigint not null, ${cols.join(', ')}, superseded_by integer, primary key (batch_id, source_row))`);
+      // (batch_id, source_row) is unique by construction (a batch id from a sequence, a record's line in its file) and
+      // no primary key enforces it: the index would cost a third of a 10M-row ingest and memory that grows with rows.
+      // (Databases created before 2026-11-27 keep theirs: DuckDB cannot drop a primary key.)
+      await db.exec(`create table if not exists raw_data (batch_id integer not null, source_row bigint not null, ${cols.join(', ')}, superseded_by integer)`);
+      // served_predictions: (run_id, batch_id, source_row) is unique by construction too (each run serves a batch row once)
       const keys = [...contract.idColumns, contract.timestamp.name].map((n) => contract.columns.find((c) => c.name === n) as Contract['columns'][number]);
       await db.exec(`create table if not exists served_predictions (
         run_id integer not null, batch_id integer not null, source_row bigint not null,
         ${keys.map((c) => `${quoteIdent(c.name)} ${sqlType(c.type)}`).join(', ')},
         prediction double not null, prediction_lower double, prediction_upper double, interval_level double,
-        model_version integer not null, flags varchar[] not null, served_at timestamp not null,
-        primary key (run_id, batch_id, source_row))`);
+        model_version integer not null, flags varchar[] not null, served_at timestamp not null)`);
       // one row per served prediction of the latest prediction run that served any
       await db.exec(`create or replace view v_latest_predictions as
         select * from served_predictions where run_id = (select max(run_id) from served_predictions)`);

@@ -81,29 +81,51 @@ class Scanner {
       this.headerChunks.push(buf);
       this.headerBytes += buf.length;
     }
+    // Jumps from one special byte (quote, CR, LF) to the next with Buffer.indexOf (memchr) and counts the ordinary
+    // bytes between them in bulk: the same result as a byte-by-byte walk, several times faster.
     const n = buf.length;
-    for (let i = 0; i < n; i++) {
-      const b = buf[i];
+    const next = (byte: number, from: number): number => {
+      const at = buf.indexOf(byte, from);
+      return at < 0 ? n : at;
+    };
+    let nextQuote = next(QUOTE, 0);
+    let nextCR = next(CR, 0);
+    let nextLF = next(LF, 0);
+    let i = 0;
+    while (i < n) {
       if (this.pendingCR) {
         this.pendingCR = false;
-        if (b === LF) {
+        if (buf[i] === LF) {
           this.lineBreak('CRLF');
+          i++;
+          if (nextLF < i) nextLF = next(LF, i);
           continue;
         }
         this.lineBreak('CR');
       }
+      const special = Math.min(nextQuote, nextCR, nextLF);
+      if (special > i) {
+        this.lineHasBytes = true;
+        if (this.recLen === 0) this.recStartLine = this.line;
+        this.recLen += special - i;
+        i = special;
+        if (i >= n) break;
+      }
+      const b = buf[i];
       if (b === CR) {
         this.pendingCR = true;
-        continue;
-      }
-      if (b === LF) {
+        nextCR = next(CR, i + 1);
+      } else if (b === LF) {
         this.lineBreak('LF');
-        continue;
+        nextLF = next(LF, i + 1);
+      } else {
+        this.inQuotes = !this.inQuotes;
+        this.lineHasBytes = true;
+        if (this.recLen === 0) this.recStartLine = this.line;
+        this.recLen++;
+        nextQuote = next(QUOTE, i + 1);
       }
-      if (b === QUOTE) this.inQuotes = !this.inQuotes;
-      this.lineHasBytes = true;
-      if (this.recLen === 0) this.recStartLine = this.line;
-      this.recLen++;
+      i++;
     }
     if (!this.headerDone && this.headerBytes > MAX_HEADER_BYTES) throw new HeaderTooLong();
   }
@@ -256,7 +278,7 @@ export async function scanCsv(file: string, displayName: string, delimiter: stri
       done(null, chunk);
     },
   });
-  const raw = createReadStream(file);
+  const raw = createReadStream(file, { highWaterMark: 1 << 20 });
   const source = gzipped ? raw.pipe(hashing).pipe(createGunzip()) : raw.pipe(hashing);
   raw.on('error', (err) => source.destroy(err));
   if (gzipped) hashing.on('error', (err) => source.destroy(err));

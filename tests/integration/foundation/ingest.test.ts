@@ -42,6 +42,13 @@ async function expectBalanced(db: PipelineDb, r: IngestResult): Promise<void> {
   expect(await countRows(db, 'raw_data', `batch_id = ${r.batchId}`)).to.equal(r.rowsAccepted);
   expect(await countRows(db, 'quarantine', `batch_id = ${r.batchId}`)).to.equal(r.rowsQuarantined);
   expect(await countRows(db, 'quarantine', `batch_id = ${r.batchId} and len(reasons) = 0`)).to.equal(0);
+  // every record of the file is in exactly one place, under its own line (no index enforces it: the ingest does)
+  const [{ rows, lines }] = await db.query<{ rows: number; lines: number }>(
+    `select count(*) as rows, count(distinct source_row) as lines from (
+       select source_row from raw_data where batch_id = $1 union all select source_row from quarantine where batch_id = $1)`,
+    [r.batchId],
+  );
+  expect(lines, 'distinct (batch_id, source_row)').to.equal(rows);
 }
 
 describe('foundation: ingestion', () => {
