@@ -111,6 +111,7 @@ export const configSchema = z
             reference_sample_size: z.number().int().positive().default(100000),
             psi_bins: z.number().int().min(2).max(100).default(10),
             features: z.record(z.string(), driftOverride).default({}),
+            retrain_on_drift: z.boolean().default(true),
           })
           .strict()
           .prefault({}),
@@ -126,6 +127,7 @@ export const configSchema = z
             rmse_ratio_threshold: z.number().gt(1).default(1.25),
             method: driftMethod.optional(),
             threshold: z.number().positive().optional(),
+            retrain_on_drift: z.boolean().default(true),
           })
           .strict()
           .prefault({}),

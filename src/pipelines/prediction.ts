@@ -74,8 +74,17 @@ async function resolveBatch(db: PipelineDb, config: Config, input?: string): Pro
   return rows[0].batch_id;
 }
 
-/** Retrains as a child run when the batch brings labels; otherwise says why not. Returns the child run id, if any. */
+/**
+ * Retrains as a child run when retraining on this kind of drift is on and the batch brings labels; otherwise
+ * says why not. Returns the child run id, if any.
+ */
 async function retrainIfPossible(ctx: RunContext, kind: 'data' | 'model', labelled: number, why: string): Promise<{ childRunId: number | null; action: string; reason: string }> {
+  const key = kind === 'data' ? 'data_drift_detection' : 'model_drift_detection';
+  if (!ctx.config.steps[key].retrain_on_drift) {
+    const reason = `${why}; retraining is off for ${kind} drift (steps.${key}.retrain_on_drift: false). Predictions are flagged.`;
+    logger.warn(reason);
+    return { childRunId: null, action: 'retrain_disabled', reason };
+  }
   if (labelled === 0) {
     const reason = `${why}; retraining skipped: the batch has no labelled rows, so there is nothing new to learn from. Predictions are flagged.`;
     logger.warn(reason);
@@ -104,6 +113,9 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
   const flags: string[] = [];
   let order = 0;
   const step = <T extends object>(name: string, fn: () => Promise<T & { rowsOut?: number }>, transactional = true) => runStep(ctx, name, ++order, fn as never, { transactional }) as Promise<T>;
+  // What a drift decision says when its step commits, before retrainIfPossible acts on it.
+  const pendingAction = (kind: 'data' | 'model', labelled: number): string =>
+    !config.steps[kind === 'data' ? 'data_drift_detection' : 'model_drift_detection'].retrain_on_drift ? 'retrain_disabled' : labelled > 0 ? 'retrain_pending' : 'retrain_skipped_no_labels';
   try {
     let active = (await activeModelOf(db, stage))!;
     let model = await loadModel(db, active.modelVersion);
@@ -120,7 +132,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
     // The decision is recorded with the drift results, in the step's transaction; a retraining then updates it.
     const drift = await step('data_drift_detection', async () => {
       const r = await dataDriftDetection(ctx, model, batchId);
-      const action = !r.datasetDrift ? 'none' : batch.rows_labelled > 0 ? 'retrain_pending' : 'retrain_skipped_no_labels';
+      const action = !r.datasetDrift ? 'none' : pendingAction('data', batch.rows_labelled);
       await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: r.datasetDrift, nTests: r.features.length, nDrifted: r.nDrifted, share: r.share, threshold: dataThreshold, action, reason: r.message ?? '' });
       return r;
     });
@@ -149,7 +161,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
     const testedModelVersion = model.modelVersion;
     const mdrift = await step('model_drift_detection', async () => {
       const r = await modelDriftDetection(ctx, model, pred.predictionsTable);
-      const action = !r.drifted ? 'none' : retrained ? 'none_already_retrained' : batch.rows_labelled > 0 ? 'retrain_pending' : 'retrain_skipped_no_labels';
+      const action = !r.drifted ? 'none' : retrained ? 'none_already_retrained' : pendingAction('model', batch.rows_labelled);
       await recordDriftDecision(db, { referenceModelVersion: testedModelVersion, runId: ctx.runId, kind: 'model', drifted: r.drifted, nTests: r.tests.length, nDrifted: r.tests.filter((t) => t.drifted).length, share: null, threshold: null, action, reason: r.message ?? '' });
       return r;
     });

@@ -331,6 +331,26 @@ describe('prediction pipeline: batches against a model trained on one synthetic 
     });
   });
 
+  describe('concept-shift batch (seed 9) with retraining on model drift turned off', () => {
+    let db: PipelineDb;
+    let out: PredictionOutcome;
+    before(async () => {
+      const manual = configWith((raw) => (raw.steps.model_drift_detection.retrain_on_drift = false));
+      ({ db, out } = await scenario('concept-manual', { scenario: 'concept-shift', seed: 9 }, manual));
+    });
+
+    it('records the model drift with the reason, trains nothing, and serves with the old model, flagged', async () => {
+      const md = await decision(db, out.runId, 'model');
+      expect(md).to.include({ drifted: true, action: 'retrain_disabled', child_run_id: null });
+      expect(md.reason).to.match(/retrain_on_drift: false/);
+      expect(await countRows(db, 'pipeline_runs', `parent_run_id = ${out.runId}`)).to.equal(0);
+      expect(await countRows(db, 'models')).to.equal(1);
+      expect(out.flags).to.deep.equal(['model_drift']);
+      expect(await servedVersions(db, out.runId)).to.deep.equal([{ model_version: trainedVersion, n: YEAR_ROWS }]);
+      expect(await countRows(db, 'served_predictions', `run_id = ${out.runId} and list_contains(flags, 'model_drift')`)).to.equal(YEAR_ROWS);
+    });
+  });
+
   describe('covariate-shift batch without labels (seed 10): drift recorded, retraining skipped, predictions flagged', () => {
     let db: PipelineDb;
     let out: PredictionOutcome;
