@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { CompiledQuery, Kysely } from 'kysely';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { convertParameter } from './dialect/convert-value.ts';
 import { LockedError, PipelineError, errorMessage, InputError } from '../errors.ts';
 import { logger } from '../logger.ts';
 import { DuckDBDialect } from './dialect/duckdb-dialect.ts';
@@ -30,6 +31,11 @@ export interface PipelineDb {
   exec(sqlText: string): Promise<void>;
   /** Runs one statement with positional parameters ($1, $2, …) and returns its rows. */
   query<R = Record<string, unknown>>(sqlText: string, params?: readonly unknown[]): Promise<R[]>;
+  /**
+   * Runs one statement and returns its columns by name, as DuckDB's JS values (numbers for DOUBLE, null for NULL),
+   * without building row objects: about 3x faster than `query` for reading a few hundred thousand numbers.
+   */
+  queryColumns(sqlText: string, params?: readonly unknown[]): Promise<Record<string, unknown[]>>;
   /** Runs `fn` inside one transaction: everything it writes becomes visible at once, or not at all. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /**
@@ -76,6 +82,11 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
     async query<R>(sqlText: string, params: readonly unknown[] = []) {
       const res = await kysely.executeQuery<R>(CompiledQuery.raw(sqlText, [...params]));
       return res.rows as R[];
+    },
+    async queryColumns(sqlText: string, params: readonly unknown[] = []) {
+      const values = params.map(convertParameter) as DuckDBValue[];
+      const reader = await driver.withNative((native) => native.runAndReadAll(sqlText, values.length ? values : undefined));
+      return reader.getColumnsObjectJS() as Record<string, unknown[]>;
     },
     async transaction<T>(fn: () => Promise<T>): Promise<T> {
       if (inTransaction) return fn();

@@ -54,6 +54,20 @@ export function renderSql(text: string, inputs: SqlInputs, label: string): { sql
   return { sql, params: order.map((n) => params[n]) };
 }
 
+/** runSqlFile for a query whose result is read by column (see PipelineDb.queryColumns). */
+export async function runSqlFileColumns(db: PipelineDb, step: string, file: string, inputs: SqlInputs = {}): Promise<Record<string, unknown[]>> {
+  const label = `sql/${step}/${file}.sql`;
+  const { sql, params } = renderSql(readSqlFile(step, file), inputs, label);
+  const t0 = performance.now();
+  try {
+    const columns = await db.queryColumns(sql, params);
+    logger.debug(`${label} ${(performance.now() - t0).toFixed(1)} ms`, { rows: Object.values(columns)[0]?.length ?? 0 });
+    return columns;
+  } catch (err) {
+    throw new SqlError(`${label}: ${errorMessage(err).split('\n')[0]}`, label, { cause: err });
+  }
+}
+
 /** Runs one `.sql` file of a step (one statement) and logs its name and duration. */
 export async function runSqlFile<R = Record<string, unknown>>(db: PipelineDb, step: string, file: string, inputs: SqlInputs = {}): Promise<R[]> {
   const label = `sql/${step}/${file}.sql`;

@@ -1,5 +1,5 @@
 import type { PipelineDb } from '../db/database.ts';
-import { runSqlFile } from '../db/sql-runner.ts';
+import { runSqlFile, runSqlFileColumns } from '../db/sql-runner.ts';
 import { quoteIdent } from '../db/sql-text.ts';
 import type { RunContext, StepReport } from '../pipelines/run-log.ts';
 import { chooseMethod, countsOutcome, numericOutcome, type DriftMethod, type DriftOutcome, type NumericDistances } from './drift-tests.ts';
@@ -61,12 +61,11 @@ async function psiOutcome(db: PipelineDb, s: DriftSamples, name: string, current
   return { outcome, nRef: rows.reduce((a, r) => a + r.n_ref, 0), nCur: rows.reduce((a, r) => a + r.n_cur, 0) };
 }
 
-/** The finite values of one column of query rows. */
-function finiteValues(rows: readonly Record<string, number | null>[], name: string): Float64Array {
-  const out = new Float64Array(rows.length);
+/** The finite values of one result column (NULLs and non-finite values left out). */
+function finiteValues(column: readonly unknown[]): Float64Array {
+  const out = new Float64Array(column.length);
   let n = 0;
-  for (const r of rows) {
-    const v = r[name];
+  for (const v of column) {
     if (typeof v === 'number' && Number.isFinite(v)) out[n++] = v;
   }
   return out.subarray(0, n);
@@ -103,12 +102,12 @@ export async function compareSamples(db: PipelineDb, s: DriftSamples, cfg: RunCo
   const out: FeatureDrift[] = [];
   if (s.currentNumeric.length) {
     const names = s.currentNumeric.map((f) => quoteIdent(f.name));
-    const refRows = await runSqlFile<Record<string, number | null>>(db, STEP, 'numeric_values', { fragments: { columns: names.join(', '), rows: referenceSql(s) }, params: s.currentParams });
-    const curRows = await runSqlFile<Record<string, number | null>>(db, STEP, 'numeric_values', {
-      fragments: { columns: s.currentNumeric.map((f) => `${f.sql} as ${quoteIdent(f.name)}`).join(', '), rows: s.currentRows },
+    const refCols = await runSqlFileColumns(db, STEP, 'numeric_values', { fragments: { columns: names.map((n) => `${n}::double as ${n}`).join(', '), rows: referenceSql(s) }, params: s.currentParams });
+    const curCols = await runSqlFileColumns(db, STEP, 'numeric_values', {
+      fragments: { columns: s.currentNumeric.map((f) => `${f.sql}::double as ${quoteIdent(f.name)}`).join(', '), rows: s.currentRows },
       params: s.currentParams,
     });
-    const rows = s.currentNumeric.map((f) => numericDistances(f.name, finiteValues(refRows, f.name), finiteValues(curRows, f.name))).filter((d) => d !== null);
+    const rows = s.currentNumeric.map((f) => numericDistances(f.name, finiteValues(refCols[f.name] ?? []), finiteValues(curCols[f.name] ?? []))).filter((d) => d !== null);
     const byName = new Map(rows.map((r) => [r.feature, r]));
     for (const f of s.currentNumeric) {
       const { method, threshold } = chooseMethod('numeric', nRefRows, cfg, overrides[f.name]);

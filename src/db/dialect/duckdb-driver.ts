@@ -36,6 +36,16 @@ export class DuckDBDriver implements Driver {
     return this.#connection.native;
   }
 
+  /** Runs `fn` with the native connection while holding the connection mutex (as a Kysely query would). */
+  async withNative<T>(fn: (native: NativeConnection) => Promise<T>): Promise<T> {
+    await this.#mutex.lock();
+    try {
+      return await fn(this.native);
+    } finally {
+      this.#mutex.unlock();
+    }
+  }
+
   async acquireConnection(): Promise<DatabaseConnection> {
     await this.#mutex.lock();
     if (!this.#connection) throw new Error('DuckDB driver used before init()');
