@@ -14,6 +14,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import YAML from 'yaml';
 import { loadAverage, runQuiet, runTimed, TIME_BIN, type TimedRun } from './lib/child.ts';
 import { machineInfo, type MachineInfo } from './lib/machine.ts';
 import { fmtMb, fmtRatio, fmtS, MAIN_HEADER, mainRows, textTable, targetRows, type TableRow, type TargetCheck } from './lib/report.ts';
@@ -314,6 +315,11 @@ async function benchmark(opts: Options, machine: MachineInfo, python: string | n
   const snapshot = snapshotCode(work);
   PIPELINE = path.join(snapshot.dir, 'bin', 'pipeline.mjs');
   log(`measuring a snapshot of the code (${snapshot.hash}) in ${path.relative(ROOT, snapshot.dir)}`);
+  // The config for (c'): the snapshot's own, with retraining on drift turned off, next to it (same relative paths).
+  const noRetrainConfig = path.join(snapshot.dir, 'config', 'bench-no-retrain.yaml');
+  const cfg = YAML.parse(readFileSync(path.join(snapshot.dir, 'config', 'config.yaml'), 'utf8')) as { steps: Record<string, Record<string, unknown>> };
+  for (const key of ['data_drift_detection', 'model_drift_detection']) cfg.steps[key] = { ...(cfg.steps[key] ?? {}), retrain_on_drift: false };
+  writeFileSync(noRetrainConfig, YAML.stringify(cfg));
 
   // Data: the training file, and a batch generated with another seed, starting the day after the training data ends.
   const fingerprint = generatorFingerprint(snapshot.dir);
@@ -324,7 +330,7 @@ async function benchmark(opts: Options, machine: MachineInfo, python: string | n
 
   const ingestedDb = path.join(work, 'ingested.duckdb');
   const trainedDb = path.join(work, 'trained.duckdb');
-  const runs: Record<string, RunRecord[]> = { ingest: [], training: [], training_from_csv: [], prediction: [], cli_startup: [], floor: [], baseline_train: [], baseline_predict: [], baseline_total: [] };
+  const runs: Record<string, RunRecord[]> = { ingest: [], training: [], training_from_csv: [], prediction: [], prediction_scoring: [], cli_startup: [], floor: [], baseline_train: [], baseline_predict: [], baseline_total: [] };
   const commands: Record<string, string> = {};
   let trainedMaxRun = 0;
   let probes: unknown = null;
@@ -387,6 +393,19 @@ async function benchmark(opts: Options, machine: MachineInfo, python: string | n
       rmDb(predDb);
       log(`  prediction        ${fmtS(prediction.wallS)} s, ${fmtMb(prediction.peakRssMb)} MB (in runs ${fmtS(pr.inRunS)} s)${pr.runs.length > 1 ? `; ${pr.runs.length - 1} child run(s)` : ''}`);
 
+      // (c') the same prediction with retraining on drift turned off (a copy of the config with both
+      // retrain_on_drift: false): the scoring path the target describes, whatever the batch's drift decides.
+      const scoreDb = path.join(work, `score-${i}.duckdb`);
+      copyDb(trainedDb, scoreDb);
+      const scoring = await runTimed(process.execPath, [PIPELINE, 'run', '--type', 'PREDICTION_PIPELINE', '--input', batch.file, '--db', scoreDb, '--config', noRetrainConfig, '--verbose'], { cwd: ROOT, env: ENV });
+      commands.prediction_scoring = `pipeline run --type PREDICTION_PIPELINE --input ${path.relative(ROOT, batch.file)} --db TMP --config (config.yaml with retrain_on_drift: false for both kinds of drift)`;
+      const scoreSteps = await stepRows(scoreDb, trainedMaxRun);
+      assertSucceeded(scoreSteps, 'prediction (retraining off)');
+      const sc = stepsOf(scoreSteps);
+      runs.prediction_scoring.push({ ...record(scoring), inRunS: sc.inRunS, steps: sc.steps, sqlMs: sqlTotals(scoring.stderr, 'ingest (batch)') });
+      rmDb(scoreDb);
+      log(`  prediction, no retraining ${fmtS(scoring.wallS)} s, ${fmtMb(scoring.peakRssMb)} MB (in runs ${fmtS(sc.inRunS)} s)`);
+
       // CLI start-up: what any pipeline command pays before its work (node, tsx, config, opening the database).
       const startup = await runTimed(process.execPath, [PIPELINE, 'sql', 'select 1', '--db', trainedDb, '--quiet'], { cwd: ROOT, env: ENV });
       commands.cli_startup = 'pipeline sql "select 1" --db TRAINED';
@@ -441,6 +460,7 @@ async function benchmark(opts: Options, machine: MachineInfo, python: string | n
     ingest: '(a) ingest CSV',
     training: '(b) training pipeline, ingested DB',
     prediction: `(c) prediction pipeline, ${opts.batchRows.toLocaleString('en-US')}-row batch`,
+    prediction_scoring: "(c') the same, retrain_on_drift: false",
     training_from_csv: '(d) training from CSV = (a) + (b)',
     cli_startup: 'CLI start-up (pipeline sql "select 1")',
     floor: 'floor: DuckDB pass + XᵀX (process)',
@@ -463,6 +483,7 @@ async function benchmark(opts: Options, machine: MachineInfo, python: string | n
     { ...results.ingest },
     { ...results.training, ...ratio(results.training, bTrain) },
     { ...results.prediction, ...ratio(results.prediction, bPred) },
+    { ...results.prediction_scoring, ...ratio(results.prediction_scoring, bPred) },
     { ...results.training_from_csv, ...ratio(results.training_from_csv, bTrain) },
     { ...results.cli_startup },
     floorInDuckdb,
@@ -481,7 +502,7 @@ async function benchmark(opts: Options, machine: MachineInfo, python: string | n
   out.push('time ÷ baseline: median ÷ median, (b) and (d) against baseline train, (c) against baseline predict; below 1 the pipeline is faster.');
 
   // Per step.
-  for (const key of ['training', 'prediction'] as const) {
+  for (const key of ['training', 'prediction', 'prediction_scoring'] as const) {
     const r = results[key];
     if (!r.steps) continue;
     const rows = Object.entries(r.steps).map(([name, s]) => [name, fmtS(s.median), fmtS(s.min), fmtS(s.max), `${Math.round((s.median / r.wall.median) * 100)}%`]);
@@ -609,15 +630,18 @@ function targetChecks(opts: Options, r: Record<string, CommandResult>): TargetCh
     note: 'status from the medians',
   });
   const p = r.prediction;
+  const ps = r.prediction_scoring;
   const oneMillion = opts.batchRows === 1_000_000;
-  // The issue's list (processing, drift, prediction, model drift, serving): the parent run's own steps, without a
-  // drift-triggered retrain (retrain/*) or the re-scoring after it (*_after_retrain).
-  const scoring = median(p.runs.map((run) => Object.entries(run.steps ?? {}).filter(([k]) => !k.startsWith('retrain/') && !k.endsWith('_after_retrain')).reduce((sum, [, v]) => sum + v, 0)));
-  const batchIngest = median(p.runs.map((run) => Object.entries(run.sqlMs ?? {}).filter(([k]) => k.startsWith('ingest (batch)')).reduce((sum, [, v]) => sum + v / 1000, 0)));
+  // The issue's list (processing, drift, prediction, model drift, serving) is (c'): the pipeline with retraining
+  // on drift turned off. (c) adds whatever the batch's drift triggers (a retrain in a child run, a re-scoring).
+  const scoring = median(ps.runs.map((run) => Object.values(run.steps ?? {}).reduce((sum, v) => sum + v, 0)));
+  const batchIngest = median(ps.runs.map((run) => Object.entries(run.sqlMs ?? {}).filter(([k]) => k.startsWith('ingest (batch)')).reduce((sum, [, v]) => sum + v / 1000, 0)));
   checks.push({
     target: 'prediction pipeline, 1M-row batch ≤ 3 s (wall)',
-    measured: `${fmtS(p.wall.median)} s wall, ${fmtS(p.inRun!.median)} s in the run (${opts.batchRows.toLocaleString('en-US')} rows); the scoring steps alone ${fmtS(scoring)} s, the batch's ingest ${fmtS(batchIngest)} s`,
-    status: oneMillion ? (p.wall.median <= 3 ? 'met' : 'not met') : 'n/a',
+    measured:
+      `${fmtS(ps.wall.median)} s wall with retrain_on_drift: false (${opts.batchRows.toLocaleString('en-US')} rows): steps ${fmtS(scoring)} s, the batch's ingest ${fmtS(batchIngest)} s; ` +
+      `${fmtS(p.wall.median)} s with what the batch's drift triggers`,
+    status: oneMillion ? (ps.wall.median <= 3 ? 'met' : 'not met') : 'n/a',
     note: oneMillion ? undefined : 'the batch is not 1M rows',
   });
   if (opts.rows >= 10_000_000) {
