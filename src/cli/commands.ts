@@ -21,8 +21,8 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
           .option('rows', { type: 'number', default: 100000, describe: 'Number of rows' })
           .option('seed', { type: 'number', default: 42, describe: 'Random seed: same seed, same bytes' })
           .option('scenario', { type: 'string', default: 'baseline', describe: 'baseline | covariate-shift | concept-shift | target-shift' })
-          .option('facilities', { type: 'number', describe: "Number of facilities (default: the generator's 500); row i is facility i mod N on day i div N" })
-          .option('start-date', { type: 'string', default: '2024-01-01', describe: 'First day of the data (YYYY-MM-DD)' })
+          .option('facilities', { alias: 'entities', type: 'number', describe: "Number of entities (facilities; countries in the country example; default: the generator's own); row i is entity i mod N at period i div N" })
+          .option('start-date', { alias: 'start', type: 'string', default: '2024-01-01', describe: 'First day of the data (YYYY-MM-DD; a yearly generator uses its year)' })
           .option('bad-rows', { type: 'number', default: 0, describe: 'Fraction of rows to corrupt (malformed values)' })
           .option('target', { type: 'boolean', default: true, describe: 'Include the target column (--no-target: a batch whose actuals are unknown)' })
           .option('out', { type: 'string', demandOption: true, describe: 'Output file: .csv or .parquet' }),

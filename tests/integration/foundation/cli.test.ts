@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expectExit, rawDefaultConfig, runCli, runCliAsync, useTmpDir, writeYaml } from '../../support/helpers.ts';
 
@@ -65,5 +65,16 @@ describe('foundation: CLI', () => {
     ]);
     expect(expectExit(invalid, 2).stderr).to.match(/is not valid YAML/);
     expect(expectExit(missing, 2).stderr).to.match(/config file not found/);
+  });
+  it('generate: --entities and --start are the neutral names of --facilities and --start-date (same bytes)', () => {
+    const a = path.join(tmp(), 'named.csv');
+    const b = path.join(tmp(), 'neutral.csv');
+    expectExit(runCli(['generate', '--rows', '30', '--seed', '3', '--facilities', '3', '--start-date', '2020-02-01', '--out', a]), 0);
+    expectExit(runCli(['generate', '--rows', '30', '--seed', '3', '--entities', '3', '--start', '2020-02-01', '--out', b]), 0);
+    const text = readFileSync(a, 'utf8');
+    expect(readFileSync(b, 'utf8')).to.equal(text);
+    // 3 ids, 10 days from 2020-02-01
+    expect(new Set(text.trim().split('\n').slice(1).map((l) => l.split(',')[0])).size).to.equal(3);
+    expect(text).to.contain('2020-02-10').and.not.contain('2020-02-11');
   });
 });
