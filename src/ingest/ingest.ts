@@ -16,6 +16,8 @@ export interface IngestOptions {
   force?: boolean;
   /** What made this batch: 'ingest' (a user's file), 'synthetic' (DEV bootstrap), 'prediction-input'. */
   origin?: string;
+  /** A file ingested before (same checksum) is not refused: its earlier batch is returned (`reused: true`). */
+  reuseIngested?: boolean;
 }
 
 export interface IngestResult {
@@ -26,6 +28,8 @@ export interface IngestResult {
   rowsQuarantined: number;
   rowsLabelled: number;
   hasTarget: boolean;
+  /** The file was ingested before and that batch was returned (IngestOptions.reuseIngested). */
+  reused?: boolean;
 }
 
 const STEP = 'ingest';
@@ -86,6 +90,11 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
       throw new InputError(`cannot read ${file}: ${errorMessage(err)}`, [], { cause: err });
     }));
   const previous = await runSqlFile<{ batch_id: number; source_file: string; ingested_at: string }>(db, STEP, 'find_checksum', { params: { checksum } });
+  if (previous.length && options.reuseIngested && !options.force) {
+    const [b] = await runSqlFile<{ rows_read: number; rows_accepted: number; rows_quarantined: number; rows_labelled: number; has_target: boolean }>(db, STEP, 'batch_row', { params: { batch_id: previous[0].batch_id } });
+    logger.info(`${file} was ingested before as batch ${previous[0].batch_id} (${previous[0].ingested_at}): using that batch`);
+    return { batchId: previous[0].batch_id, file: abs, rowsRead: b.rows_read, rowsAccepted: b.rows_accepted, rowsQuarantined: b.rows_quarantined, rowsLabelled: b.rows_labelled, hasTarget: b.has_target, reused: true };
+  }
   if (previous.length && !options.force) {
     throw new InputError(`${file} was already ingested as batch ${previous[0].batch_id} (${previous[0].source_file}, ${previous[0].ingested_at}); use --force to ingest it again`);
   }

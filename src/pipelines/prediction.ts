@@ -4,7 +4,7 @@ import type { PipelineDb } from '../db/database.ts';
 import { ensureDataTables } from '../db/data-tables.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError, errorMessage } from '../errors.ts';
-import { ingestFile, sha256File } from '../ingest/ingest.ts';
+import { ingestFile } from '../ingest/ingest.ts';
 import { logger } from '../logger.ts';
 import { dataDriftDetection, recordDriftDecision } from '../steps/data-drift-detection.ts';
 import { dataProcessing, loadFitParams } from '../steps/data-processing.ts';
@@ -57,15 +57,8 @@ async function restoreProcessing(ctx: RunContext, batchId: number, resume: Resum
 /** The batch to score: the input file (ingested, or found by checksum if it was before) or the newest batch. */
 async function resolveBatch(db: PipelineDb, config: Config, input?: string): Promise<number> {
   if (input) {
-    const checksum = await sha256File(input).catch(() => null);
-    if (checksum) {
-      const prev = await runSqlFile<{ batch_id: number }>(db, 'ingest', 'find_checksum', { params: { checksum } });
-      if (prev.length) {
-        logger.info(`${input} was ingested before as batch ${prev[0].batch_id}: scoring that batch`);
-        return prev[0].batch_id;
-      }
-    }
-    const r = await ingestFile(db, config, input, { origin: 'prediction-input' });
+    // one read of the file: its checksum finds an earlier batch of the same file, which is scored again
+    const r = await ingestFile(db, config, input, { origin: 'prediction-input', reuseIngested: true });
     if (r.rowsAccepted === 0) throw new InputError(`${input}: no row passed the contract (${r.rowsQuarantined} quarantined, see the quarantine table)`);
     return r.batchId;
   }
