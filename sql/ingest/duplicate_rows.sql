@@ -1,22 +1,27 @@
 -- Accepted rows of this batch whose key an earlier accepted row of the batch already has: each with the first
--- row of its key. One GROUP BY over the batch finds the repeated keys; only their rows are ranked.
+-- row of its key. A GROUP BY on one 64-bit hash of the key finds the candidate rows (cheaper than grouping the
+-- key's columns); a hash collision only adds candidates, since they are then ranked by their exact keys.
 create or replace temp table ingest_duplicates as
 with
 repeated as (
-    select {{key_names}}
+    select hash({{key_names}}) as h
     from raw_data
     where batch_id = $batch_id
-    group by all
+    group by h
     having count(*) > 1
+),
+candidates as (
+    select source_row, {{key_names}}
+    from raw_data
+    where batch_id = $batch_id
+      and hash({{key_names}}) in (select h from repeated)
 ),
 ranked as (
     select
-        r.source_row,
-        min(r.source_row) over (partition by {{key_names_r}}) as first_row,
-        row_number() over (partition by {{key_names_r}} order by r.source_row) as occurrence
-    from raw_data as r
-    semi join repeated as n on {{key_match}}
-    where r.batch_id = $batch_id
+        source_row,
+        min(source_row) over (partition by {{key_names}}) as first_row,
+        row_number() over (partition by {{key_names}} order by source_row) as occurrence
+    from candidates
 )
 select source_row, first_row
 from ranked

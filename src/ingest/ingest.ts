@@ -158,7 +158,7 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
         params: { ...sqlParts.params, batch_id: batchId },
       });
       await runSqlFile(db, STEP, 'duplicate_rows', {
-        fragments: { key_names: keyNames.join(', '), key_names_r: keyNames.map((k) => `r.${k}`).join(', '), key_match: sqlParts.fragments.key_match },
+        fragments: { key_names: keyNames.join(', ') },
         params: { batch_id: batchId },
       });
       const [{ n: duplicates }] = await runSqlFile<{ n: number }>(db, STEP, 'duplicate_count');
