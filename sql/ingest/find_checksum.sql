@@ -1,4 +1,5 @@
-select batch_id, source_file, ingested_at::varchar as ingested_at
+-- The first batch ingested from a file with this checksum, with its counts (for a refusal, or to reuse it).
+select batch_id, source_file, ingested_at::varchar as ingested_at, rows_read, rows_accepted, rows_quarantined, rows_labelled, has_target
 from ingest_batches
 where checksum_sha256 = $checksum
 order by batch_id

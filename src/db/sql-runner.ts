@@ -54,31 +54,33 @@ export function renderSql(text: string, inputs: SqlInputs, label: string): { sql
   return { sql, params: order.map((n) => params[n]) };
 }
 
-/** runSqlFile for a query whose result is read by column (see PipelineDb.queryColumns). */
-export async function runSqlFileColumns(db: PipelineDb, step: string, file: string, inputs: SqlInputs = {}): Promise<Record<string, unknown[]>> {
+/** Renders `sql/<step>/<file>.sql`, runs it with `exec`, logs its name and duration, and labels any error with the file. */
+async function runRendered<T>(step: string, file: string, inputs: SqlInputs, exec: (sql: string, params: unknown[]) => Promise<T>, rowCount: (out: T) => number): Promise<T> {
   const label = `sql/${step}/${file}.sql`;
   const { sql, params } = renderSql(readSqlFile(step, file), inputs, label);
   const t0 = performance.now();
   try {
-    const columns = await db.queryColumns(sql, params);
-    logger.debug(`${label} ${(performance.now() - t0).toFixed(1)} ms`, { rows: Object.values(columns)[0]?.length ?? 0 });
-    return columns;
-  } catch (err) {
-    throw new SqlError(`${label}: ${errorMessage(err).split('\n')[0]}`, label, { cause: err });
-  }
-}
-
-/** Runs one `.sql` file of a step (one statement) and logs its name and duration. */
-export async function runSqlFile<R = Record<string, unknown>>(db: PipelineDb, step: string, file: string, inputs: SqlInputs = {}): Promise<R[]> {
-  const label = `sql/${step}/${file}.sql`;
-  const { sql, params } = renderSql(readSqlFile(step, file), inputs, label);
-  const t0 = performance.now();
-  try {
-    const rows = inputs.deterministic ? await db.deterministic(() => db.query<R>(sql, params)) : await db.query<R>(sql, params);
-    logger.debug(`${label} ${(performance.now() - t0).toFixed(1)} ms`, { rows: rows.length });
-    return rows;
+    const out = await exec(sql, params);
+    logger.debug(`${label} ${(performance.now() - t0).toFixed(1)} ms`, { rows: rowCount(out) });
+    return out;
   } catch (err) {
     if (err instanceof SqlError) throw err;
     throw new SqlError(`${label}: ${errorMessage(err).split('\n')[0]}`, label, { cause: err });
   }
+}
+
+/** runSqlFile for a query whose result is read by column (see PipelineDb.queryColumns). */
+export function runSqlFileColumns(db: PipelineDb, step: string, file: string, inputs: SqlInputs = {}): Promise<Record<string, unknown[]>> {
+  return runRendered(step, file, inputs, (sql, params) => db.queryColumns(sql, params), (cols) => Object.values(cols)[0]?.length ?? 0);
+}
+
+/** Runs one `.sql` file of a step (one statement) and logs its name and duration. */
+export function runSqlFile<R = Record<string, unknown>>(db: PipelineDb, step: string, file: string, inputs: SqlInputs = {}): Promise<R[]> {
+  return runRendered(
+    step,
+    file,
+    inputs,
+    (sql, params) => (inputs.deterministic ? db.deterministic(() => db.query<R>(sql, params)) : db.query<R>(sql, params)),
+    (rows) => rows.length,
+  );
 }

@@ -89,11 +89,13 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
     (await sha256File(abs).catch((err: unknown) => {
       throw new InputError(`cannot read ${file}: ${errorMessage(err)}`, [], { cause: err });
     }));
-  const previous = await runSqlFile<{ batch_id: number; source_file: string; ingested_at: string }>(db, STEP, 'find_checksum', { params: { checksum } });
+  const previous = await runSqlFile<{ batch_id: number; source_file: string; ingested_at: string; rows_read: number; rows_accepted: number; rows_quarantined: number; rows_labelled: number; has_target: boolean }>(
+    db, STEP, 'find_checksum', { params: { checksum } },
+  );
   if (previous.length && options.reuseIngested && !options.force) {
-    const [b] = await runSqlFile<{ rows_read: number; rows_accepted: number; rows_quarantined: number; rows_labelled: number; has_target: boolean }>(db, STEP, 'batch_row', { params: { batch_id: previous[0].batch_id } });
-    logger.info(`${file} was ingested before as batch ${previous[0].batch_id} (${previous[0].ingested_at}): using that batch`);
-    return { batchId: previous[0].batch_id, file: abs, rowsRead: b.rows_read, rowsAccepted: b.rows_accepted, rowsQuarantined: b.rows_quarantined, rowsLabelled: b.rows_labelled, hasTarget: b.has_target, reused: true };
+    const b = previous[0];
+    logger.info(`${file} was ingested before as batch ${b.batch_id} (${b.ingested_at}): using that batch`);
+    return { batchId: b.batch_id, file: abs, rowsRead: b.rows_read, rowsAccepted: b.rows_accepted, rowsQuarantined: b.rows_quarantined, rowsLabelled: b.rows_labelled, hasTarget: b.has_target, reused: true };
   }
   if (previous.length && !options.force) {
     throw new InputError(`${file} was already ingested as batch ${previous[0].batch_id} (${previous[0].source_file}, ${previous[0].ingested_at}); use --force to ingest it again`);
@@ -177,6 +179,7 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
       await runSqlFile(db, STEP, 'insert_quarantine_rejects', { params: { batch_id: batchId, now } });
       const [summary] = await runSqlFile<{ rows_labelled: number; min_time: string | null; max_time: string | null }>(db, STEP, 'batch_summary', { ...sqlParts, params: { batch_id: batchId } });
       const rowsQuarantined = counts.rows_rejected + duplicates;
+      const rowsAccepted = counts.rows_read - rowsQuarantined;
       await runSqlFile(db, STEP, 'insert_batch', {
         params: {
           batch_id: batchId,
@@ -185,7 +188,7 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
           checksum,
           file_bytes: stat.size,
           rows_read: counts.rows_read,
-          rows_accepted: counts.rows_read - rowsQuarantined,
+          rows_accepted: rowsAccepted,
           rows_quarantined: rowsQuarantined,
           has_target: hasTarget,
           rows_labelled: summary.rows_labelled,
@@ -196,13 +199,13 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
           now,
         },
       });
-      return { batchId, rowsLabelled: summary.rows_labelled, rowsQuarantined };
+      return { batchId, rowsLabelled: summary.rows_labelled, rowsAccepted, rowsQuarantined };
     });
     const out: IngestResult = {
       batchId: result.batchId,
       file: abs,
       rowsRead: counts.rows_read,
-      rowsAccepted: counts.rows_read - result.rowsQuarantined,
+      rowsAccepted: result.rowsAccepted,
       rowsQuarantined: result.rowsQuarantined,
       rowsLabelled: result.rowsLabelled,
       hasTarget,

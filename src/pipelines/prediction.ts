@@ -67,14 +67,20 @@ async function resolveBatch(db: PipelineDb, config: Config, input?: string): Pro
   return rows[0].batch_id;
 }
 
+/** Whether this kind of drift retrains (steps.<kind>_drift_detection.retrain_on_drift), and the config key saying so. */
+function retrainSetting(config: Config, kind: 'data' | 'model'): { on: boolean; key: string } {
+  const step = kind === 'data' ? 'data_drift_detection' : 'model_drift_detection';
+  return { on: config.steps[step].retrain_on_drift, key: `steps.${step}.retrain_on_drift` };
+}
+
 /**
  * Retrains as a child run when retraining on this kind of drift is on and the batch brings labels; otherwise
  * says why not. Returns the child run id, if any.
  */
 async function retrainIfPossible(ctx: RunContext, kind: 'data' | 'model', labelled: number, why: string): Promise<{ childRunId: number | null; action: string; reason: string }> {
-  const key = kind === 'data' ? 'data_drift_detection' : 'model_drift_detection';
-  if (!ctx.config.steps[key].retrain_on_drift) {
-    const reason = `${why}; retraining is off for ${kind} drift (steps.${key}.retrain_on_drift: false). Predictions are flagged.`;
+  const setting = retrainSetting(ctx.config, kind);
+  if (!setting.on) {
+    const reason = `${why}; retraining is off for ${kind} drift (${setting.key}: false). Predictions are flagged.`;
     logger.warn(reason);
     return { childRunId: null, action: 'retrain_disabled', reason };
   }
@@ -108,7 +114,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
   const step = <T extends object>(name: string, fn: () => Promise<T & { rowsOut?: number }>, transactional = true) => runStep(ctx, name, ++order, fn as never, { transactional }) as Promise<T>;
   // What a drift decision says when its step commits, before retrainIfPossible acts on it.
   const pendingAction = (kind: 'data' | 'model', labelled: number): string =>
-    !config.steps[kind === 'data' ? 'data_drift_detection' : 'model_drift_detection'].retrain_on_drift ? 'retrain_disabled' : labelled > 0 ? 'retrain_pending' : 'retrain_skipped_no_labels';
+    !retrainSetting(config, kind).on ? 'retrain_disabled' : labelled > 0 ? 'retrain_pending' : 'retrain_skipped_no_labels';
   try {
     let active = (await activeModelOf(db, stage))!;
     let model = await loadModel(db, active.modelVersion);

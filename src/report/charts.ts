@@ -122,6 +122,11 @@ export function categoricalSpec(feature: string, levels: LevelCount[], drifted: 
   };
 }
 
+/** The scatter layer of the evaluation charts: the sampled test rows as small translucent circles. */
+function pointsLayer(points: EvalPoint[], color: string, encoding: { x: Record<string, unknown>; y: Record<string, unknown> }) {
+  return { data: { values: points }, mark: { type: 'circle' as const, size: 12, opacity: 0.45, color }, encoding };
+}
+
 /** Predicted vs actual on the sampled test rows, with the y = x line. */
 export function predictedVsActualSpec(points: EvalPoint[]): vl.TopLevelSpec {
   let lo = Infinity;
@@ -136,14 +141,10 @@ export function predictedVsActualSpec(points: EvalPoint[]): vl.TopLevelSpec {
     width: 260,
     height: 260,
     layer: [
-      {
-        data: { values: points },
-        mark: { type: 'circle', size: 12, opacity: 0.45, color: COLORS.reference },
-        encoding: {
-          x: { field: 'actual', type: 'quantitative', title: 'actual', scale: { domain, nice: false } },
-          y: { field: 'prediction', type: 'quantitative', title: 'predicted', scale: { domain, nice: false } },
-        },
-      },
+      pointsLayer(points, COLORS.reference, {
+        x: { field: 'actual', type: 'quantitative', title: 'actual', scale: { domain, nice: false } },
+        y: { field: 'prediction', type: 'quantitative', title: 'predicted', scale: { domain, nice: false } },
+      }),
       {
         data: { values: [{ x: lo, y: lo }, { x: hi, y: hi }] },
         mark: { type: 'line', color: COLORS.drifted, strokeDash: [5, 4], strokeWidth: 1.5 },
@@ -160,14 +161,10 @@ export function residualScatterSpec(points: EvalPoint[]): vl.TopLevelSpec {
     width: 260,
     height: 260,
     layer: [
-      {
-        data: { values: points },
-        mark: { type: 'circle', size: 12, opacity: 0.45, color: COLORS.current },
-        encoding: {
-          x: { field: 'prediction', type: 'quantitative', title: 'predicted', scale: { zero: false } },
-          y: { field: 'residual', type: 'quantitative', title: 'residual' },
-        },
-      },
+      pointsLayer(points, COLORS.current, {
+        x: { field: 'prediction', type: 'quantitative', title: 'predicted', scale: { zero: false } },
+        y: { field: 'residual', type: 'quantitative', title: 'residual' },
+      }),
       { data: { values: [{ y: 0 }] }, mark: { type: 'rule', color: COLORS.neutral, strokeDash: [5, 4] }, encoding: { y: { field: 'y', type: 'quantitative' } } },
     ],
   };

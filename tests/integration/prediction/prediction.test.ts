@@ -15,20 +15,11 @@ import { openDatabase, type PipelineDb } from '../../../src/db/database.ts';
 import { ingestFile } from '../../../src/ingest/ingest.ts';
 import { runPredictionPipeline, type PredictionOutcome } from '../../../src/pipelines/prediction.ts';
 import { runTrainingPipeline } from '../../../src/pipelines/training.ts';
+import type { DriftDecisionRow } from '../../../src/report/data.ts';
 import { configWith, countRows, defaultConfig, generateFile, removeDir, tmpDir } from '../../support/helpers.ts';
 import { activeModelRow, FACILITIES, readModel, YEAR_ROWS } from '../training/fixtures.ts';
 
-interface DecisionRow {
-  kind: string;
-  drifted: boolean;
-  n_tests: number;
-  n_drifted: number;
-  share_drifted: number | null;
-  threshold: number | null;
-  action: string;
-  reason: string;
-  child_run_id: number | null;
-}
+type DecisionRow = Omit<DriftDecisionRow, 'decided_at'>;
 
 interface DriftRow {
   feature: string;

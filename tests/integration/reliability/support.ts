@@ -14,7 +14,7 @@ import { openDatabase, type OpenOptions, type PipelineDb } from '../../../src/db
 import { quoteIdent } from '../../../src/db/sql-text.ts';
 import { ingestFile } from '../../../src/ingest/ingest.ts';
 import { runTrainingPipeline } from '../../../src/pipelines/training.ts';
-import { BIN, PROJECT_ROOT, defaultConfig, generateFile } from '../../support/helpers.ts';
+import { BIN, PROJECT_ROOT, defaultConfig, generateFile, type CliResult } from '../../support/helpers.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Opening a database the way the CLI does
@@ -128,11 +128,7 @@ export async function invariantViolations(db: PipelineDb, opts: { noneRunning?: 
 // ---------------------------------------------------------------------------------------------
 // The CLI as a child process, watched line by line
 
-export interface Exited {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
+export interface Exited extends CliResult {
   /** Milliseconds from spawn to exit. */
   ms: number;
 }
