@@ -15,34 +15,14 @@ import { openDatabase, type PipelineDb } from '../../../src/db/database.ts';
 import { ingestFile } from '../../../src/ingest/ingest.ts';
 import { runPredictionPipeline, type PredictionOutcome } from '../../../src/pipelines/prediction.ts';
 import { runTrainingPipeline } from '../../../src/pipelines/training.ts';
-import type { DriftDecisionRow } from '../../../src/report/data.ts';
+import type { DriftDecisionRow, FeatureDriftRow, ModelDriftRow as ReportModelDriftRow } from '../../../src/report/data.ts';
 import { configWith, countRows, defaultConfig, generateFile, removeDir, tmpDir } from '../../support/helpers.ts';
 import { activeModelRow, FACILITIES, readModel, YEAR_ROWS } from '../training/fixtures.ts';
 
 type DecisionRow = Omit<DriftDecisionRow, 'decided_at'>;
 
-interface DriftRow {
-  feature: string;
-  feature_kind: string;
-  method: string;
-  statistic: number | null;
-  p_value: number | null;
-  threshold: number;
-  n_ref: number;
-  n_cur: number;
-  drifted: boolean;
-}
-
-interface ModelDriftRow {
-  test: string;
-  method: string;
-  statistic: number | null;
-  threshold: number;
-  n_ref: number;
-  n_cur: number;
-  drifted: boolean;
-  detail: string;
-}
+type DriftRow = FeatureDriftRow;
+type ModelDriftRow = ReportModelDriftRow & { detail: string };
 
 describe('prediction pipeline: batches against a model trained on one synthetic year', function () {
   this.timeout(300_000);
