@@ -3,6 +3,7 @@
  * statistics so the caller can gather them in one SQL aggregate over any number of rows.
  */
 
+import { CholeskyDecomposition, Matrix } from 'ml-matrix';
 import { studentTQuantile } from './student-t.ts';
 
 export { studentTQuantile } from './student-t.ts';
@@ -68,43 +69,6 @@ export interface OlsFit {
 
 function assertFinite(label: string, x: number): void {
   if (!Number.isFinite(x)) throw new RangeError(`fitOls: ${label} must be a finite number (got ${x})`);
-}
-
-/** Cholesky factor of a symmetric positive definite matrix; throws if it is not. */
-function cholesky(A: number[][]): number[][] {
-  const p = A.length;
-  const L = A.map(() => new Array<number>(p).fill(0));
-  for (let i = 0; i < p; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = A[i][j];
-      for (let k = 0; k < j; k++) s -= L[i][k] * L[j][k];
-      if (i === j) {
-        if (!(s > 0)) throw new Error('fitOls: normal equations are not positive definite');
-        L[i][i] = Math.sqrt(s);
-      } else {
-        L[i][j] = s / L[j][j];
-      }
-    }
-  }
-  return L;
-}
-
-/** Solves L Lᵀ x = b. */
-function choleskySolve(L: number[][], b: number[]): number[] {
-  const p = L.length;
-  const y = new Array<number>(p);
-  for (let i = 0; i < p; i++) {
-    let s = b[i];
-    for (let k = 0; k < i; k++) s -= L[i][k] * y[k];
-    y[i] = s / L[i][i];
-  }
-  const x = new Array<number>(p);
-  for (let i = p - 1; i >= 0; i--) {
-    let s = y[i];
-    for (let k = i + 1; k < p; k++) s -= L[k][i] * x[k];
-    x[i] = s / L[i][i];
-  }
-  return x;
 }
 
 function matVec(A: number[][], v: number[]): number[] {
@@ -218,13 +182,16 @@ export function fitOls(stats: SufficientStats, options: OlsOptions = {}): OlsFit
   const r = kept.map((j, a) => Sxy[j] / s[a]);
   // Ridge in correlation units: (R + λ/n·I) b = r, then β = b / s (see OlsOptions.ridgeLambda).
   const M = lambda > 0 ? R.map((row, a) => row.map((v, b) => (a === b ? v + lambda / n : v))) : R;
-  const LM = lambda > 0 ? cholesky(M) : L.map((row) => [...row, ...new Array<number>(pk - row.length).fill(0)]);
-  const b = choleskySolve(LM, r);
+  // The screening above kept only features whose residual 1 − R² exceeds the tolerance, so M is
+  // positive definite; ml-matrix's Cholesky solves it and gives its inverse.
+  const chol = new CholeskyDecomposition(new Matrix(M));
+  if (!chol.isPositiveDefinite()) throw new Error('fitOls: normal equations are not positive definite');
+  const b = chol.solve(Matrix.columnVector(r)).getColumn(0);
   const coefficients = b.map((v, a) => v / s[a]);
   const featureMeans = kept.map((j) => means[j]);
   const intercept = yMean - dot(coefficients, featureMeans);
 
-  const Minv = kept.map((_, a) => choleskySolve(LM, kept.map((__, c) => (c === a ? 1 : 0))));
+  const Minv = chol.solve(Matrix.eye(pk)).to2DArray();
   const core = lambda > 0 ? Minv.map((row) => matVec(Minv, matVec(R, row))) : Minv;
   const covUnscaled = core.map((row, a) => row.map((v, c) => v / (s[a] * s[c])));
 
