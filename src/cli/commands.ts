@@ -60,7 +60,9 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
           })
           .option('input', { type: 'string', describe: 'Prediction: a file to ingest and score (default: the newest ingested batch)' })
           .option('output', { type: 'string', describe: 'Prediction: also export the served predictions (.csv, .parquet or .json)' })
-          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the plan (steps and SQL files) without touching the database' }),
+          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the plan (steps and SQL files) without touching the database' })
+          .option('force', { type: 'boolean', default: false, describe: 'Training: train even if the data and training config equal the active model\'s' })
+          .option('rescore', { type: 'boolean', default: false, describe: 'Prediction: score a batch that was already served (the new serving becomes current)' }),
       async (args) => (await import('./commands/run.ts')).runCommand(args),
     )
     .command(

@@ -118,7 +118,7 @@ describe('training pipeline: one synthetic year, 100 facilities', function () {
     const ev = await evaluationOf(db, first.runId);
     expect(ev.new_rmse).to.be.within(1.9, 2.1);
     expect(ev.new_r2).to.be.above(0.985);
-    expect(first.evaluation.newMetrics.rmse).to.equal(ev.new_rmse);
+    expect(first.evaluation!.newMetrics.rmse).to.equal(ev.new_rmse);
   });
 
   it('records the run in pipeline_runs and each step in step_runs with rows in/out and duration', async () => {
@@ -164,7 +164,7 @@ describe('training pipeline: one synthetic year, 100 facilities', function () {
     // Same rows, same seeded split → the same model twice: equal RMSE up to summation order (observed ~1e-15).
     expect(relClose(ev.new_rmse, ev.active_rmse!, 1e-9), `${ev.new_rmse} vs ${ev.active_rmse}`).to.equal(true);
     // …and the active model's RMSE on this run's test rows is what the first run measured on the same rows.
-    expect(relClose(ev.active_rmse!, first.evaluation.newMetrics.rmse, 1e-9)).to.equal(true);
+    expect(relClose(ev.active_rmse!, first.evaluation!.newMetrics.rmse, 1e-9)).to.equal(true);
     // The two models: equal up to the summation order of the threads=2 aggregates (config.yaml says sums are
     // bit-identical only with one thread). Observed: max relative coefficient difference ≈ 6e-12.
     const m1 = await readModel(db, first.modelVersion);

@@ -1,0 +1,12 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const inst = await DuckDBInstance.create(':memory:');
+const c = await inst.connect();
+const q = async (s) => { try { const r = await c.runAndReadAll(s); console.log('OK', s, JSON.stringify(r.getRowObjects(), (k,v)=>typeof v==='bigint'?Number(v):v)); } catch (e) { console.log('ERR', s, e.message); } };
+await q('alter table if exists nosuch add column if not exists x integer');
+await q('create view v0 as select * from nosuch');
+await q('create table t (a integer)');
+await q('insert into t values (1)');
+await q('create view v as select * from t where a = (select max(a) from t)');
+await q('alter table t add column b integer');
+await q('select * from v');
+await q('select hash(1, 2, 3)::varchar, sum(hash(a))::varchar from t');
