@@ -59,11 +59,13 @@ function lineageLines(m: Record<string, unknown>): string[] {
   const out = [
     `  promoted from ${m.source_stage} v${m.source_model_version} (here v${m.model_version}: each stage numbers its own versions) by promotion run ${m.run_id}` +
       `${src ? ` at ${src.promoted_at.replace('T', ' ').slice(0, 19)}, from ${src.database}` : ''}`,
-    `  source: ${m.source_stage} training run ${m.source_run_id}; ${m.source_stage} batches ${src?.batches.length ? batchList(src.batches) : '(not recorded)'}; ${window}`,
   ];
   const first = src?.trained_in;
   if (first && (first.stage !== m.source_stage || first.model_version !== m.source_model_version)) {
-    out.push(`  first trained in ${first.stage} as v${first.model_version} by run ${first.run_id}; ${first.stage} batches ${batchList(first.batches) || '(not recorded)'}`);
+    out.push(`  source: ${m.source_stage} run ${m.source_run_id}, itself a promotion; first trained in ${first.stage} as v${first.model_version} by run ${first.run_id}`);
+    out.push(`  ${first.stage} batches ${batchList(first.batches) || '(not recorded)'}; ${window}`);
+  } else {
+    out.push(`  source: ${m.source_stage} training run ${m.source_run_id}; ${m.source_stage} batches ${src?.batches.length ? batchList(src.batches) : '(not recorded)'}; ${window}`);
   }
   return out;
 }

@@ -90,8 +90,9 @@ export async function runTrainingPipeline(
     const inputs = await trainingInputs(ctx);
     const same = resume || opts.force ? null : await identicalToActive(ctx, inputs);
     if (same) {
-      await skipRun(ctx, same.reason, same.modelVersion);
-      return { runId: ctx.runId, modelVersion: same.modelVersion, deployed: false, reason: same.reason, evaluation: null, skipped: true };
+      const reason = opts.parentRunId === undefined ? `${same.reason}; use --force to train anyway` : same.reason;
+      await skipRun(ctx, reason, same.modelVersion);
+      return { runId: ctx.runId, modelVersion: same.modelVersion, deployed: false, reason, evaluation: null, skipped: true };
     }
     // Restoring reads back outputs and checks inputs before the run is reopened, so a refusal changes nothing.
     const dp = done('data_processing') ? await restoreProcessing(ctx, input, resume!.done.get('data_processing') ?? null) : undefined;

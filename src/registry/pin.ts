@@ -29,6 +29,8 @@ export async function pin(db: PipelineDb, stage: string, version: number, opts: 
   await requireModel(db, version);
   return db.transaction(async () => {
     const current = await activeModelOf(db, stage);
+    // A stage with no model of its own in this database is most likely the wrong --stage for this --db.
+    if (!current) throw new InputError(`no active model on ${stage} in this database: nothing to pin (is --stage right for this database?)`);
     const activates = current?.modelVersion !== version;
     const before = await stagePin(db, stage);
     const reason =

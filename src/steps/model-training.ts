@@ -21,8 +21,9 @@ export interface TrainingResult extends StepReport {
 
 /** What decides a model before any work: the labelled input rows and the configuration that shapes a model. */
 export interface TrainingInputs {
-  /** `count:hash` of the labelled input rows' contents (see sql/model_training/input_fingerprint.sql). */
+  /** Hash of the labelled input rows' count and contents (see sql/model_training/input_fingerprint.sql). */
   inputFingerprint: string;
+  nRows: number;
   /** Hash of the config sections that shape a model (see {@link trainingConfigHash}). */
   trainingConfigHash: string;
 }
@@ -51,7 +52,7 @@ export async function trainingInputs(ctx: RunContext): Promise<TrainingInputs> {
     fragments: { input_rows: rows.sql, columns: ctx.config.contract.columns.map((c) => quoteIdent(c.name)).join(', ') },
     params: rows.params,
   });
-  return { inputFingerprint: `${f.n}:${f.h}`, trainingConfigHash: trainingConfigHash(ctx.config) };
+  return { nRows: f.n, inputFingerprint: createHash('sha256').update(`${f.n}:${f.h}`).digest('hex').slice(0, 16), trainingConfigHash: trainingConfigHash(ctx.config) };
 }
 
 /**
@@ -61,10 +62,10 @@ export async function trainingInputs(ctx: RunContext): Promise<TrainingInputs> {
 export async function identicalToActive(ctx: RunContext, inputs: TrainingInputs): Promise<{ modelVersion: number; reason: string } | null> {
   const [a] = await runSqlFile<{ model_version: number; input_fingerprint: string | null; training_config_hash: string | null }>(ctx.db, STEP, 'active_model_inputs', { params: { stage: ctx.stage } });
   if (!a || a.input_fingerprint !== inputs.inputFingerprint || a.training_config_hash !== inputs.trainingConfigHash) return null;
-  const rows = inputs.inputFingerprint.split(':')[0];
+  const rows = inputs.nRows;
   return {
     modelVersion: a.model_version,
-    reason: `no new model: the labelled data (${rows} rows, fingerprint ${inputs.inputFingerprint}) and the training config (hash ${inputs.trainingConfigHash}) equal those of active v${a.model_version}; use --force to train anyway`,
+    reason: `no new model: the labelled data (${rows} rows, fingerprint ${inputs.inputFingerprint}) and the training config (hash ${inputs.trainingConfigHash}) equal those of active v${a.model_version}`,
   };
 }
 
