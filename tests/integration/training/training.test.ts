@@ -154,9 +154,9 @@ describe('training pipeline: one synthetic year, 100 facilities', function () {
     });
   });
 
-  it('a second run on the same data is gated against the active model, both evaluated on the same test rows', async () => {
+  it('a second run on the same data (forced: unforced it trains nothing) is gated against the active model, both evaluated on the same test rows', async () => {
     const before = await activeModelRow(db);
-    second = await runTrainingPipeline(db, config, 'DEV');
+    second = await runTrainingPipeline(db, config, 'DEV', { force: true });
     expect(second.modelVersion).to.equal(first.modelVersion + 1);
     const ev = await evaluationOf(db, second.runId);
     expect(ev.active_model_version).to.equal(first.modelVersion);
@@ -265,7 +265,7 @@ describe('training pipeline: one synthetic year, 100 facilities', function () {
     await db.exec(`create view eval_predictions_r${runId} as select 1 as x`);
     try {
       let err: unknown;
-      await runTrainingPipeline(db, config, 'DEV').catch((e: unknown) => (err = e));
+      await runTrainingPipeline(db, config, 'DEV', { force: true }).catch((e: unknown) => (err = e));
       expect(err, 'the run must fail').to.be.instanceOf(Error);
       const [run] = await db.query<{ status: string; model_version: number | null }>('select status, model_version from pipeline_runs where run_id = $1', [runId]);
       expect(run).to.deep.equal({ status: 'failed', model_version: null });
