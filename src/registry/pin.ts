@@ -31,22 +31,21 @@ export async function pin(db: PipelineDb, stage: string, version: number, opts: 
     const current = await activeModelOf(db, stage);
     // A stage with no model of its own in this database is most likely the wrong --stage for this --db.
     if (!current) throw new InputError(`no active model on ${stage} in this database: nothing to pin (is --stage right for this database?)`);
-    const activates = current?.modelVersion !== version;
+    const replaced = current.modelVersion !== version ? current.modelVersion : null;
     const before = await stagePin(db, stage);
-    const reason =
-      opts.note ??
-      `pinned ${stage} to v${version}${activates ? (current ? ` (replacing active v${current.modelVersion})` : '') : ' (already active)'}${before && before.modelVersion !== version ? `; the pin moves from v${before.modelVersion}` : ''}${opts.reason ? `: ${opts.reason}` : ''}`;
+    const moves = before && before.modelVersion !== version ? `; the pin moves from v${before.modelVersion}` : '';
+    const reason = opts.note ?? `pinned ${stage} to v${version}${replaced !== null ? ` (replacing active v${replaced})` : ' (already active)'}${moves}${opts.reason ? `: ${opts.reason}` : ''}`;
     const deploymentId = await recordDeployment(db, {
       runId: null,
       modelVersion: version,
       stage,
       decision: opts.decision ?? 'pin',
       reason,
-      evidence: { replaced_model_version: activates ? (current?.modelVersion ?? null) : null, previous_pin: before?.modelVersion ?? null, pin_reason: opts.reason ?? null },
-      activates,
+      evidence: { replaced_model_version: replaced, previous_pin: before?.modelVersion ?? null, pin_reason: opts.reason ?? null },
+      activates: replaced !== null,
     });
     await runSqlFile(db, STEP, 'pin_stage', { params: { stage, model_version: version, reason: opts.reason ?? null, now: new Date().toISOString(), deployment_id: deploymentId } });
-    return { stage, modelVersion: version, replaced: activates ? (current?.modelVersion ?? null) : null, reason: opts.reason ?? null, deploymentId };
+    return { stage, modelVersion: version, replaced, reason: opts.reason ?? null, deploymentId };
   });
 }
 
