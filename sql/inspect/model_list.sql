@@ -1,3 +1,7 @@
-select model_version, run_id, created_at, algorithm, n_train, r2_train, test_rmse, test_r2, last_decision, is_active
-from v_model_metrics
-order by model_version
+select
+    v.model_version, v.run_id, v.created_at, v.algorithm, v.n_train, v.r2_train, v.test_rmse, v.test_r2, v.last_decision, v.is_active,
+    exists (select 1 from stage_pins p where p.model_version = v.model_version) as is_pinned,
+    case when m.source_stage is not null then m.source_stage || ' v' || m.source_model_version end as promoted_from
+from v_model_metrics v
+join models m using (model_version)
+order by v.model_version

@@ -7,7 +7,8 @@ select
     parent_run_id,
     batch_id,
     model_version,
-    error
+    error,
+    skip_reason
 from pipeline_runs
 order by run_id desc
 limit $limit

@@ -10,5 +10,6 @@ select
     $interval_level as interval_level,
     $model_version as model_version,
     list_concat(flags, from_json($extra_flags, '["VARCHAR"]')) as flags,
-    $now::timestamp as served_at
+    $now::timestamp as served_at,
+    null::integer as superseded_by_run
 from {{predictions_table}}

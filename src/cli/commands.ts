@@ -60,7 +60,9 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
           })
           .option('input', { type: 'string', describe: 'Prediction: a file to ingest and score (default: the newest ingested batch)' })
           .option('output', { type: 'string', describe: 'Prediction: also export the served predictions (.csv, .parquet or .json)' })
-          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the plan (steps and SQL files) without touching the database' }),
+          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the plan (steps and SQL files) without touching the database' })
+          .option('force', { type: 'boolean', default: false, describe: 'Training: train even if the data and training config equal the active model\'s' })
+          .option('rescore', { type: 'boolean', default: false, describe: 'Prediction: score a batch that was already served (the new serving becomes current)' }),
       async (args) => (await import('./commands/run.ts')).runCommand(args),
     )
     .command(
@@ -73,17 +75,18 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
       async (args) => (await import('./commands/status.ts')).statusCommand(args),
     )
     .command(
-      'models <action> [version]',
-      'Model registry: list | show VERSION | rollback [--to VERSION] | promote --from DEV --to UAT',
+      'models <action> [version] [other]',
+      'Model registry: list | show VERSION | diff A B | rollback [--to VERSION] | pin VERSION | unpin | promote --from DEV --to UAT',
       (y) =>
         y
-          .positional('action', { choices: ['list', 'show', 'rollback', 'promote'] as const, demandOption: true })
-          .positional('version', { type: 'number', describe: 'Model version (show; promote: which version, default the active one)' })
+          .positional('action', { choices: ['list', 'show', 'diff', 'rollback', 'pin', 'unpin', 'promote'] as const, demandOption: true })
+          .positional('version', { type: 'number', describe: 'Model version (show, pin; diff: the first model; promote: which version, default the active one)' })
+          .positional('other', { type: 'number', describe: 'diff: the second model' })
           .option('to', { type: 'string', describe: 'rollback: the version to re-activate; promote: the target stage' })
           .option('from', { choices: STAGES, describe: 'promote: the source stage' })
           .option('from-db', { type: 'string', describe: "promote: the source database file, overriding the source stage's path" })
           .option('force', { type: 'boolean', default: false, describe: 'promote: deploy even if the gate refuses (needs --reason)' })
-          .option('reason', { type: 'string', describe: 'Why (recorded in model_deployment_history)' })
+          .option('reason', { type: 'string', describe: 'Why (recorded in model_deployment_history; for rollback and pin, shown by status as the pin\'s reason)' })
           .option('format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Output format' }),
       async (args) => (await import('./commands/models.ts')).modelsCommand(args as never),
     )

@@ -14,6 +14,10 @@ export function contractShapeHash(contract: Contract): string {
   return createHash('sha256').update(shape).digest('hex').slice(0, 16);
 }
 
+/** One row per served row of every batch's current serving: a re-scored batch shows its newest serving only. */
+const LATEST_PREDICTIONS_VIEW = `create or replace view v_latest_predictions as
+  select * from served_predictions where superseded_by_run is null`;
+
 /**
  * Creates the data tables whose columns come from the contract (raw_data, served_predictions) on first use, and refuses
  * a contract whose columns differ from the one the database already holds.
@@ -46,10 +50,9 @@ export async function ensureDataTables(db: PipelineDb, contract: Contract): Prom
         run_id integer not null, batch_id integer not null, source_row bigint not null,
         ${keys.map((c) => `${quoteIdent(c.name)} ${sqlType(c.type)}`).join(', ')},
         prediction double not null, prediction_lower double, prediction_upper double, interval_level double,
-        model_version integer not null, flags varchar[] not null, served_at timestamp not null)`);
-      // one row per served prediction of the latest prediction run that served any
-      await db.exec(`create or replace view v_latest_predictions as
-        select * from served_predictions where run_id = (select max(run_id) from served_predictions)`);
+        model_version integer not null, flags varchar[] not null, served_at timestamp not null, superseded_by_run integer)`);
     });
   }
+  // (Re)made on every call: databases from before migration 003 hold the older definition (the latest run's rows).
+  await db.exec(LATEST_PREDICTIONS_VIEW);
 }

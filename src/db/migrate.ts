@@ -65,3 +65,13 @@ export async function migrate(db: PipelineDb, dir = MIGRATIONS_DIR): Promise<num
   }
   return done;
 }
+
+/**
+ * Migrations the database has not applied (read-only: it only looks). A reader opened without migrating uses it to
+ * tell a database from before a schema change, whose new columns and tables do not exist yet.
+ */
+export async function pendingMigrations(db: PipelineDb, dir = MIGRATIONS_DIR): Promise<Migration[]> {
+  const [t] = await db.query<{ n: number }>("select count(*) as n from information_schema.tables where table_schema = 'main' and table_name = 'schema_migrations'");
+  const applied = new Set(t.n ? (await db.query<{ version: number }>('select version from schema_migrations')).map((r) => r.version) : []);
+  return listMigrations(dir).filter((m) => !applied.has(m.version));
+}

@@ -34,13 +34,17 @@ export function readSqlFile(step: string, file: string): string {
   return text;
 }
 
-/** Fills `{{fragments}}` and turns `$name` parameters into positional ones. Unknown names are errors, not blanks. */
-export function renderSql(text: string, inputs: SqlInputs, label: string): { sql: string; params: unknown[] } {
-  const fragments = inputs.fragments ?? {};
-  const withFragments = text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, name: string) => {
+/** Fills the `{{fragments}}` of `text`, leaving `$name` parameters as they are. Unknown names are errors, not blanks. */
+export function fillFragments(text: string, fragments: Record<string, string>, label: string): string {
+  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, name: string) => {
     if (!(name in fragments)) throw new SqlError(`${label}: no fragment '${name}' was given`, label);
     return fragments[name];
   });
+}
+
+/** Fills `{{fragments}}` and turns `$name` parameters into positional ones. Unknown names are errors, not blanks. */
+export function renderSql(text: string, inputs: SqlInputs, label: string): { sql: string; params: unknown[] } {
+  const withFragments = fillFragments(text, inputs.fragments ?? {}, label);
   const params = inputs.params ?? {};
   const order: string[] = [];
   // Skip comments, quoted strings and identifiers so a '$' (or an apostrophe) inside them is left alone.

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError } from '../errors.ts';
@@ -16,7 +17,7 @@ export interface ModelDetail {
 export async function showModel(db: PipelineDb, version: number): Promise<ModelDetail> {
   const [model] = await runSqlFile(db, 'inspect', 'model_detail', { params: { model_version: version } });
   if (!model) throw new InputError(`model version ${version} does not exist`);
-  for (const k of ['coefficients_original', 'hyperparameters', 'dropped_features', 'warnings']) {
+  for (const k of ['coefficients_original', 'hyperparameters', 'dropped_features', 'warnings', 'source_lineage']) {
     if (typeof model[k] === 'string') model[k] = JSON.parse(model[k] as string);
   }
   return { model, deployments: await runSqlFile(db, 'inspect', 'model_deployments', { params: { model_version: version } }) };
@@ -24,8 +25,49 @@ export async function showModel(db: PipelineDb, version: number): Promise<ModelD
 
 export function formatModelList(rows: Record<string, unknown>[]): string {
   if (!rows.length) return 'no models yet (run the TRAINING_PIPELINE)\n';
-  const shown = rows.map((r) => ({ ...r, active: r.is_active ? '*' : '' }));
-  return `${textTable(shown, ['active', 'model_version', 'run_id', 'created_at', 'algorithm', 'n_train', 'r2_train', 'test_rmse', 'test_r2', 'last_decision'])}\n`;
+  const shown = rows.map((r) => ({ ...r, active: `${r.is_active ? '*' : ''}${r.is_pinned ? ' pinned' : ''}` }));
+  return `${textTable(shown, ['active', 'model_version', 'run_id', 'created_at', 'algorithm', 'n_train', 'r2_train', 'test_rmse', 'test_r2', 'last_decision', 'promoted_from'])}\n`;
+}
+
+interface SourceBatch {
+  batch_id: number;
+  source_file: string;
+  checksum_sha256: string;
+  rows_accepted: number;
+}
+interface SourceLineage {
+  database: string;
+  promoted_at: string;
+  batches: SourceBatch[];
+  trained_in: { stage: string; model_version: number; run_id: number; batches: SourceBatch[] };
+}
+
+const batchList = (bs: SourceBatch[]) => bs.map((b) => `${b.batch_id} (${path.basename(b.source_file)}, ${b.rows_accepted} rows, sha256 ${b.checksum_sha256.slice(0, 12)})`).join('; ');
+
+/**
+ * Where a model's data came from. A trained model names its training run and this stage's batches; a promoted one
+ * names the stage, version, run and batches it was copied from (their ids are the source stage's) and the version
+ * mapping, since each stage numbers its versions itself.
+ */
+function lineageLines(m: Record<string, unknown>): string[] {
+  const window = `window ${m.window_from ?? '-'} … ${m.window_to ?? '-'}; ${m.n_rows} rows used`;
+  if (!m.source_stage) {
+    const trigger = m.parent_run_id ? ` (retraining triggered by run ${m.parent_run_id}: ${m.trigger_reason})` : '';
+    return [`  training run ${m.run_id}${trigger}; batches ${JSON.stringify(m.batches)}; ${window}`];
+  }
+  const src = m.source_lineage as SourceLineage | null;
+  const out = [
+    `  promoted from ${m.source_stage} v${m.source_model_version} (here v${m.model_version}: each stage numbers its own versions) by promotion run ${m.run_id}` +
+      `${src ? ` at ${src.promoted_at.replace('T', ' ').slice(0, 19)}, from ${src.database}` : ''}`,
+  ];
+  const first = src?.trained_in;
+  if (first && (first.stage !== m.source_stage || first.model_version !== m.source_model_version)) {
+    out.push(`  source: ${m.source_stage} run ${m.source_run_id}, itself a promotion; first trained in ${first.stage} as v${first.model_version} by run ${first.run_id}`);
+    out.push(`  ${first.stage} batches ${batchList(first.batches) || '(not recorded)'}; ${window}`);
+  } else {
+    out.push(`  source: ${m.source_stage} training run ${m.source_run_id}; ${m.source_stage} batches ${src?.batches.length ? batchList(src.batches) : '(not recorded)'}; ${window}`);
+  }
+  return out;
 }
 
 export function formatModel(d: ModelDetail): string {
@@ -38,9 +80,9 @@ export function formatModel(d: ModelDetail): string {
       (m.active_model_version ? `; compared with v${m.active_model_version}: RMSE ${(m.active_rmse as number).toFixed(4)}` : ''),
     '',
     'Lineage:',
-    `  training run ${m.run_id}; batches ${JSON.stringify(m.batches)}; window ${m.window_from ?? '-'} … ${m.window_to ?? '-'}; ${m.n_rows} rows used`,
+    ...lineageLines(m),
     `  split: ${m.split_method}${m.split_seed !== null ? ` (seed ${m.split_seed})` : ''}, test fraction ${m.test_fraction}; ${m.split_n_train} train / ${m.split_n_test} test rows, train period ${m.train_min_time} … ${m.train_max_time}`,
-    `  data fingerprint ${m.data_fingerprint}; drift reference ${m.reference_table}`,
+    `  data fingerprint ${m.data_fingerprint}; input ${m.input_fingerprint ?? '-'}, training config ${m.training_config_hash ?? '-'}; drift reference ${m.reference_table}`,
     `  hyper-parameters ${JSON.stringify(m.hyperparameters)}`,
     '',
     'Coefficients (raw units):',

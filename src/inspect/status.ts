@@ -1,10 +1,13 @@
 import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
+import { stagePin } from '../steps/model-deployment.ts';
 
 export interface StatusReport {
   stage: string;
   database: string;
   activeModel: Record<string, unknown> | null;
+  /** The stage's pin, if any: automatic deployments leave the active model alone until `models unpin`. */
+  pin: { model_version: number; reason: string | null; pinned_at: Date } | null;
   recentRuns: Record<string, unknown>[];
   recentDrift: Record<string, unknown>[];
   recentDeployments: Record<string, unknown>[];
@@ -17,10 +20,16 @@ export async function stageStatus(db: PipelineDb, stage: string, limit = 10): Pr
     stage,
     database: db.path,
     activeModel: activeModel ?? null,
+    pin: await stagePinOf(db, stage),
     recentRuns: await runSqlFile(db, 'inspect', 'recent_runs', { params: { limit } }),
     recentDrift: await runSqlFile(db, 'inspect', 'recent_drift', { params: { limit } }),
     recentDeployments: await runSqlFile(db, 'inspect', 'deployment_history', { params: { limit: 5 } }),
   };
+}
+
+async function stagePinOf(db: PipelineDb, stage: string): Promise<StatusReport['pin']> {
+  const p = await stagePin(db, stage);
+  return p && { model_version: p.modelVersion, reason: p.reason, pinned_at: p.pinnedAt };
 }
 
 const fmt = (v: unknown, digits = 4): string => {
@@ -46,8 +55,14 @@ export function formatStatus(s: StatusReport): string {
     out.push(`  why: ${fmt(a.reason)}`);
     out.push(`  test: RMSE ${fmt(a.test_rmse)}  MAE ${fmt(a.test_mae)}  MAPE ${fmt(a.test_mape, 2)}%  R² ${fmt(a.test_r2)}  bias ${fmt(a.test_bias)}  (n ${fmt(a.n_test)})`);
   } else out.push('Active model: none (run the TRAINING_PIPELINE)');
+  if (s.pin) {
+    out.push(`Pinned to v${s.pin.model_version} since ${fmt(s.pin.pinned_at)}${s.pin.reason ? `: ${s.pin.reason}` : ''}`);
+    out.push('  automatic deployments are recorded as not deployed until: pipeline models unpin');
+  }
   out.push('', 'Recent runs:');
-  out.push(s.recentRuns.length ? textTable(s.recentRuns, ['run_id', 'pipeline_type', 'status', 'started_at', 'duration_s', 'parent_run_id', 'batch_id', 'model_version', 'error']) : '  (none)');
+  // note: a failed run's error, or why a skipped run did nothing
+  const runs = s.recentRuns.map((r) => ({ ...r, note: r.error ?? r.skip_reason }));
+  out.push(runs.length ? textTable(runs, ['run_id', 'pipeline_type', 'status', 'started_at', 'duration_s', 'parent_run_id', 'batch_id', 'model_version', 'note']) : '  (none)');
   out.push('', 'Recent drift decisions:');
   out.push(s.recentDrift.length ? textTable(s.recentDrift, ['run_id', 'kind', 'drifted', 'n_drifted', 'n_tests', 'action', 'child_run_id', 'reason']) : '  (none)');
   out.push('', 'Recent deployment decisions:');

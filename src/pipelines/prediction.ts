@@ -24,6 +24,8 @@ export interface PredictionOptions {
   input?: string;
   output?: string;
   resume?: ResumeState;
+  /** Score a batch that was already served; the new serving becomes current and the earlier one is marked superseded. */
+  rescore?: boolean;
 }
 
 export const PREDICTION_STEPS = ['data_processing', 'data_drift_detection', 'model_prediction', 'model_drift_detection', 'serve_prediction'] as const;
@@ -67,6 +69,23 @@ async function resolveBatch(db: PipelineDb, config: Config, input?: string): Pro
   return rows[0].batch_id;
 }
 
+/**
+ * A batch already served is scored again only with `rescore` (re-scoring adds a second copy of its rows); returns the
+ * run whose serving the new one will supersede, if any.
+ */
+async function refuseServedBatch(db: PipelineDb, batchId: number, sourceFile: string, rescore: boolean): Promise<number | null> {
+  const [current] = await runSqlFile<{ run_id: number; served_at: Date; n: number }>(db, 'serve_prediction', 'current_serving', { params: { batch_id: batchId } });
+  if (!current) return null;
+  if (!rescore) {
+    throw new InputError(
+      `batch ${batchId} (${sourceFile}) was already served by run ${current.run_id} at ${current.served_at.toISOString().replace('T', ' ').slice(0, 19)} (${current.n} predictions): ` +
+        `pass --rescore to score it again (the new serving becomes current; run ${current.run_id}'s rows stay in served_predictions with superseded_by_run set), or ingest a new batch`,
+    );
+  }
+  logger.info(`re-scoring batch ${batchId}: run ${current.run_id}'s serving will be marked superseded`);
+  return current.run_id;
+}
+
 /** Whether this kind of drift retrains (steps.<kind>_drift_detection.retrain_on_drift), and the config key saying so. */
 function retrainSetting(config: Config, kind: 'data' | 'model'): { on: boolean; key: string } {
   const step = kind === 'data' ? 'data_drift_detection' : 'model_drift_detection';
@@ -91,6 +110,8 @@ async function retrainIfPossible(ctx: RunContext, kind: 'data' | 'model', labell
   }
   logger.warn(`${why}: retraining on all labelled history including this batch's ${labelled} labelled rows`);
   const child = await runTrainingPipeline(ctx.db, ctx.config, ctx.stage, { parentRunId: ctx.runId, triggerReason: `${kind} drift: ${why}` });
+  // The batch's labels were already in the active model's training data (and the config is unchanged): nothing to learn.
+  if (child.skipped) return { childRunId: child.runId, action: 'retrain_skipped_same_data', reason: `${why}; child run ${child.runId} trained nothing: ${child.reason}. Predictions are flagged.` };
   return { childRunId: child.runId, action: child.deployed ? 'retrained_and_deployed' : 'retrained_not_deployed', reason: `${why}; child run ${child.runId} trained model v${child.modelVersion}: ${child.reason}` };
 }
 
@@ -105,7 +126,8 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
   await ensureDataTables(db, config.contract);
   if (!(await activeModelOf(db, stage))) throw new InputError(`no active model on ${stage}: run the TRAINING_PIPELINE first`);
   const batchId = resume ? (resume.batchId as number) : await resolveBatch(db, config, opts.input);
-  const [batch] = await runSqlFile<{ batch_id: number; rows_accepted: number; rows_labelled: number }>(db, 'serve_prediction', 'batch_info', { params: { batch_id: batchId } });
+  const [batch] = await runSqlFile<{ batch_id: number; rows_accepted: number; rows_labelled: number; source_file: string }>(db, 'serve_prediction', 'batch_info', { params: { batch_id: batchId } });
+  const replaces = resume ? null : await refuseServedBatch(db, batchId, batch.source_file, opts.rescore ?? false);
   const ctx: RunContext = resume ? { db, config, stage, runId: resume.runId, pipelineType: 'PREDICTION_PIPELINE' } : await startRun(db, config, stage, 'PREDICTION_PIPELINE', { batchId });
   const restored = resume ? await restoreProcessing(ctx, batchId, resume) : undefined;
   const childRunIds: number[] = [];
@@ -121,7 +143,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
     let fit = await loadFitParams(ctx, active.runId);
     if (resume) {
       // Every step after data processing is redone: clear what an earlier attempt of them recorded.
-      for (const f of ['clear_prediction_outputs', 'clear_drift_decisions', 'clear_model_drift', 'clear_served']) await runSqlFile(db, 'resume', f, { params: { run_id: ctx.runId } });
+      for (const f of ['clear_prediction_outputs', 'clear_drift_decisions', 'clear_model_drift', 'clear_served', 'restore_superseded']) await runSqlFile(db, 'resume', f, { params: { run_id: ctx.runId } });
       await reopenRun(db, resume, restored ? ['data_processing'] : []);
       if (restored) order = 1;
     }
@@ -181,7 +203,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
         }
       }
     }
-    const served = await step('serve_prediction', () => servePrediction(ctx, pred.predictionsTable, model.modelVersion, flags, opts.output));
+    const served = await step('serve_prediction', () => servePrediction(ctx, pred.predictionsTable, model.modelVersion, flags, opts.output, { batchId, replaces }));
     await finishRun(ctx, 'succeeded', undefined, model.modelVersion);
     await applyRetention(db, config);
     return { runId: ctx.runId, batchId, modelVersion: model.modelVersion, served: served.served, dataDrift: drift.datasetDrift, modelDrift: mdrift.drifted, childRunIds, flags };

@@ -73,6 +73,12 @@ export async function finishRun(ctx: RunContext, status: 'succeeded' | 'failed',
   });
 }
 
+/** Ends a run that did no work, with the reason (pipeline_runs.skip_reason) and the model that stays. */
+export async function skipRun(ctx: RunContext, reason: string, modelVersion: number | null): Promise<void> {
+  await runSqlFile(ctx.db, 'pipeline_runs', 'skip_run', { params: { run_id: ctx.runId, now: now(), skip_reason: reason, model_version: modelVersion } });
+  logger.info(`run ${ctx.runId} skipped: ${reason}`);
+}
+
 /**
  * Runs one step, recording it in step_runs with its duration and row counts. The step's own writes
  * happen in one transaction (unless `transactional` is false, for steps that start child runs), so a

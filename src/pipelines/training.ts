@@ -6,20 +6,24 @@ import { InputError, ResumeRefusedError } from '../errors.ts';
 import { dataProcessing, inputFingerprint, loadFitParams, type DataProcessingResult, type ProcessingInput } from '../steps/data-processing.ts';
 import { modelDeployment } from '../steps/model-deployment.ts';
 import { modelEvaluation, type EvaluationResult } from '../steps/model-evaluation.ts';
-import { modelTraining } from '../steps/model-training.ts';
+import { identicalToActive, modelTraining, trainingInputs } from '../steps/model-training.ts';
 import { trainTestSplit, type SplitResult } from '../steps/train-test-split.ts';
 import { runTables } from './run-log.ts';
 import { ensureLabelledData } from './bootstrap.ts';
-import { abortStaleRuns, finishRun, runStep, startRun, type RunContext } from './run-log.ts';
+import { abortStaleRuns, finishRun, runStep, skipRun, startRun, type RunContext } from './run-log.ts';
 import { applyRetention } from './retention.ts';
 import { reopenRun, tableExists, type ResumeState } from './resume.ts';
 
 export interface TrainingOutcome {
   runId: number;
+  /** The model trained, or (when skipped) the active model the run would only have reproduced. */
   modelVersion: number;
   deployed: boolean;
   reason: string;
-  evaluation: EvaluationResult;
+  /** null when the run was skipped. */
+  evaluation: EvaluationResult | null;
+  /** True when the run trained nothing: its input and training config equal the active model's (see `force`). */
+  skipped: boolean;
 }
 
 export const TRAINING_STEPS = ['data_processing', 'train_test_split', 'model_training', 'model_evaluation', 'model_deployment'] as const;
@@ -66,7 +70,7 @@ export async function runTrainingPipeline(
   db: PipelineDb,
   config: Config,
   stage: Stage,
-  opts: { parentRunId?: number; triggerReason?: string; resume?: ResumeState } = {},
+  opts: { parentRunId?: number; triggerReason?: string; resume?: ResumeState; force?: boolean } = {},
 ): Promise<TrainingOutcome> {
   const resume = opts.resume;
   if (opts.parentRunId === undefined && !resume) {
@@ -82,6 +86,14 @@ export async function runTrainingPipeline(
   }
   const done = (step: string) => resume?.done.has(step) ?? false;
   try {
+    // Before any work: a run on the rows and config the active model was trained with would only reproduce it.
+    const inputs = await trainingInputs(ctx);
+    const same = resume || opts.force ? null : await identicalToActive(ctx, inputs);
+    if (same) {
+      const reason = opts.parentRunId === undefined ? `${same.reason}; use --force to train anyway` : same.reason;
+      await skipRun(ctx, reason, same.modelVersion);
+      return { runId: ctx.runId, modelVersion: same.modelVersion, deployed: false, reason, evaluation: null, skipped: true };
+    }
     // Restoring reads back outputs and checks inputs before the run is reopened, so a refusal changes nothing.
     const dp = done('data_processing') ? await restoreProcessing(ctx, input, resume!.done.get('data_processing') ?? null) : undefined;
     if (resume) await reopenRun(db, resume);
@@ -89,14 +101,14 @@ export async function runTrainingPipeline(
     const split = done('train_test_split') ? await restoreSplit(ctx) : await runStep(ctx, 'train_test_split', 2, () => trainTestSplit(ctx, processed.processedTable));
     const modelVersion = done('model_training')
       ? await restoreModelVersion(ctx)
-      : (await runStep(ctx, 'model_training', 3, () => modelTraining(ctx, split.trainView, processed.fit, processed.referenceTable as string))).modelVersion;
+      : (await runStep(ctx, 'model_training', 3, () => modelTraining(ctx, split.trainView, processed.fit, processed.referenceTable as string, inputs))).modelVersion;
     const ev = done('model_evaluation') ? await restoreEvaluation(ctx) : await runStep(ctx, 'model_evaluation', 4, () => modelEvaluation(ctx, split.testView, processed.fit, modelVersion));
     const dep = await runStep(ctx, 'model_deployment', 5, () =>
       modelDeployment(ctx, modelVersion, { newMetrics: ev.newMetrics, activeMetrics: ev.activeMetrics, activeModelVersion: ev.activeModelVersion, stage }),
     );
     await finishRun(ctx, 'succeeded', undefined, modelVersion);
     await applyRetention(db, config);
-    return { runId: ctx.runId, modelVersion, deployed: dep.deployed, reason: dep.reason, evaluation: ev };
+    return { runId: ctx.runId, modelVersion, deployed: dep.deployed, reason: dep.reason, evaluation: ev, skipped: false };
   } catch (err) {
     // A refused resume leaves the run as it was; anything else marks it failed.
     if (!(err instanceof ResumeRefusedError)) await finishRun(ctx, 'failed', err);

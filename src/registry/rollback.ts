@@ -2,11 +2,12 @@ import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError } from '../errors.ts';
 import { activeModelOf } from '../steps/model-evaluation.ts';
-import { recordDeployment } from '../steps/model-deployment.ts';
+import { pin, requireModel } from './pin.ts';
 
 /**
- * Re-activates the previously deployed model (or `toVersion`) in one transaction, with a
- * deployment-history row saying who was replaced and why.
+ * Re-activates the previously deployed model (or `toVersion`) and pins the stage to it, in one transaction, with a
+ * deployment-history row saying who was replaced and why. The pin keeps the next training run (or a drift-triggered
+ * retraining) from undoing the rollback; `pipeline models unpin` lifts it.
  */
 export async function rollback(db: PipelineDb, stage: string, opts: { toVersion?: number; reason?: string } = {}): Promise<{ from: number; to: number; deploymentId: number }> {
   const current = await activeModelOf(db, stage);
@@ -18,17 +19,8 @@ export async function rollback(db: PipelineDb, stage: string, opts: { toVersion?
     to = prev[0].model_version;
   }
   if (to === current.modelVersion) throw new InputError(`model v${to} is already active on ${stage}`);
-  const exists = await db.query<{ n: number }>('select count(*) as n from models where model_version = $1', [to]);
-  if (!exists[0].n) throw new InputError(`model version ${to} does not exist`);
-  const reason = `rollback from v${current.modelVersion} to v${to}${opts.reason ? `: ${opts.reason}` : ''}`;
-  const deploymentId = await recordDeployment(db, {
-    runId: null,
-    modelVersion: to,
-    stage,
-    decision: 'rollback',
-    reason,
-    evidence: { replaced_model_version: current.modelVersion, requested_version: opts.toVersion ?? null },
-    activates: true,
-  });
-  return { from: current.modelVersion, to, deploymentId };
+  await requireModel(db, to);
+  const note = `rollback from v${current.modelVersion} to v${to}${opts.reason ? `: ${opts.reason}` : ''}`;
+  const p = await pin(db, stage, to, { reason: opts.reason ?? `rollback from v${current.modelVersion}`, decision: 'rollback', note });
+  return { from: current.modelVersion, to, deploymentId: p.deploymentId };
 }

@@ -193,6 +193,7 @@ export function modelStatus(m: Pick<ModelHistoryRow, 'is_active' | 'last_decisio
   if (m.is_active) return 'active';
   if (m.last_decision === 'rejected') return 'rejected';
   if (m.ever_deployed) return 'deployed before';
+  if (m.last_decision === 'blocked_by_pin') return 'not deployed (pinned)';
   return m.last_decision ?? 'no decision';
 }
 
@@ -220,8 +221,8 @@ export function metricHistorySpec(models: ModelHistoryRow[], metric: 'test_rmse'
             type: 'nominal',
             title: null,
             scale: {
-              domain: ['active', 'deployed before', 'rejected', 'no decision'],
-              range: [COLORS.active, COLORS.deployed, COLORS.rejected, COLORS.other],
+              domain: ['active', 'deployed before', 'rejected', 'not deployed (pinned)', 'no decision'],
+              range: [COLORS.active, COLORS.deployed, COLORS.rejected, COLORS.neutral, COLORS.other],
             },
           },
           tooltip: [{ field: 'version' }, { field: 'value', format: '.4f' }, { field: 'status' }],

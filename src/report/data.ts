@@ -4,6 +4,8 @@ import { runSqlFile } from '../db/sql-runner.ts';
 import { quoteIdent } from '../db/sql-text.ts';
 import { InputError } from '../errors.ts';
 import { featureSet } from '../steps/features.ts';
+import type { Stage } from '../config/schema.ts';
+import { diffModels, type ModelDiff } from '../inspect/model-diff.ts';
 
 const SQL = 'report';
 
@@ -218,6 +220,8 @@ export interface ReportData {
   drift: DriftSection | null;
   evaluation: EvaluationSection | null;
   models: ModelHistoryRow[];
+  /** What changed when the run (or a retraining it started) trained a model against an active one. */
+  retrained: ModelDiff[];
 }
 
 async function tableExists(db: PipelineDb, name: string): Promise<boolean> {
@@ -322,6 +326,14 @@ async function loadEvaluation(db: PipelineDb, run: RunRow, active: ActiveModelRo
   return section;
 }
 
+/** The diffs of the models this run trained (or its drift-triggered retrainings trained) against the model they were gated against. */
+async function loadRetrained(db: PipelineDb, config: Config, stage: string, run: RunRow): Promise<ModelDiff[]> {
+  const pairs = await runSqlFile<{ new_version: number; old_version: number | null }>(db, SQL, 'retrained_models', { params: { run_id: run.run_id } });
+  const diffs: ModelDiff[] = [];
+  for (const p of pairs) if (p.old_version !== null) diffs.push(await diffModels(db, config, stage as Stage, p.old_version, p.new_version));
+  return diffs;
+}
+
 /** Everything the report shows, read from the (read-only) stage database through the files in sql/report/. */
 export async function loadReportData(db: PipelineDb, config: Config, opts: { stage: string; runId?: number }): Promise<ReportData> {
   const run = await chooseRun(db, opts.runId);
@@ -336,6 +348,7 @@ export async function loadReportData(db: PipelineDb, config: Config, opts: { sta
   const drift = await loadDrift(db, config, run);
   const evaluation = await loadEvaluation(db, run, activeModel ?? null);
   const models = await runSqlFile<ModelHistoryRow>(db, SQL, 'model_history', { params: { stage } });
+  const retrained = await loadRetrained(db, config, stage, run);
   return {
     generatedAt: new Date(),
     dbPath: db.path,
@@ -350,5 +363,6 @@ export async function loadReportData(db: PipelineDb, config: Config, opts: { sta
     drift,
     evaluation,
     models,
+    retrained,
   };
 }

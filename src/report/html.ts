@@ -12,6 +12,8 @@ import {
 } from './charts.ts';
 import { HISTOGRAM_BINS, type ActiveModelRow, type DriftSection, type EvaluationSection, type FeatureDriftRow, type ReportData, type RunRow } from './data.ts';
 import { esc, fmtDuration, fmtInt, fmtNum, fmtPct, fmtText, fmtTime } from './format.ts';
+import type { DiffSide, ModelDiff } from '../inspect/model-diff.ts';
+import type { Metrics } from '../steps/model-evaluation.ts';
 
 const CSS = `
 :root { --fg:#1f2937; --muted:#6b7280; --line:#e5e7eb; --bg:#f7f8fa; --card:#fff; --accent:${COLORS.reference};
@@ -390,9 +392,64 @@ async function modelsSection(d: ReportData): Promise<string> {
   return `<section id="models"><h2>Model versions</h2>\n${parts.join('\n')}</section>`;
 }
 
+const signedNum = (v: number | null): string => (v === null ? '—' : `${v > 0 ? '+' : ''}${fmtNum(v)}`);
+
+/** One model diff: training data side by side, both models' metrics on the same rows, coefficients, the trigger. */
+function diffBlock(d: ModelDiff): string {
+  const A = `v${d.a.model_version}`;
+  const B = `v${d.b.model_version}`;
+  const by = (s: DiffSide) => (s.source ? `promotion run ${s.source.run_id} (from ${s.source.stage} v${s.source.model_version})` : `run ${s.run_id}`);
+  const batches = (s: DiffSide) => (s.source ? `${s.source.stage} ${s.source.batches.map((b) => b.batch_id).join(', ')}` : s.batches.join(', '));
+  type Row = { what: string; a: string; b: string };
+  const training: Row[] = [
+    { what: 'Trained by', a: by(d.a), b: by(d.b) },
+    { what: 'Rows used', a: fmtInt(d.a.n_rows ?? d.a.n_train), b: fmtInt(d.b.n_rows ?? d.b.n_train) },
+    { what: 'Window', a: `${d.a.window_from ?? '—'} … ${d.a.window_to ?? '—'}`, b: `${d.b.window_from ?? '—'} … ${d.b.window_to ?? '—'}` },
+    { what: 'Train period', a: `${d.a.train_min_time ?? '—'} … ${d.a.train_max_time ?? '—'}`, b: `${d.b.train_min_time ?? '—'} … ${d.b.train_max_time ?? '—'}` },
+    { what: 'Batches', a: batches(d.a) || '—', b: batches(d.b) || '—' },
+  ];
+  const parts = [`<h3>${esc(A)} → ${esc(B)}</h3>`, table(training, [{ head: '', cell: (r) => `<b>${esc(r.what)}</b>` }, { head: A, cell: (r) => esc(r.a) }, { head: B, cell: (r) => esc(r.b) }])];
+  const m = d.metrics;
+  if (m.a && m.b) {
+    const ma = m.a;
+    const mb = m.b;
+    const metric = (name: string, k: keyof Metrics) => ({ name, a: ma[k], b: mb[k] });
+    parts.push(`<p>Metrics on the same rows: ${esc(m.rows)}.</p>`);
+    parts.push(
+      table([metric('RMSE', 'rmse'), metric('MAE', 'mae'), metric('MAPE %', 'mape'), metric('R²', 'r2'), metric('Bias', 'bias')], [
+        { head: 'Metric', cell: (r) => esc(r.name) },
+        { head: A, num: true, cell: (r) => fmtNum(r.a) },
+        { head: B, num: true, cell: (r) => fmtNum(r.b) },
+        { head: 'Change', num: true, cell: (r) => signedNum(r.a === null || r.b === null ? null : r.b - r.a) },
+      ]),
+    );
+  } else parts.push(`<p class="muted">${esc(m.rows)}.</p>`);
+  for (const t of d.trigger) {
+    parts.push(`<p><b>What triggered ${esc(B)}</b>: ${esc(t.kind)} drift in prediction run ${t.run_id} — ${t.n_drifted} of ${t.n_tests} tests drifted; action ${badge(t.action, 'info')}</p><div class="reason">${esc(t.reason)}</div>`);
+  }
+  parts.push(`<details><summary>Coefficients in raw units (${d.coefficients.length} terms)</summary>`);
+  parts.push(
+    table(d.coefficients, [
+      { head: 'Term', cell: (c) => esc(c.term) },
+      { head: A, num: true, cell: (c) => fmtNum(c.a) },
+      { head: B, num: true, cell: (c) => fmtNum(c.b) },
+      { head: 'Change', num: true, cell: (c) => signedNum(c.change) },
+      { head: 'Change %', num: true, cell: (c) => (c.relative_change === null ? '—' : `${c.relative_change > 0 ? '+' : ''}${(c.relative_change * 100).toFixed(1).replace('-', '−')}%`) },
+    ]),
+    '</details>',
+  );
+  return parts.join('\n');
+}
+
+/** "What changed": present when the run, or a retraining it started, trained a model against an active one. */
+function changesSection(d: ReportData): string {
+  if (!d.retrained.length) return '';
+  return `<section id="changes"><h2>What changed</h2>\n<p class="muted">Each model this run trained, beside the model it was gated against (<code>pipeline models diff A B</code> prints the same).</p>\n${d.retrained.map(diffBlock).join('\n')}</section>`;
+}
+
 /** The whole report as one self-contained HTML document: inline CSS, charts as inline SVG, no script, no external reference. */
 export async function renderReportHtml(d: ReportData): Promise<string> {
-  const sections = [await runSection(d), modelSection(d), await driftSection(d), await evaluationSection(d), await modelsSection(d)];
+  const sections = [await runSection(d), modelSection(d), await driftSection(d), changesSection(d), await evaluationSection(d), await modelsSection(d)].filter(Boolean);
   const title = `Pipeline report — ${d.stage} — run ${d.run.run_id}`;
   return `<!DOCTYPE html>
 <html lang="en">
@@ -406,7 +463,7 @@ export async function renderReportHtml(d: ReportData): Promise<string> {
 <header>
 <h1>ml-pipeline report</h1>
 <div class="sub">Stage <b>${esc(d.stage)}</b> · ${esc(runLabel(d.run))} · database <code>${esc(d.dbPath)}</code> · generated ${fmtTime(d.generatedAt)}</div>
-<nav><a href="#run">Run summary</a><a href="#model">Active model</a><a href="#drift">Data drift</a><a href="#evaluation">Evaluation</a><a href="#models">Model versions</a></nav>
+<nav><a href="#run">Run summary</a><a href="#model">Active model</a><a href="#drift">Data drift</a>${d.retrained.length ? '<a href="#changes">What changed</a>' : ''}<a href="#evaluation">Evaluation</a><a href="#models">Model versions</a></nav>
 </header>
 <main>
 ${sections.join('\n')}

@@ -72,20 +72,47 @@ export async function recordDeployment(
   });
 }
 
+/** A stage's pin: automatic deployments leave its active model alone until `pipeline models unpin`. */
+export interface StagePin {
+  modelVersion: number;
+  reason: string | null;
+  pinnedAt: Date;
+  deploymentId: number;
+}
+
+export async function stagePin(db: PipelineDb, stage: string): Promise<StagePin | null> {
+  const [p] = await runSqlFile<{ model_version: number; reason: string | null; pinned_at: Date; deployment_id: number }>(db, STEP, 'stage_pin', { params: { stage } });
+  return p ? { modelVersion: p.model_version, reason: p.reason, pinnedAt: p.pinned_at, deploymentId: p.deployment_id } : null;
+}
+
+/** The decision recorded instead of a deployment while the stage is pinned: the gate's verdict is kept as evidence. */
+export function pinnedDecision(pin: StagePin, gate: GateDecision): GateDecision & { decision: string } {
+  const why = pin.reason ? ` (${pin.reason})` : '';
+  return {
+    deploy: false,
+    decision: 'blocked_by_pin',
+    reason: `not deployed: stage pinned to v${pin.modelVersion}${why}; run pipeline models unpin to allow deployments (the gate said: ${gate.reason})`,
+    evidence: { ...gate.evidence, gate_would_deploy: gate.deploy, pinned_to: pin.modelVersion, pin_reason: pin.reason },
+  };
+}
+
 export interface DeploymentResult extends StepReport {
   deployed: boolean;
   reason: string;
   deploymentId: number;
 }
 
-/** model_deployment: the gate against the active model, and its record. */
+/** model_deployment: the gate against the active model (unless the stage is pinned), and its record. */
 export async function modelDeployment(ctx: RunContext, modelVersion: number, gate: GateInput): Promise<DeploymentResult> {
-  const decision = gateDecision(gate, ctx.config.steps.model_deployment);
+  const gated = gateDecision(gate, ctx.config.steps.model_deployment);
+  // A pinned stage keeps its model: the gate still runs, its verdict is recorded, nothing is activated.
+  const pin = await stagePin(ctx.db, ctx.stage);
+  const decision = pin ? pinnedDecision(pin, gated) : { ...gated, decision: gated.deploy ? 'deployed' : 'rejected' };
   const deploymentId = await recordDeployment(ctx.db, {
     runId: ctx.runId,
     modelVersion,
     stage: ctx.stage,
-    decision: decision.deploy ? 'deployed' : 'rejected',
+    decision: decision.decision,
     reason: decision.reason,
     evidence: decision.evidence,
     activates: decision.deploy,

@@ -9,12 +9,64 @@ import { fitOls, type OlsFit } from '../stats/ols.ts';
 import { assembleDesignStats, type GroupSums } from './design-stats.ts';
 import { designColumns, type FitParams } from './fit-params.ts';
 import { keyColumns } from './features.ts';
+import { inputRowsSql } from './data-processing.ts';
+import type { Config } from '../config/load.ts';
 
 const STEP = 'model_training';
 
 export interface TrainingResult extends StepReport {
   modelVersion: number;
   fit: OlsFit;
+}
+
+/** What decides a model before any work: the labelled input rows and the configuration that shapes a model. */
+export interface TrainingInputs {
+  /** Hash of the labelled input rows' count and contents (see sql/model_training/input_fingerprint.sql). */
+  inputFingerprint: string;
+  nRows: number;
+  /** Hash of the config sections that shape a model (see {@link trainingConfigHash}). */
+  trainingConfigHash: string;
+}
+
+/**
+ * A hash of the configuration a model depends on: the dataset contract (columns, ranges, levels, time, derived
+ * features; descriptions left out), data processing, the split, training and the drift reference sample size.
+ * Gate, drift thresholds, logging and paths are left out: they do not change the model.
+ */
+export function trainingConfigHash(config: Config): string {
+  const { description: _d, ...dataset } = config.dataset;
+  const shaped = {
+    dataset: { ...dataset, columns: dataset.columns.map(({ description: _c, ...c }) => c) },
+    data_processing: config.steps.data_processing,
+    train_test_split: config.steps.train_test_split,
+    model_training: config.steps.model_training,
+    reference_sample_size: config.steps.data_drift_detection.reference_sample_size,
+  };
+  return createHash('sha256').update(JSON.stringify(shaped)).digest('hex').slice(0, 16);
+}
+
+/** The fingerprint of a training run's input, computed before any step: one scan of the labelled rows. */
+export async function trainingInputs(ctx: RunContext): Promise<TrainingInputs> {
+  const rows = inputRowsSql(ctx.config.contract, { kind: 'labelled', window: ctx.config.steps.model_training.window });
+  const [f] = await runSqlFile<{ n: number; h: string }>(ctx.db, STEP, 'input_fingerprint', {
+    fragments: { input_rows: rows.sql, columns: ctx.config.contract.columns.map((c) => quoteIdent(c.name)).join(', ') },
+    params: rows.params,
+  });
+  return { nRows: f.n, inputFingerprint: createHash('sha256').update(`${f.n}:${f.h}`).digest('hex').slice(0, 16), trainingConfigHash: trainingConfigHash(ctx.config) };
+}
+
+/**
+ * Why a training run would only reproduce the active model (its input rows and training config equal the ones
+ * the active model was trained with), or null when it would learn something new.
+ */
+export async function identicalToActive(ctx: RunContext, inputs: TrainingInputs): Promise<{ modelVersion: number; reason: string } | null> {
+  const [a] = await runSqlFile<{ model_version: number; input_fingerprint: string | null; training_config_hash: string | null }>(ctx.db, STEP, 'active_model_inputs', { params: { stage: ctx.stage } });
+  if (!a || a.input_fingerprint !== inputs.inputFingerprint || a.training_config_hash !== inputs.trainingConfigHash) return null;
+  const rows = inputs.nRows;
+  return {
+    modelVersion: a.model_version,
+    reason: `no new model: the labelled data (${rows} rows, fingerprint ${inputs.inputFingerprint}) and the training config (hash ${inputs.trainingConfigHash}) equal those of active v${a.model_version}`,
+  };
 }
 
 /** SQL sums over numeric features: Σx_i, Σx_i·y, Σx_i·x_j (i ≤ j). */
@@ -31,7 +83,7 @@ function sumsSql(numerics: string[], target: string): string {
  * model_training: OLS (or ridge) on the training view, from sufficient statistics computed by one
  * grouped SQL aggregate and solved in TypeScript. Stores a new model version and its training metadata.
  */
-export async function modelTraining(ctx: RunContext, trainView: string, fitParams: FitParams, referenceTable: string): Promise<TrainingResult> {
+export async function modelTraining(ctx: RunContext, trainView: string, fitParams: FitParams, referenceTable: string, inputs: TrainingInputs): Promise<TrainingResult> {
   const t0 = performance.now();
   const { db, config, runId } = ctx;
   const target = quoteIdent(config.contract.target.name);
@@ -120,6 +172,8 @@ export async function modelTraining(ctx: RunContext, trainView: string, fitParam
         dropped_features: JSON.stringify(fit.droppedFeatures),
         data_fingerprint: fingerprint,
         reference_table: referenceTable,
+        input_fingerprint: inputs.inputFingerprint,
+        training_config_hash: inputs.trainingConfigHash,
         now,
       },
     });

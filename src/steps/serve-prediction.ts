@@ -19,8 +19,18 @@ const EXPORT_OPTIONS: Record<string, string> = {
   '.json': '(format json, array true)',
 };
 
-/** serve_prediction: publishes the run's predictions to served_predictions, with flags, and optionally exports them. */
-export async function servePrediction(ctx: RunContext, predictionsTable: string, modelVersion: number, extraFlags: string[], output?: string): Promise<ServeResult> {
+/**
+ * serve_prediction: publishes the run's predictions to served_predictions, with flags, as the batch's current serving
+ * (an earlier serving of the batch gets superseded_by_run = this run), and optionally exports them.
+ */
+export async function servePrediction(
+  ctx: RunContext,
+  predictionsTable: string,
+  modelVersion: number,
+  extraFlags: string[],
+  output: string | undefined,
+  batch: { batchId: number; replaces: number | null },
+): Promise<ServeResult> {
   const { db, config, runId } = ctx;
   let exportPath: string | undefined;
   let options: string | undefined;
@@ -33,10 +43,11 @@ export async function servePrediction(ctx: RunContext, predictionsTable: string,
     fragments: { key_columns: keyColumns(config.contract).join(', '), predictions_table: quoteIdent(predictionsTable) },
     params: { run_id: runId, interval_level: config.steps.model_prediction.interval_level, model_version: modelVersion, extra_flags: JSON.stringify(extraFlags), now: new Date().toISOString() },
   });
+  await runSqlFile(db, STEP, 'supersede_earlier', { params: { run_id: runId, batch_id: batch.batchId } });
   const [{ n }] = await runSqlFile<{ n: number }>(db, STEP, 'served_count', { params: { run_id: runId } });
   if (exportPath && options) {
     mkdirSync(path.dirname(exportPath), { recursive: true });
     await runSqlFile(db, STEP, 'export_served', { fragments: { path: quoteLiteral(exportPath), options }, params: { run_id: runId } });
   }
-  return { served: n, exportedTo: exportPath, rowsIn: n, rowsOut: n, message: `${n} predictions served${extraFlags.length ? ` (flagged: ${extraFlags.join(', ')})` : ''}${exportPath ? `; exported to ${exportPath}` : ''}` };
+  return { served: n, exportedTo: exportPath, rowsIn: n, rowsOut: n, message: `${n} predictions served${batch.replaces !== null ? ` (re-scoring batch ${batch.batchId}: supersedes run ${batch.replaces})` : ''}${extraFlags.length ? ` (flagged: ${extraFlags.join(', ')})` : ''}${exportPath ? `; exported to ${exportPath}` : ''}` };
 }

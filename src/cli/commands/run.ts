@@ -13,6 +13,8 @@ export interface RunArgs extends GlobalArgs {
   input?: string;
   output?: string;
   dryRun: boolean;
+  force?: boolean;
+  rescore?: boolean;
 }
 
 /** `pipeline run`: one pipeline run on the stage database; prints the outcome. */
@@ -37,10 +39,11 @@ export async function runCommand(args: RunArgs): Promise<void> {
       resume = await prepareResume(db, ctx.config, args.resume, type === 'TRAINING_PIPELINE' ? TRAINING_STEPS : PREDICTION_STEPS);
     }
     if (type === 'TRAINING_PIPELINE') {
-      const out = await runTrainingPipeline(db, ctx.config, ctx.stage, { resume });
-      process.stdout.write(`run ${out.runId}: model v${out.modelVersion} ${out.deployed ? 'deployed' : 'not deployed'} — ${out.reason}\n`);
+      const out = await runTrainingPipeline(db, ctx.config, ctx.stage, { resume, force: args.force });
+      if (out.skipped) process.stdout.write(`run ${out.runId}: skipped — ${out.reason}\n`);
+      else process.stdout.write(`run ${out.runId}: model v${out.modelVersion} ${out.deployed ? 'deployed' : 'not deployed'} — ${out.reason}\n`);
     } else {
-      const out = await runPredictionPipeline(db, ctx.config, ctx.stage, { input: args.input, output: args.output, resume });
+      const out = await runPredictionPipeline(db, ctx.config, ctx.stage, { input: args.input, output: args.output, resume, rescore: args.rescore });
       const drift = [out.dataDrift ? 'data drift' : null, out.modelDrift ? 'model drift' : null].filter(Boolean).join(' and ') || 'no drift';
       logger.debug('prediction outcome', out);
       process.stdout.write(

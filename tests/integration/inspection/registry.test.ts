@@ -14,7 +14,7 @@ describe('inspection: status, models list/show/rollback/promote, dry run', funct
     await generateFile(data, { rows: 36500, seed: 21, facilities: 100 });
     expectExit(runCli(['ingest', data, '--db', dev, '-q']), 0);
     expectExit(runCli(['run', '--type', 'TRAINING_PIPELINE', '--db', dev, '-q']), 0);
-    expectExit(runCli(['run', '--type', 'TRAINING_PIPELINE', '--db', dev, '-q']), 0);
+    expectExit(runCli(['run', '--type', 'TRAINING_PIPELINE', '--force', '--db', dev, '-q']), 0);
   });
 
   it('status shows the active model, why, and the recent runs (text and JSON)', () => {

@@ -303,10 +303,10 @@ describe('prediction pipeline: batches against a model trained on one synthetic 
   });
 
   describe('the same input file given twice', () => {
-    it('the second run scores the batch ingested by the first, without ingesting the file again', async () => {
+    it('the second run (with rescore) scores the batch ingested by the first, without ingesting the file again', async () => {
       const { db, out } = await scenario('twice', { scenario: 'baseline', seed: 7 });
       const file = path.join(dir, 'baseline-seed7.csv');
-      const again = await runPredictionPipeline(db, config, 'DEV', { input: file });
+      const again = await runPredictionPipeline(db, config, 'DEV', { input: file, rescore: true });
       expect(again.batchId).to.equal(out.batchId);
       expect(again.runId).to.be.greaterThan(out.runId);
       expect(await countRows(db, 'ingest_batches', `source_file = '${file.replace(/'/g, "''")}'`)).to.equal(1);

@@ -164,7 +164,7 @@ describe('reliability: SIGKILL during a run leaves a consistent database', funct
     ];
     for (const p of points) {
       it(`killed during ${p.step} (${p.what}): nothing of the step is visible, the active model is unchanged`, async () => {
-        const k = await killDuring(['run', '--type', 'TRAINING_PIPELINE', '--db', dbPath, '--verbose'], p);
+        const k = await killDuring(['run', '--type', 'TRAINING_PIPELINE', '--force', '--db', dbPath, '--verbose'], p);
         expect(k.interrupted).to.equal(p.step);
         const order = TRAINING.indexOf(p.step);
         expect(k.steps.map((s) => s.step_name)).to.deep.equal(TRAINING.slice(0, order + 1));
@@ -176,7 +176,7 @@ describe('reliability: SIGKILL during a run leaves a consistent database', funct
 
     it('killed after the run reported its outcome (while the database closes): the run and its deployment stay committed', async () => {
       const before = await readDb(dbPath, (db) => activeModel(db));
-      const w = startCli(['run', '--type', 'TRAINING_PIPELINE', '--db', dbPath]);
+      const w = startCli(['run', '--type', 'TRAINING_PIPELINE', '--force', '--db', dbPath]);
       // the outcome line is on stdout; the last stderr line before the close is the deployment's
       w.killOn(/step model_deployment done/);
       const exit = await w.exited;
@@ -215,7 +215,7 @@ describe('reliability: SIGKILL during a run leaves a consistent database', funct
     });
 
     it('the next run marks every killed run aborted and succeeds', async () => {
-      const w = startCli(['run', '--type', 'TRAINING_PIPELINE', '--db', dbPath]);
+      const w = startCli(['run', '--type', 'TRAINING_PIPELINE', '--force', '--db', dbPath]);
       const exit = await w.exited;
       expect(exit.code, explain(exit)).to.equal(0);
       expect(exit.stderr).to.match(/marked aborted/);

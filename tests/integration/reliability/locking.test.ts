@@ -67,12 +67,12 @@ describe('reliability: a database held by one process', function () {
 
   it('while a pipeline run holds it: sql, ingest, run (both types) exit 4 at once, naming the PID; the run then succeeds', async () => {
     const before = await readDb(dbPath, (db) => counts(db, TABLES));
-    const holder = await holdWith(['run', '--type', 'TRAINING_PIPELINE', '--db', dbPath], /step data_processing …/);
+    const holder = await holdWith(['run', '--type', 'TRAINING_PIPELINE', '--force', '--db', dbPath], /step data_processing …/);
     try {
       await expectRefused(holder, [
         ['sql', 'select count(*) as n from pipeline_runs', '--db', dbPath, '--format', 'json'],
         ['ingest', small, '--db', dbPath],
-        ['run', '--type', 'TRAINING_PIPELINE', '--db', dbPath],
+        ['run', '--type', 'TRAINING_PIPELINE', '--force', '--db', dbPath],
         ['run', '--type', 'PREDICTION_PIPELINE', '--input', small, '--db', dbPath],
       ]);
     } finally {
@@ -99,7 +99,7 @@ describe('reliability: a database held by one process', function () {
     try {
       await expectRefused(holder, [
         ['sql', 'select 1', '--db', dbPath],
-        ['run', '--type', 'TRAINING_PIPELINE', '--db', dbPath],
+        ['run', '--type', 'TRAINING_PIPELINE', '--force', '--db', dbPath],
       ]);
     } finally {
       process.kill(holder.pid, 'SIGCONT');

@@ -148,8 +148,8 @@ describe('training: OLS from SQL sums vs ml-regression-multivariate-linear, dete
       expect(rel, n).to.be.at.most(1e-9);
     });
     // The reduced model evaluates like the full-rank one on the same test rows (test RMSE ≈ noise sd 2).
-    expect(c.out.evaluation.newMetrics.rmse).to.be.closeTo(a.out.evaluation.newMetrics.rmse, 1e-9 * a.out.evaluation.newMetrics.rmse);
-    expect(c.out.evaluation.newMetrics.rmse).to.be.within(1.85, 2.15);
+    expect(c.out.evaluation!.newMetrics.rmse).to.be.closeTo(a.out.evaluation!.newMetrics.rmse, 1e-9 * a.out.evaluation!.newMetrics.rmse);
+    expect(c.out.evaluation!.newMetrics.rmse).to.be.within(1.85, 2.15);
     expect(c.out.deployed).to.equal(true);
   });
 });

@@ -118,7 +118,7 @@ describe('training pipeline: one synthetic year, 100 facilities', function () {
     const ev = await evaluationOf(db, first.runId);
     expect(ev.new_rmse).to.be.within(1.9, 2.1);
     expect(ev.new_r2).to.be.above(0.985);
-    expect(first.evaluation.newMetrics.rmse).to.equal(ev.new_rmse);
+    expect(first.evaluation!.newMetrics.rmse).to.equal(ev.new_rmse);
   });
 
   it('records the run in pipeline_runs and each step in step_runs with rows in/out and duration', async () => {
@@ -154,9 +154,9 @@ describe('training pipeline: one synthetic year, 100 facilities', function () {
     });
   });
 
-  it('a second run on the same data is gated against the active model, both evaluated on the same test rows', async () => {
+  it('a second run on the same data (forced: unforced it trains nothing) is gated against the active model, both evaluated on the same test rows', async () => {
     const before = await activeModelRow(db);
-    second = await runTrainingPipeline(db, config, 'DEV');
+    second = await runTrainingPipeline(db, config, 'DEV', { force: true });
     expect(second.modelVersion).to.equal(first.modelVersion + 1);
     const ev = await evaluationOf(db, second.runId);
     expect(ev.active_model_version).to.equal(first.modelVersion);
@@ -164,7 +164,7 @@ describe('training pipeline: one synthetic year, 100 facilities', function () {
     // Same rows, same seeded split → the same model twice: equal RMSE up to summation order (observed ~1e-15).
     expect(relClose(ev.new_rmse, ev.active_rmse!, 1e-9), `${ev.new_rmse} vs ${ev.active_rmse}`).to.equal(true);
     // …and the active model's RMSE on this run's test rows is what the first run measured on the same rows.
-    expect(relClose(ev.active_rmse!, first.evaluation.newMetrics.rmse, 1e-9)).to.equal(true);
+    expect(relClose(ev.active_rmse!, first.evaluation!.newMetrics.rmse, 1e-9)).to.equal(true);
     // The two models: equal up to the summation order of the threads=2 aggregates (config.yaml says sums are
     // bit-identical only with one thread). Observed: max relative coefficient difference ≈ 6e-12.
     const m1 = await readModel(db, first.modelVersion);
@@ -265,7 +265,7 @@ describe('training pipeline: one synthetic year, 100 facilities', function () {
     await db.exec(`create view eval_predictions_r${runId} as select 1 as x`);
     try {
       let err: unknown;
-      await runTrainingPipeline(db, config, 'DEV').catch((e: unknown) => (err = e));
+      await runTrainingPipeline(db, config, 'DEV', { force: true }).catch((e: unknown) => (err = e));
       expect(err, 'the run must fail').to.be.instanceOf(Error);
       const [run] = await db.query<{ status: string; model_version: number | null }>('select status, model_version from pipeline_runs where run_id = $1', [runId]);
       expect(run).to.deep.equal({ status: 'failed', model_version: null });

@@ -1,0 +1,2 @@
+delete from stage_pins
+where stage = $stage
