@@ -167,7 +167,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
       return r;
     });
     if (mdrift.drifted) {
-      const why = `model drift (${mdrift.decision.rule}): ${mdrift.tests.filter((t) => t.drifted).map((t) => t.summary).join('; ')}`;
+      const why = `model drift: ${mdrift.tests.filter((t) => t.drifted).map((t) => t.summary).join('; ')}`;
       const modelDecision = { rule: mdrift.decision.rule, decisionLevel: mdrift.decision.level };
       if (retrained) {
         flags.push('model_drift');

@@ -11,7 +11,7 @@
 import type { Config } from '../config/load.ts';
 import { errorRatioTest } from '../stats/error-ratio.ts';
 import { holmAdjust } from '../stats/holm.ts';
-import { describeTest, featureTestSettings, testNumericFeature, type DriftMethod, type FeatureTest, type NumericReference, type NumericSample } from './drift-tests.ts';
+import { describeTest, featureTestSettings, formatP, testNumericFeature, type DriftMethod, type FeatureTest, type NumericReference, type NumericSample } from './drift-tests.ts';
 
 type DataCfg = Config['steps']['data_drift_detection'];
 type ModelCfg = Config['steps']['model_drift_detection'];
@@ -178,7 +178,7 @@ export function decideDatasetDrift(tests: readonly FeatureTest[], roles: Readonl
   const importantText = important
     .map((f) => {
       const x = features.find((y) => y.feature === f)!;
-      return `${f} carries ${pct(x.role.importance)} of the prediction's spread (≥ ${pct(cfg.important_feature_share)}) and drifted: ${describeTest(x)}, adjusted p ${(x.pValueAdjusted ?? x.missingPValueAdjusted ?? 1).toExponential(1)} < ${level}`;
+      return `${f} carries ${pct(x.role.importance)} of the prediction's spread (≥ ${pct(cfg.important_feature_share)}) and drifted: ${describeTest(x)}, adjusted p ${formatP(x.pValueAdjusted ?? x.missingPValueAdjusted ?? 1)} < ${level}`;
     })
     .join('; ');
   const unconfirmed = flagged.filter((f) => !features.find((y) => y.feature === f)!.counted);
@@ -271,7 +271,7 @@ export function decideModelDrift(
   if (batchError !== null && batchError.n > 0 && evalError !== null && evalError.mse > 0) {
     const e = errorRatioTest({ batchMse: batchError.mse, nBatch: batchError.n, referenceMse: evalError.mse, nReference: evalError.n, tolerance: cfg.rmse_ratio_threshold, level: share, kurtosis: evalError.kurtosis });
     const drifted = errorJudged && e.pValue < share;
-    const what = `batch RMSE ${Math.sqrt(batchError.mse).toPrecision(4)} ÷ evaluation RMSE ${Math.sqrt(evalError.mse).toPrecision(4)} = ${e.rmseRatio.toFixed(3)}, lower ${(100 * (1 - share)).toFixed(2)}% bound ${e.lowerBound.toFixed(3)} ${e.lowerBound > cfg.rmse_ratio_threshold ? '>' : '≤'} tolerance ${cfg.rmse_ratio_threshold} (F p ${e.pValue < 1e-4 ? e.pValue.toExponential(1) : e.pValue.toPrecision(2)} ${e.pValue < share ? '<' : '≥'} ${share})`;
+    const what = `batch RMSE ${Math.sqrt(batchError.mse).toPrecision(4)} ÷ evaluation RMSE ${Math.sqrt(evalError.mse).toPrecision(4)} = ${e.rmseRatio.toFixed(3)}, lower ${(100 * (1 - share)).toFixed(2)}% bound ${e.lowerBound.toFixed(3)} ${e.lowerBound > cfg.rmse_ratio_threshold ? '>' : '≤'} tolerance ${cfg.rmse_ratio_threshold} (F p ${formatP(e.pValue)} ${e.pValue < share ? '<' : '≥'} ${share})`;
     tests.push({
       test: 'rmse_ratio',
       method: 'f_test',

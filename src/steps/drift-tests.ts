@@ -279,9 +279,12 @@ export function testCategoricalFeature(feature: string, ref: CategoricalSample, 
   return { ...base, statistic, pValue, pValueMethod, effect, distributionDrifted, drifted: distributionDrifted || missing.drifted, detail };
 }
 
+/** A p-value for a log line: two significant digits, exponent form below 1e-4, and "< 1e-300" where it underflows. */
+export const formatP = (p: number): string => (p === 0 ? '< 1e-300' : p < 1e-4 ? p.toExponential(1) : p.toPrecision(2));
+const fmtP = formatP;
+
 /** How a test reads in a log line or a decision reason: what is compared with what. */
 export function describeTest(t: Pick<FeatureTest, 'method' | 'statistic' | 'pValue' | 'threshold' | 'effectMethod' | 'effect' | 'effectThreshold' | 'missing' | 'pValueMethod'>): string {
-  const fmtP = (p: number) => (p === 0 ? '0' : p < 1e-4 ? p.toExponential(1) : p.toPrecision(2));
   const effectName = t.effectMethod === 'wasserstein' ? 'W/sd' : t.effectMethod === 'jensen_shannon' ? 'JS' : 'PSI';
   const parts: string[] = [];
   if (t.pValue === null) parts.push(`${t.method} not computed`);
