@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_CONFIG_PATH } from '../src/config/load.ts';
+import { logger } from '../src/logger.ts';
 import { markdownTable, prepareSimulation, simulate } from './lib/drift-sim.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -25,6 +26,8 @@ const sizes = (arg('sizes') ?? '10,20,50,100,200,500,1000,10000,100000').split('
 const batches = Number(arg('batches') ?? 200);
 const seed = Number(arg('seed') ?? 1);
 const log = (s: string) => process.stderr.write(`${s}\n`);
+// The pipelines' own step logs would mix with the table on stdout.
+for (const t of logger.transports) t.level = 'error';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'drift-sim-'));
 try {

@@ -47,6 +47,8 @@ export interface SimSetup {
   /** Seeds of the no-drift pool files (one year each) and of each shift scenario's files. */
   baselineSeeds: number[];
   shiftSeeds: number[];
+  /** The shift scenarios to generate (default: all three). */
+  shifts?: Exclude<Scenario, 'no drift'>[];
 }
 
 /** A pool of scored rows, column by column: NaN / -1 where a value is missing. */
@@ -126,7 +128,7 @@ export async function prepareSimulation(setup: SimSetup, log: (s: string) => voi
     const pools = new Map<Scenario, Pool>();
     const files: [Scenario, string, number][] = [
       ...setup.baselineSeeds.map((s) => ['no drift', 'baseline', s] as [Scenario, string, number]),
-      ...(['covariate-shift', 'concept-shift', 'target-shift'] as const).flatMap((sc) => setup.shiftSeeds.map((s) => [sc, sc, s] as [Scenario, string, number])),
+      ...(setup.shifts ?? (['covariate-shift', 'concept-shift', 'target-shift'] as const)).flatMap((sc) => setup.shiftSeeds.map((s) => [sc, sc, s] as [Scenario, string, number])),
     ];
     const parts = new Map<Scenario, Pool[]>();
     for (const [scenario, genScenario, seed] of files) {
