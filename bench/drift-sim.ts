@@ -5,14 +5,15 @@
  *   npm run drift-sim                 # full: 500 facilities, 200 batches per size and scenario (a few minutes)
  *   npm run drift-sim -- --batches 50 --sizes 20,500,10000
  *
- * Progress goes to stderr; the table (and nothing else) to stdout. --json FILE also writes every count.
+ * Progress goes to stderr; the two tables (docs/drift.md's and the README's short one) to stdout.
+ * --json FILE also writes every count.
  */
 import { writeFileSync } from 'node:fs';
 import YAML from 'yaml';
 import { readFileSync } from 'node:fs';
 import { DEFAULT_CONFIG_PATH } from '../src/config/load.ts';
 import { logger } from '../src/logger.ts';
-import { markdownTable, prepareSimulation, simulate } from './lib/drift-sim.ts';
+import { markdownShortTable, markdownTable, prepareSimulation, simulate } from './lib/drift-sim.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,7 +51,8 @@ try {
   log(`total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   const json = arg('json');
   if (json) writeFileSync(json, `${JSON.stringify({ sizes, batches, seed, cells }, null, 1)}\n`);
-  process.stdout.write(`${markdownTable(cells)}\n`);
+  // A table, not a log: docs/drift.md takes the first, README.md the second.
+  process.stdout.write(`<!-- docs/drift.md -->\n${markdownTable(cells)}\n\n<!-- README.md -->\n${markdownShortTable(cells)}\n`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -331,6 +331,20 @@ export function simulate(data: SimData, sizes: readonly number[], batches: (scen
   return out;
 }
 
+/** The README's short table: the retrain rate per scenario and main's false alarms, one row per batch size. */
+export function markdownShortTable(cells: readonly CellResult[]): string {
+  const sizes = [...new Set(cells.map((c) => c.rows))].sort((a, b) => a - b);
+  const scenarios = SCENARIOS.filter((s) => cells.some((c) => c.scenario === s));
+  const head = ['batch rows', ...scenarios.map((s) => (s === 'no drift' ? 'false alarms (no drift)' : `${s} caught`)), 'false alarms, b57679b'];
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---:').join('|')}|`];
+  for (const rows of sizes) {
+    const cell = (s: Scenario) => cells.find((c) => c.scenario === s && c.rows === rows)!;
+    const parts = scenarios.map((s) => (cell(s).tooFewRows === cell(s).batches ? 'too few rows' : pct(cell(s).retrain, cell(s).batches)));
+    lines.push(`| ${rows.toLocaleString('en-US')} | ${parts.join(' | ')} | ${pct(cell('no drift').mainRetrain, cell('no drift').batches)} |`);
+  }
+  return lines.join('\n');
+}
+
 const pct = (k: number, n: number) => `${((100 * k) / n).toFixed(k === 0 || k === n ? 0 : 1)}%`;
 
 /** The results as a markdown table: one row per batch size, the retrain rate (data / model) per scenario, and main's rule. */
