@@ -7,6 +7,7 @@
  * On b57679b that batch was "no dataset drift": 3 of 8 features past the fixed distance threshold, below the 0.5 share.
  */
 import { expect } from 'chai';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, PROJECT_ROOT, type Config } from '../../../src/config/load.ts';
 import { openDatabase, type PipelineDb } from '../../../src/db/database.ts';
@@ -105,5 +106,38 @@ describe('byod: a balanced country panel with NULLs and a collinear column (conf
     // main's rule on the same numbers: W/sd (or JS) ≥ 0.1 in 3 of 8 features, share 0.375 < 0.5 — "no dataset drift".
     const past = rows.filter((r) => r.effect !== null && r.effect >= 0.1).length;
     expect(past / rows.length).to.be.below(0.5);
+  });
+
+  it('a batch in which GDP is NULL in every row: the feature is drift by its missing share (main: NULL statistic, n_ref 0, not drifted)', async () => {
+    const file = path.join(tmp(), 'no_gdp_2025_2026.csv');
+    await generate(config, { rows: 60, seed: 42, scenario: 'baseline', startDate: '2025-01-01', out: file });
+    const [head, ...lines] = readFileSync(file, 'utf8').trimEnd().split('\n');
+    const gdp = head.split(',').indexOf('gdp_bn_usd');
+    writeFileSync(file, [head, ...lines.map((l) => l.split(',').map((v, i) => (i === gdp ? '' : v)).join(','))].join('\n') + '\n');
+    const out = await runPredictionPipeline(db, config, 'DEV', { input: file });
+    const [row] = await db.query<{ statistic: number | null; n_ref: number; n_cur: number; missing_share_cur: number; missing_p_value: number; drifted: boolean; counted: boolean; signal: string }>(
+      "select statistic, n_ref, n_cur, missing_share_cur, missing_p_value, drifted, counted, signal from data_drift_results where run_id = $1 and feature = 'gdp_bn_usd'",
+      [out.runId],
+    );
+    expect(row).to.include({ statistic: null, n_cur: 0, missing_share_cur: 1, drifted: true, counted: true, signal: 'missing_share' });
+    expect(row.n_ref).to.be.greaterThan(400);
+    expect(row.missing_p_value).to.be.below(1e-20);
+  });
+
+  it('a 12-row batch (below min_batch_rows 20): too few rows to judge, labelled but not retrained, served flagged drift_not_judged', async () => {
+    const file = path.join(tmp(), 'tiny_2030.csv');
+    await generate(config, { rows: 12, seed: 42, scenario: 'coal-shift', startDate: '2030-01-01', out: file });
+    const models = (await db.query<{ n: number }>('select count(*) as n from models'))[0].n;
+    const out = await runPredictionPipeline(db, config, 'DEV', { input: file });
+    const d = await decision(out.runId);
+    expect(d).to.include({ drifted: false, rule: 'too_few_rows', action: 'none' });
+    expect(d.reason).to.match(/the batch has 12 rows, fewer than steps\.data_drift_detection\.min_batch_rows \(20\)/);
+    const [m] = await db.query<{ rule: string; drifted: boolean }>("select rule, drifted from drift_decisions where run_id = $1 and kind = 'model'", [out.runId]);
+    expect(m).to.deep.equal({ rule: 'too_few_rows', drifted: false });
+    expect(out.childRunIds).to.deep.equal([]);
+    expect((await db.query<{ n: number }>('select count(*) as n from models'))[0].n).to.equal(models);
+    expect(out.flags).to.include('drift_not_judged');
+    const [served] = await db.query<{ n: number }>("select count(*) as n from served_predictions where run_id = $1 and list_contains(flags, 'drift_not_judged')", [out.runId]);
+    expect(served.n).to.equal(12);
   });
 });
