@@ -34,6 +34,6 @@ export function seededRng(seed: number): Rng {
   return {
     uniform,
     int: (n: number) => Math.floor(uniform() * n),
-    normal: () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform()),
+    normal: () => Math.sqrt(-2 * Math.log(uniform() + 1e-300)) * Math.cos(2 * Math.PI * uniform()),
   };
 }
