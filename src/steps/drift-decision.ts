@@ -160,15 +160,16 @@ export function decideDatasetDrift(tests: readonly FeatureTest[], roles: Readonl
   const flagged = features.filter((f) => f.drifted).map((f) => f.feature);
   const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
   if (batchRows < cfg.min_batch_rows) {
+    // Nothing is judged: the tests are stored as evidence, none counts.
     return {
       drifted: false,
       rule: 'too_few_rows',
       level,
-      features,
+      features: features.map((f) => ({ ...f, counted: false })),
       nInShare: inShare.length,
-      nDrifted,
-      share,
-      important,
+      nDrifted: 0,
+      share: 0,
+      important: [],
       reason: `too few rows to judge data drift: the batch has ${batchRows} rows, fewer than steps.data_drift_detection.min_batch_rows (${cfg.min_batch_rows}); no retraining`,
     };
   }

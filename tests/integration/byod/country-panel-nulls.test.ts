@@ -131,6 +131,7 @@ describe('byod: a balanced country panel with NULLs and a collinear column (conf
     const out = await runPredictionPipeline(db, config, 'DEV', { input: file });
     const d = await decision(out.runId);
     expect(d).to.include({ drifted: false, rule: 'too_few_rows', action: 'none' });
+    expect((await features(out.runId)).filter((f) => f.counted)).to.deep.equal([]);
     expect(d.reason).to.match(/the batch has 12 rows, fewer than steps\.data_drift_detection\.min_batch_rows \(20\)/);
     const [m] = await db.query<{ rule: string; drifted: boolean }>("select rule, drifted from drift_decisions where run_id = $1 and kind = 'model'", [out.runId]);
     expect(m).to.deep.equal({ rule: 'too_few_rows', drifted: false });

@@ -178,7 +178,8 @@ describe('steps: dataset decision', () => {
   it('below min_batch_rows: too few rows to judge, whatever the tests say', () => {
     const tests = [fake('x', 1e-30)];
     const d = decideDatasetDrift(tests, new Map([['x', role(1)]]), cfg.min_batch_rows - 1, cfg);
-    expect(d).to.include({ drifted: false, rule: 'too_few_rows' });
+    expect(d).to.include({ drifted: false, rule: 'too_few_rows', nDrifted: 0 });
+    expect(d.features[0]).to.include({ drifted: true, counted: false });
     expect(d.reason).to.match(/min_batch_rows/);
   });
 
