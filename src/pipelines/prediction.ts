@@ -155,7 +155,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
       }
       // The batch is served by a model that saw the drift unless a retrained one replaced it.
       if (r.action !== 'retrained_and_deployed') flags.push('data_drift');
-      await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: true, nTests: drift.features.length, nDrifted: drift.nDrifted, share: drift.share, threshold: dataThreshold, action: r.action, reason: `${r.reason}. ${drift.message}`, childRunId: r.childRunId, rule: drift.decision.rule, decisionLevel: drift.decision.level });
+      await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: true, nTests: drift.features.length, nDrifted: drift.nDrifted, share: drift.share, threshold: dataThreshold, action: r.action, reason: `${drift.message}. Then: ${r.reason.startsWith(why) ? r.reason.slice(why.length).replace(/^[;:]\s*/, '') : r.reason}`, childRunId: r.childRunId, rule: drift.decision.rule, decisionLevel: drift.decision.level });
       if (retrained) await rescoreWithActive('_after_retrain');
     }
     let pred = await step('model_prediction', () => modelPrediction(ctx, dp.processedTable, model, fit));

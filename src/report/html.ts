@@ -50,6 +50,7 @@ tr.active td { background:var(--good-bg); }
 .badge.info { background:#e8f0fb; color:${COLORS.deployed}; }
 .badge.warn { background:var(--warn-bg); color:#92400e; }
 tr.flagged td { background:var(--warn-bg); }
+.wide { overflow-x:auto; }
 .charts { display:flex; flex-wrap:wrap; gap:14px; align-items:flex-start; }
 .chart { background:#fff; border:1px solid var(--line); border-radius:8px; padding:8px; }
 .chart.drifted { border-color:var(--bad); box-shadow:0 0 0 1px var(--bad) inset; }
@@ -311,26 +312,22 @@ async function driftSection(d: ReportData): Promise<string> {
       `A flag alone does not make dataset drift; the decision fires when a feature carrying a large share of the prediction drifts, or a large share of the features do.</p>`,
   );
   parts.push(
-    table(
+    `<div class="wide">${table(
       s.features,
       [
-        { head: 'Feature', cell: (f) => `<b>${esc(f.feature)}</b>` },
-        { head: 'Kind', cell: (f) => esc(f.feature_kind) },
+        { head: 'Feature', cell: (f) => `<b>${esc(f.feature)}</b> <span class="muted">${esc(f.feature_kind)}</span>` },
         { head: 'Share of prediction', num: true, cell: (f) => (f.used_by_model === false ? 'not used' : fmtPct(f.importance)) },
-        { head: 'Test', cell: (f) => esc(f.method) },
-        { head: 'Statistic', num: true, cell: (f) => fmtNum(f.statistic) },
-        { head: 'p-value', num: true, cell: (f) => fmtNum(f.p_value) },
-        { head: 'p threshold', num: true, cell: (f) => fmtNum(f.threshold) },
+        { head: 'Test', cell: (f) => `${esc(f.method)} ${fmtNum(f.statistic)}` },
+        { head: 'p-value', num: true, cell: (f) => (f.p_value === null ? '—' : `${fmtNum(f.p_value)} ${f.p_value < f.threshold ? '<' : '≥'} ${fmtNum(f.threshold)}`) },
         { head: 'Adjusted p', num: true, cell: (f) => fmtNum(f.p_value_adjusted) },
         { head: 'Effect', num: true, cell: (f) => effectCell(f) },
         { head: 'Missing', num: true, cell: (f) => (f.missing_share_ref === null ? '—' : `${fmtPct(f.missing_share_ref)} → ${fmtPct(f.missing_share_cur)}`) },
-        { head: 'n ref', num: true, cell: (f) => fmtInt(f.n_ref) },
-        { head: 'n cur', num: true, cell: (f) => fmtInt(f.n_cur) },
+        { head: 'n ref / batch', num: true, cell: (f) => `${fmtInt(f.n_ref)} / ${fmtInt(f.n_cur)}` },
         { head: 'Own test', cell: (f) => (f.drifted ? badge(f.signal === 'missing_share' ? 'flagged: missing' : 'flagged', 'warn') : 'no') },
         { head: 'Decision', cell: (f) => (f.counted ? badge('DRIFTED', 'bad') : f.used_by_model === false ? 'not counted' : 'no') },
       ],
       (f) => (f.counted ? 'drifted' : f.drifted ? 'flagged' : ''),
-    ),
+    )}</div>`,
   );
   for (const n of s.notes) parts.push(`<p class="note">${esc(n)}</p>`);
   const drifted = new Map<string, FeatureDriftRow>(s.features.map((f) => [f.feature, f]));
