@@ -12,12 +12,14 @@ import { expect } from 'chai';
 import { DEFAULT_CONFIG_PATH } from '../../../src/config/load.ts';
 import { prepareSimulation, simulate, type CellResult, type SimData } from '../../../bench/lib/drift-sim.ts';
 import { rawDefaultConfig, removeDir, tmpDir } from '../../support/helpers.ts';
+import { quietLogger } from '../byod/example.ts';
 
 /** Largest count of k alarms in n batches still consistent with a true rate of p (one-sided, z = 2.33, ≈ 1%). */
 const upper = (p: number, n: number) => n * p + 2.33 * Math.sqrt(n * p * (1 - p));
 
 describe('drift decisions: simulated false-alarm and detection rates (reduced drift-sim)', function () {
   this.timeout(180_000);
+  quietLogger(); // the scored pools drift on purpose (retraining off): their warnings are expected
   let dir: string;
   let data: SimData;
   let cells: CellResult[];
