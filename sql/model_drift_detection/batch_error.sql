@@ -1,8 +1,6 @@
--- The batch's error where actuals are known, and the evaluation error of the model that scored it.
+-- The batch's squared error where actuals are known.
 select
     count(p.actual) as n_actual,
-    sqrt(avg((p.prediction - p.actual) ^ 2)) as batch_rmse,
-    (select new_rmse from model_evaluation_metadata where run_id = $model_run_id) as evaluation_rmse,
-    (select n_test from model_evaluation_metadata where run_id = $model_run_id) as n_test
+    avg((p.prediction - p.actual) ^ 2) as batch_mse
 from {{predictions_table}} p
-where p.actual is not null
+where p.actual is not null and p.prediction is not null

@@ -1,5 +1,6 @@
 import type { ColumnSpec, ParsedConfig } from './schema.ts';
 import { parseExpression } from './expression.ts';
+import { driftOverrideProblems } from './drift-overrides.ts';
 
 /** Column names the pipeline adds to its data tables; a contract may not use them. */
 export const RESERVED_COLUMNS = ['batch_id', 'source_row', 'run_id', 'model_version', 'prediction', 'prediction_lower', 'prediction_upper', 'flags', 'served_at', 'leverage', 'is_test', 'row_key', 'unseen_levels', 'clipped_values', 'superseded_by'];
@@ -99,6 +100,7 @@ export function buildContract(cfg: ParsedConfig, errors: string[]): Contract | u
   for (const f of Object.keys(cfg.steps.data_drift_detection.features)) {
     if (!featureNames.has(f)) errors.push(`steps.data_drift_detection.features.${f}: not a feature of the contract (features: ${[...featureNames].join(', ')})`);
   }
+  errors.push(...driftOverrideProblems(cfg, new Set([...numericNames, ...derived.map((d) => d.name)]), new Set(byRole('categorical').map((c) => c.name))));
   const [lo, hi] = cfg.steps.data_processing.clip_quantiles;
   if (lo >= hi) errors.push(`steps.data_processing.clip_quantiles: lower ${lo} must be below upper ${hi}`);
 

@@ -104,10 +104,13 @@ export const configSchema = z
           .prefault({}),
         data_drift_detection: z
           .object({
-            small_reference_max: z.number().int().positive().default(1000),
             p_value_threshold: z.number().gt(0).lt(1).default(0.05),
             distance_threshold: z.number().positive().default(0.1),
             dataset_drift_share: z.number().gt(0).max(1).default(0.5),
+            important_feature_share: z.number().gt(0).max(1).default(0.2),
+            min_batch_rows: z.number().int().min(1).default(20),
+            missing_share_increase: z.number().gt(0).max(1).default(0.05),
+            permutations: z.number().int().min(99).max(100000).default(1999),
             reference_sample_size: z.number().int().positive().default(100000),
             psi_bins: z.number().int().min(2).max(100).default(10),
             features: z.record(z.string(), driftOverride).default({}),
@@ -124,7 +127,8 @@ export const configSchema = z
           .prefault({}),
         model_drift_detection: z
           .object({
-            rmse_ratio_threshold: z.number().gt(1).default(1.25),
+            rmse_ratio_threshold: z.number().min(1).default(1.25),
+            min_labelled_rows: z.number().int().min(2).default(20),
             method: driftMethod.optional(),
             threshold: z.number().positive().optional(),
             retrain_on_drift: z.boolean().default(true),

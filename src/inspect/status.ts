@@ -64,7 +64,7 @@ export function formatStatus(s: StatusReport): string {
   const runs = s.recentRuns.map((r) => ({ ...r, note: r.error ?? r.skip_reason }));
   out.push(runs.length ? textTable(runs, ['run_id', 'pipeline_type', 'status', 'started_at', 'duration_s', 'parent_run_id', 'batch_id', 'model_version', 'note']) : '  (none)');
   out.push('', 'Recent drift decisions:');
-  out.push(s.recentDrift.length ? textTable(s.recentDrift, ['run_id', 'kind', 'drifted', 'n_drifted', 'n_tests', 'action', 'child_run_id', 'reason']) : '  (none)');
+  out.push(s.recentDrift.length ? textTable(s.recentDrift, ['run_id', 'kind', 'drifted', 'rule', 'n_drifted', 'n_tests', 'action', 'child_run_id', 'reason']) : '  (none)');
   out.push('', 'Recent deployment decisions:');
   out.push(s.recentDeployments.length ? textTable(s.recentDeployments, ['deployment_id', 'model_version', 'decision', 'decided_at', 'end_at', 'reason']) : '  (none)');
   return `${out.join('\n')}\n`;

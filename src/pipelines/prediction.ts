@@ -109,7 +109,7 @@ async function retrainIfPossible(ctx: RunContext, kind: 'data' | 'model', labell
     return { childRunId: null, action: 'retrain_skipped_no_labels', reason };
   }
   logger.warn(`${why}: retraining on all labelled history including this batch's ${labelled} labelled rows`);
-  const child = await runTrainingPipeline(ctx.db, ctx.config, ctx.stage, { parentRunId: ctx.runId, triggerReason: `${kind} drift: ${why}` });
+  const child = await runTrainingPipeline(ctx.db, ctx.config, ctx.stage, { parentRunId: ctx.runId, triggerReason: why });
   // The batch's labels were already in the active model's training data (and the config is unchanged): nothing to learn.
   if (child.skipped) return { childRunId: child.runId, action: 'retrain_skipped_same_data', reason: `${why}; child run ${child.runId} trained nothing: ${child.reason}. Predictions are flagged.` };
   return { childRunId: child.runId, action: child.deployed ? 'retrained_and_deployed' : 'retrained_not_deployed', reason: `${why}; child run ${child.runId} trained model v${child.modelVersion}: ${child.reason}` };
@@ -154,9 +154,11 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
     const drift = await step('data_drift_detection', async () => {
       const r = await dataDriftDetection(ctx, model, batchId);
       const action = !r.datasetDrift ? 'none' : pendingAction('data', batch.rows_labelled);
-      await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: r.datasetDrift, nTests: r.features.length, nDrifted: r.nDrifted, share: r.share, threshold: dataThreshold, action, reason: r.message ?? '' });
+      await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: r.datasetDrift, nTests: r.features.length, nDrifted: r.nDrifted, share: r.share, threshold: dataThreshold, action, reason: r.message ?? '', rule: r.decision.rule, decisionLevel: r.decision.level });
       return r;
     });
+    // Too few rows to judge: served, and flagged as not checked for drift.
+    if (drift.decision.rule === 'too_few_rows') flags.push('drift_not_judged');
     let retrained = false;
     const rescoreWithActive = async (suffix: string) => {
       const now = (await activeModelOf(db, stage))!;
@@ -167,7 +169,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
       dp = await step(`data_processing${suffix}`, () => dataProcessing(ctx, { kind: 'batch', batchId }, fit));
     };
     if (drift.datasetDrift) {
-      const why = `data drift in ${drift.nDrifted} of ${drift.features.length} features (share ${drift.share.toFixed(2)})`;
+      const why = `data drift (${drift.decision.rule}): ${drift.decision.important.length ? `important feature ${drift.decision.important.join(', ')}; ` : ''}${drift.nDrifted} of ${drift.decision.nInShare} features the model uses drifted`;
       const r = await retrainIfPossible(ctx, 'data', batch.rows_labelled, why);
       if (r.childRunId !== null) {
         childRunIds.push(r.childRunId);
@@ -175,7 +177,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
       }
       // The batch is served by a model that saw the drift unless a retrained one replaced it.
       if (r.action !== 'retrained_and_deployed') flags.push('data_drift');
-      await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: true, nTests: drift.features.length, nDrifted: drift.nDrifted, share: drift.share, threshold: dataThreshold, action: r.action, reason: r.reason, childRunId: r.childRunId });
+      await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: true, nTests: drift.features.length, nDrifted: drift.nDrifted, share: drift.share, threshold: dataThreshold, action: r.action, reason: `${drift.message}. Then: ${r.reason.startsWith(why) ? r.reason.slice(why.length).replace(/^[;:]\s*/, '') : r.reason}`, childRunId: r.childRunId, rule: drift.decision.rule, decisionLevel: drift.decision.level });
       if (retrained) await rescoreWithActive('_after_retrain');
     }
     let pred = await step('model_prediction', () => modelPrediction(ctx, dp.processedTable, model, fit));
@@ -183,19 +185,20 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
     const mdrift = await step('model_drift_detection', async () => {
       const r = await modelDriftDetection(ctx, model, pred.predictionsTable);
       const action = !r.drifted ? 'none' : retrained ? 'none_already_retrained' : pendingAction('model', batch.rows_labelled);
-      await recordDriftDecision(db, { referenceModelVersion: testedModelVersion, runId: ctx.runId, kind: 'model', drifted: r.drifted, nTests: r.tests.length, nDrifted: r.tests.filter((t) => t.drifted).length, share: null, threshold: null, action, reason: r.message ?? '' });
+      await recordDriftDecision(db, { referenceModelVersion: testedModelVersion, runId: ctx.runId, kind: 'model', drifted: r.drifted, nTests: r.tests.length, nDrifted: r.tests.filter((t) => t.drifted).length, share: null, threshold: null, action, reason: r.message ?? '', rule: r.decision.rule, decisionLevel: r.decision.level });
       return r;
     });
     if (mdrift.drifted) {
-      const why = `model drift: ${mdrift.tests.filter((t) => t.drifted).map((t) => `${t.test} ${t.statistic?.toFixed(3)} > ${t.threshold}`).join(', ')}`;
+      const why = `model drift: ${mdrift.tests.filter((t) => t.drifted).map((t) => t.summary).join('; ')}`;
+      const modelDecision = { rule: mdrift.decision.rule, decisionLevel: mdrift.decision.level };
       if (retrained) {
         flags.push('model_drift');
-        await recordDriftDecision(db, { referenceModelVersion: testedModelVersion, runId: ctx.runId, kind: 'model', drifted: true, nTests: mdrift.tests.length, nDrifted: mdrift.tests.filter((t) => t.drifted).length, share: null, threshold: null, action: 'none_already_retrained', reason: `${why}; not retraining again: this run already retrained after data drift` });
+        await recordDriftDecision(db, { referenceModelVersion: testedModelVersion, runId: ctx.runId, kind: 'model', drifted: true, nTests: mdrift.tests.length, nDrifted: mdrift.tests.filter((t) => t.drifted).length, share: null, threshold: null, action: 'none_already_retrained', reason: `${why}; not retraining again: this run already retrained after data drift`, ...modelDecision });
       } else {
         const r = await retrainIfPossible(ctx, 'model', batch.rows_labelled, why);
         if (r.childRunId !== null) childRunIds.push(r.childRunId);
         if (r.action !== 'retrained_and_deployed') flags.push('model_drift');
-        await recordDriftDecision(db, { referenceModelVersion: testedModelVersion, runId: ctx.runId, kind: 'model', drifted: true, nTests: mdrift.tests.length, nDrifted: mdrift.tests.filter((t) => t.drifted).length, share: null, threshold: null, action: r.action, reason: r.reason, childRunId: r.childRunId });
+        await recordDriftDecision(db, { referenceModelVersion: testedModelVersion, runId: ctx.runId, kind: 'model', drifted: true, nTests: mdrift.tests.length, nDrifted: mdrift.tests.filter((t) => t.drifted).length, share: null, threshold: null, action: r.action, reason: r.reason, childRunId: r.childRunId, ...modelDecision });
         if (r.childRunId !== null) {
           const before = model.modelVersion;
           await rescoreWithActive('_after_retrain');

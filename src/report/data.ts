@@ -59,6 +59,9 @@ export interface RelatedRunRow {
 export interface DriftDecisionRow {
   kind: string;
   drifted: boolean;
+  /** The rule that fired (too_few_rows, important_feature, share, prediction_distribution, rmse_ratio, none, …). */
+  rule: string | null;
+  decision_level: number | null;
   n_tests: number;
   n_drifted: number;
   share_drifted: number | null;
@@ -79,14 +82,31 @@ export interface TestRow {
   drifted: boolean;
 }
 
-export interface ModelDriftRow extends TestRow {
-  test: string;
+/** The practical effect size a test is held to besides its p-value. */
+export interface EffectColumns {
+  effect_method: string | null;
+  effect: number | null;
+  effect_threshold: number | null;
 }
 
-export interface FeatureDriftRow extends TestRow {
+export interface ModelDriftRow extends TestRow, EffectColumns {
+  test: string;
+  judged: boolean | null;
+}
+
+export interface FeatureDriftRow extends TestRow, EffectColumns {
   feature: string;
   feature_kind: 'numeric' | 'categorical' | string;
   detail: string | null;
+  missing_share_ref: number | null;
+  missing_share_cur: number | null;
+  missing_p_value: number | null;
+  p_value_adjusted: number | null;
+  importance: number | null;
+  used_by_model: boolean | null;
+  /** Drifted at the dataset decision's level (after the multiple-testing adjustment). */
+  counted: boolean | null;
+  signal: string | null;
 }
 
 export interface ActiveModelRow {
@@ -191,6 +211,8 @@ export interface DriftSection {
   referenceModel: number | null;
   referenceTable: string | null;
   features: FeatureDriftRow[];
+  /** The run's data-drift decision, if recorded. */
+  decision: DriftDecisionRow | null;
   numericBins: HistogramBin[];
   levelCounts: LevelCount[];
   /** Why some or all histograms are missing. */
@@ -258,6 +280,7 @@ async function loadDrift(db: PipelineDb, config: Config, run: RunRow): Promise<D
     referenceModel: ref?.model_version ?? null,
     referenceTable: ref?.reference_table ?? null,
     features,
+    decision: (await runSqlFile<DriftDecisionRow>(db, SQL, 'drift_decisions', { params: { run_id: target.run_id } })).find((x) => x.kind === 'data') ?? null,
     numericBins: [],
     levelCounts: [],
     notes,

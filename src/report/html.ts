@@ -10,7 +10,7 @@ import {
   residualScatterSpec,
   stepDurationSpec,
 } from './charts.ts';
-import { HISTOGRAM_BINS, type ActiveModelRow, type DriftSection, type EvaluationSection, type FeatureDriftRow, type ReportData, type RunRow } from './data.ts';
+import { HISTOGRAM_BINS, type ActiveModelRow, type DriftDecisionRow, type DriftSection, type EffectColumns, type EvaluationSection, type FeatureDriftRow, type ReportData, type RunRow } from './data.ts';
 import { esc, fmtDuration, fmtInt, fmtNum, fmtPct, fmtText, fmtTime } from './format.ts';
 import type { DiffSide, ModelDiff } from '../inspect/model-diff.ts';
 import type { Metrics } from '../steps/model-evaluation.ts';
@@ -50,6 +50,9 @@ tr.active td { background:var(--good-bg); }
 .badge.bad { background:var(--bad-bg); color:var(--bad); }
 .badge.good { background:var(--good-bg); color:var(--good); }
 .badge.info { background:#e8f0fb; color:${COLORS.deployed}; }
+.badge.warn { background:var(--warn-bg); color:#92400e; }
+tr.flagged td { background:var(--warn-bg); }
+.wide { overflow-x:auto; }
 .charts { display:flex; flex-wrap:wrap; gap:14px; align-items:flex-start; }
 .chart { background:#fff; border:1px solid var(--line); border-radius:8px; padding:8px; }
 .chart.drifted { border-color:var(--bad); box-shadow:0 0 0 1px var(--bad) inset; }
@@ -58,7 +61,7 @@ svg { max-width:100%; height:auto; display:block; }
 footer { color:var(--muted); font-size:12px; text-align:center; padding:10px 0 30px; }
 `;
 
-function badge(text: string, kind: 'bad' | 'good' | 'info' | '' = ''): string {
+function badge(text: string, kind: 'bad' | 'good' | 'info' | 'warn' | '' = ''): string {
   return `<span class="badge ${kind}">${esc(text)}</span>`;
 }
 
@@ -94,6 +97,19 @@ function table<T>(rows: T[], cols: Column<T>[], rowClass?: (row: T) => string): 
 
 function chart(svg: string, drifted = false): string {
   return `<figure class="chart${drifted ? ' drifted' : ''}" style="margin:0">${svg}</figure>`;
+}
+
+/** A decision's verdict: drift, no drift, or too few rows to judge. */
+function decisionVerdict(x: Pick<DriftDecisionRow, 'drifted' | 'rule'>): string {
+  if (x.rule === 'too_few_rows') return badge('too few rows to judge', 'info');
+  return x.drifted ? badge('drift', 'bad') : badge('no drift', 'good');
+}
+
+/** An effect size against its floor, e.g. "W/sd 0.61 ≥ 0.1". */
+function effectCell(x: EffectColumns): string {
+  if (x.effect === null || x.effect_threshold === null) return x.effect_threshold === null ? '—' : `— (floor ${fmtNum(x.effect_threshold)})`;
+  const name = x.effect_method === 'wasserstein' ? 'W/sd' : x.effect_method === 'jensen_shannon' ? 'JS' : x.effect_method === 'psi' ? 'PSI' : (x.effect_method ?? '');
+  return `${esc(name)} ${fmtNum(x.effect)} ${x.effect >= x.effect_threshold ? '≥' : '<'} ${fmtNum(x.effect_threshold)}`;
 }
 
 function runLabel(run: Pick<RunRow, 'run_id' | 'pipeline_type'>): string {
@@ -163,7 +179,8 @@ async function runSection(d: ReportData): Promise<string> {
         d.decisions,
         [
           { head: 'Kind', cell: (x) => esc(x.kind) },
-          { head: 'Drifted', cell: (x) => (x.drifted ? badge('drift', 'bad') : badge('no drift', 'good')) },
+          { head: 'Drifted', cell: (x) => decisionVerdict(x) },
+          { head: 'Rule', cell: (x) => (x.rule ? `<code>${esc(x.rule)}</code>` : '—') },
           { head: 'Tests drifted', num: true, cell: (x) => `${fmtInt(x.n_drifted)} / ${fmtInt(x.n_tests)}` },
           { head: 'Share', num: true, cell: (x) => fmtPct(x.share_drifted) },
           { head: 'Threshold', num: true, cell: (x) => fmtNum(x.threshold) },
@@ -184,10 +201,11 @@ async function runSection(d: ReportData): Promise<string> {
           { head: 'Method', cell: (x) => esc(x.method) },
           { head: 'Statistic', num: true, cell: (x) => fmtNum(x.statistic) },
           { head: 'p-value', num: true, cell: (x) => fmtNum(x.p_value) },
-          { head: 'Threshold', num: true, cell: (x) => fmtNum(x.threshold) },
+          { head: 'p threshold', num: true, cell: (x) => fmtNum(x.threshold) },
+          { head: 'Effect', num: true, cell: (x) => effectCell(x) },
           { head: 'n ref', num: true, cell: (x) => fmtInt(x.n_ref) },
           { head: 'n cur', num: true, cell: (x) => fmtInt(x.n_cur) },
-          { head: 'Drifted', cell: (x) => (x.drifted ? badge('yes', 'bad') : 'no') },
+          { head: 'Drifted', cell: (x) => (x.judged === false ? badge('too few rows') : x.drifted ? badge('yes', 'bad') : 'no') },
         ],
         (x) => (x.drifted ? 'drifted' : ''),
       ),
@@ -276,45 +294,58 @@ async function driftSection(d: ReportData): Promise<string> {
     return '<section id="drift"><h2>Data drift</h2><p class="muted">No prediction run has data-drift results yet.</p></section>';
   }
   const parts: string[] = [];
-  const nDrifted = s.features.filter((f) => f.drifted).length;
   const whose = s.runId === d.run.run_id ? 'this run' : s.runId === d.run.parent_run_id ? `the parent run ${s.runId}` : `the latest prediction run with drift results, run ${s.runId}`;
   parts.push(
     `<p>Results of ${esc(whose)}: batch ${s.batchId === null ? '—' : `#${s.batchId}`} compared with the reference sample ` +
       `${s.referenceTable ? `<code>${esc(s.referenceTable)}</code>` : '—'} of model ${s.referenceModel === null ? '—' : `v${s.referenceModel}`} (the model active when the run started).</p>`,
   );
-  parts.push(`<p><b>${nDrifted} of ${s.features.length}</b> features drifted ${nDrifted ? badge('drift', 'bad') : badge('no drift', 'good')}</p>`);
+  const nFlagged = s.features.filter((f) => f.drifted).length;
+  const nCounted = s.features.filter((f) => f.counted).length;
+  const dec = s.decision;
   parts.push(
-    table(
+    `<p><b>Dataset decision:</b> ${dec ? `${decisionVerdict(dec)}${dec.rule ? ` by rule <code>${esc(dec.rule)}</code>` : ''}` : '—'} · ` +
+      `<b>${nCounted}</b> of ${s.features.length} features drifted at the decision's level · ${nFlagged} flagged by their own test</p>`,
+  );
+  if (dec) parts.push(`<div class="reason">${fmtText(dec.reason)}</div>`);
+  parts.push(
+    `<p class="muted">Two verdicts per feature. <b>Own test</b>: the feature's p-value below its threshold and its effect size at or above its floor ` +
+      `(or a significant rise of its missing share) — ${badge('flagged', 'warn')}. <b>Decision</b>: the same, for a feature the model uses, still ` +
+      `significant after adjusting for every feature tested (Holm${dec?.decision_level ? ` at ${fmtNum(dec.decision_level)}` : ''}) — ${badge('DRIFTED', 'bad')}. ` +
+      `A flag alone does not make dataset drift; the decision fires when a feature carrying a large share of the prediction drifts, or a large share of the features do.</p>`,
+  );
+  parts.push(
+    `<div class="wide">${table(
       s.features,
       [
-        { head: 'Feature', cell: (f) => `<b>${esc(f.feature)}</b>` },
-        { head: 'Kind', cell: (f) => esc(f.feature_kind) },
-        { head: 'Method', cell: (f) => esc(f.method) },
-        { head: 'Statistic', num: true, cell: (f) => fmtNum(f.statistic) },
-        { head: 'p-value', num: true, cell: (f) => fmtNum(f.p_value) },
-        { head: 'Threshold', num: true, cell: (f) => fmtNum(f.threshold) },
-        { head: 'n ref', num: true, cell: (f) => fmtInt(f.n_ref) },
-        { head: 'n cur', num: true, cell: (f) => fmtInt(f.n_cur) },
-        { head: 'Drifted', cell: (f) => (f.drifted ? badge('DRIFTED', 'bad') : 'no') },
+        { head: 'Feature', cell: (f) => `<b>${esc(f.feature)}</b> <span class="muted">${esc(f.feature_kind)}</span>` },
+        { head: 'Share of prediction', num: true, cell: (f) => (f.used_by_model === false ? 'not used' : fmtPct(f.importance)) },
+        { head: 'Test', cell: (f) => `${esc(f.method)} ${fmtNum(f.statistic)}` },
+        { head: 'p-value', num: true, cell: (f) => (f.p_value === null ? '—' : `${fmtNum(f.p_value)} ${f.p_value < f.threshold ? '<' : '≥'} ${fmtNum(f.threshold)}`) },
+        { head: 'Adjusted p', num: true, cell: (f) => fmtNum(f.p_value_adjusted) },
+        { head: 'Effect', num: true, cell: (f) => effectCell(f) },
+        { head: 'Missing', num: true, cell: (f) => (f.missing_share_ref === null ? '—' : `${fmtPct(f.missing_share_ref)} → ${fmtPct(f.missing_share_cur)}`) },
+        { head: 'n ref / batch', num: true, cell: (f) => `${fmtInt(f.n_ref)} / ${fmtInt(f.n_cur)}` },
+        { head: 'Own test', cell: (f) => (f.drifted ? badge(f.signal === 'missing_share' ? 'flagged: missing' : 'flagged', 'warn') : 'no') },
+        { head: 'Decision', cell: (f) => (f.counted ? badge('DRIFTED', 'bad') : f.used_by_model === false ? 'not counted' : 'no') },
       ],
-      (f) => (f.drifted ? 'drifted' : ''),
-    ),
+      (f) => (f.counted ? 'drifted' : f.drifted ? 'flagged' : ''),
+    )}</div>`,
   );
   for (const n of s.notes) parts.push(`<p class="note">${esc(n)}</p>`);
   const drifted = new Map<string, FeatureDriftRow>(s.features.map((f) => [f.feature, f]));
   const charts: string[] = [];
   const numericNames = [...new Set(s.numericBins.map((b) => b.feature))];
-  // Drifted features first, in the table's order.
+  // Features the decision counted first, in the table's order.
   const order = s.features.map((f) => f.feature);
   const byTableOrder = (a: string, b: string) => order.indexOf(a) - order.indexOf(b);
   for (const name of numericNames.sort(byTableOrder)) {
-    const isDrifted = drifted.get(name)?.drifted ?? false;
+    const isDrifted = Boolean(drifted.get(name)?.counted);
     const svg = await renderSvg(numericHistogramSpec(name, s.numericBins.filter((b) => b.feature === name), isDrifted), `Histogram of ${name}: reference vs current`);
     charts.push(chart(svg, isDrifted));
   }
   const catNames = [...new Set(s.levelCounts.map((l) => l.feature))];
   for (const name of catNames.sort(byTableOrder)) {
-    const isDrifted = drifted.get(name)?.drifted ?? false;
+    const isDrifted = Boolean(drifted.get(name)?.counted);
     const svg = await renderSvg(categoricalSpec(name, s.levelCounts.filter((l) => l.feature === name), isDrifted), `Level shares of ${name}: reference vs current`);
     charts.push(chart(svg, isDrifted));
   }

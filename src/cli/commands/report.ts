@@ -20,11 +20,12 @@ export async function reportCommand(args: ReportArgs): Promise<void> {
   try {
     const { html: h, data } = await buildReport(db, ctx.config, { stage: ctx.stage, runId: args.run });
     html = h;
-    const drifted = data.drift ? data.drift.features.filter((f) => f.drifted).length : 0;
+    const drifted = data.drift ? data.drift.features.filter((f) => f.counted).length : 0;
+    const verdict = data.drift?.decision ? (data.drift.decision.rule === 'too_few_rows' ? 'too few rows to judge' : data.drift.decision.drifted ? `dataset drift, rule ${data.drift.decision.rule}` : 'no dataset drift') : null;
     summary =
       `run ${data.run.run_id} (${data.run.pipeline_type}, ${data.run.status})` +
       `${data.activeModel ? `, active model v${data.activeModel.model_version}` : ', no active model'}` +
-      `${data.drift ? `, ${drifted} of ${data.drift.features.length} features drifted in run ${data.drift.runId}` : ''}` +
+      `${data.drift ? `, ${drifted} of ${data.drift.features.length} features drifted in run ${data.drift.runId}${verdict ? ` (${verdict})` : ''}` : ''}` +
       `, ${data.models.length} model version${data.models.length === 1 ? '' : 's'}`;
   } finally {
     await db.close();

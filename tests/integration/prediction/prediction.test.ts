@@ -3,9 +3,10 @@
  * the model is trained on one synthetic year (36 500 rows = 100 facilities × 365 days from 2024-01-01, baseline,
  * seed 1); every batch is another year of the same facilities (from 2025-01-01, other seeds).
  *
- * Reference sample = all 36 500 training rows (reference_sample_size 100 000), so drift uses the large-reference
- * defaults: Wasserstein / reference sd and Jensen–Shannon distance, both at 0.1; dataset drift at share ≥ 0.5 of
- * the 8 drift-tested features (6 raw numerics with fossil_energy_mwh, region, sector; the 4 calendar terms are not tested).
+ * Reference sample = all 36 500 training rows (reference_sample_size 100 000). Every feature is tested with a
+ * p-value test (KS, chi-square) and a practical floor (W / reference sd, Jensen–Shannon ≥ 0.1); the dataset decision
+ * counts the 8 drift-tested features the model uses (6 raw numerics with fossil_energy_mwh, region, sector; the 4
+ * calendar terms are not tested), Holm-adjusted at half the 5% level (docs/drift.md).
  */
 import { expect } from 'chai';
 import { copyFileSync, existsSync } from 'node:fs';
@@ -102,9 +103,11 @@ describe('prediction pipeline: batches against a model trained on one synthetic 
       ({ db, out } = await scenario('baseline', { scenario: 'baseline', seed: 7 }));
     });
 
-    it('finds no dataset drift: every feature has a stored score far below its threshold', async () => {
+    it('finds no dataset drift: every feature has a stored score, none beyond its threshold', async () => {
       const d = await decision(db, out.runId, 'data');
       expect(d).to.include({ drifted: false, n_tests: 8, n_drifted: 0, action: 'none', threshold: 0.5, child_run_id: null });
+      const [rule] = await db.query<{ rule: string; decision_level: number }>("select rule, decision_level from drift_decisions where run_id = $1 and kind = 'data'", [out.runId]);
+      expect(rule).to.deep.equal({ rule: 'none', decision_level: 0.025 });
       const model = await readModel(db, trainedVersion);
       const rows = await dataDrift(db, out.runId);
       // Every feature but the calendar terms (functions of the date, not tested for drift).
@@ -113,13 +116,16 @@ describe('prediction pipeline: batches against a model trained on one synthetic 
       expect(rows.map((r) => r.feature)).to.have.members(tested);
       for (const r of rows) {
         const numeric = model.numericFeatures.includes(r.feature);
-        expect(r, r.feature).to.include({ feature_kind: numeric ? 'numeric' : 'categorical', method: numeric ? 'wasserstein' : 'jensen_shannon', threshold: 0.1, n_ref: YEAR_ROWS, n_cur: YEAR_ROWS, drifted: false });
+        expect(r, r.feature).to.include({ feature_kind: numeric ? 'numeric' : 'categorical', method: numeric ? 'ks' : 'chi_square', threshold: 0.05, n_ref: YEAR_ROWS, n_cur: YEAR_ROWS, drifted: false });
+        const x = r as DriftRow & { effect: number; effect_method: string; effect_threshold: number; counted: boolean; used_by_model: boolean };
+        expect(x, r.feature).to.include({ effect_method: numeric ? 'wasserstein' : 'jensen_shannon', effect_threshold: 0.1, counted: false, used_by_model: true });
         expect(r.statistic, r.feature).to.be.a('number');
         // Same population, 36 500 vs 36 500 rows: sampling noise of W/sd is ~1/sqrt(n) ≈ 0.005–0.02 (observed max ≈ 0.015).
-        expect(r.statistic!, r.feature).to.be.at.least(0).and.below(0.05);
+        expect(x.effect, r.feature).to.be.at.least(0).and.below(0.05);
       }
-      // Same 100 facilities in both years: region and sector counts are identical, JS distance exactly 0.
-      expect(rows.filter((r) => !model.numericFeatures.includes(r.feature)).map((r) => r.statistic)).to.deep.equal([0, 0]);
+      // Same 100 facilities in both years: region and sector counts are identical, chi-square and JS exactly 0.
+      const cats = rows.filter((r) => !model.numericFeatures.includes(r.feature)) as (DriftRow & { effect: number })[];
+      expect(cats.map((r) => [r.statistic, r.effect, r.p_value])).to.deep.equal([[0, 0, 1], [0, 0, 1]]);
     });
 
     it('serves every row of the batch with the trained model, no child run, no drift flags', async () => {
@@ -150,11 +156,12 @@ describe('prediction pipeline: batches against a model trained on one synthetic 
       expect(tests.map((t) => t.test)).to.deep.equal(['prediction_distribution', 'rmse_ratio']);
       const ratio = tests[1];
       // Batch RMSE over 36 500 rows (relative SE ≈ 0.4%) over the evaluation RMSE over ≈ 7 300 rows (≈ 0.8%):
-      // ratio ≈ 1 ± 0.009; ±0.05 is ≈ 5.5 SE. Observed ≈ 1.002.
-      expect(ratio).to.include({ method: 'rmse_ratio', threshold: 1.25, n_cur: YEAR_ROWS, drifted: false });
+      // ratio ≈ 1 ± 0.009; ±0.05 is ≈ 5.5 SE. Observed ≈ 1.002. Tested against the 1.25 tolerance at α/4.
+      expect(ratio).to.include({ method: 'f_test', threshold: 0.0125, n_cur: YEAR_ROWS, drifted: false });
       expect(ratio.statistic!).to.be.within(0.95, 1.05);
-      expect(tests[0]).to.include({ method: 'wasserstein', drifted: false });
-      expect(tests[0].statistic!).to.be.below(0.05);
+      expect(ratio.p_value!).to.be.above(0.99);
+      expect(tests[0]).to.include({ method: 'ks', threshold: 0.0125, drifted: false });
+      expect((tests[0] as ModelDriftRow & { effect: number }).effect).to.be.below(0.05);
     });
 
     it('about 90% of the actuals fall inside the 90% prediction intervals', async () => {
@@ -201,9 +208,16 @@ describe('prediction pipeline: batches against a model trained on one synthetic 
       // and fuel price (+40, sd 10); fossil energy follows. Calendar terms and the facilities' region/sector do not move.
       expect(drifted).to.have.members(['temperature_c', 'energy_mwh', 'renewable_share', 'activity_index', 'fuel_price_eur_mwh', 'fossil_energy_mwh']);
       const by = Object.fromEntries(rows.map((r) => [r.feature, r.statistic!]));
+      // KS D of a location shift by δ sd between normals is 2Φ(δ/2) − 1: ≈ 0.6 for activity (25/15), ≈ 0.95 for fuel price (40/10).
+      expect(by.activity_index).to.be.within(0.5, 0.7);
+      expect(by.fuel_price_eur_mwh).to.be.within(0.9, 1);
       // W/sd of a pure location shift is shift/sd: ≈ 25/15 for activity, ≈ 40/10 for fuel price.
-      expect(by.activity_index).to.be.within(1.4, 1.9);
-      expect(by.fuel_price_eur_mwh).to.be.within(3.5, 4.5);
+      const effect = Object.fromEntries((rows as (DriftRow & { effect: number })[]).map((r) => [r.feature, r.effect]));
+      expect(effect.activity_index).to.be.within(1.4, 1.9);
+      expect(effect.fuel_price_eur_mwh).to.be.within(3.5, 4.5);
+      // fossil energy carries most of the prediction's spread, so its drift alone is dataset drift; 6 of 8 also pass the share.
+      const [rule] = await db.query<{ rule: string }>("select rule from drift_decisions where run_id = $1 and kind = 'data'", [out.runId]);
+      expect(rule.rule).to.equal('important_feature+share');
     });
 
     it('retrains in a child run whose parent is the prediction run, on history plus the new labelled batch', async () => {
@@ -212,7 +226,7 @@ describe('prediction pipeline: batches against a model trained on one synthetic 
       expect(d.child_run_id).to.equal(child.run_id);
       expect(out.childRunIds).to.deep.equal([child.run_id]);
       expect(d.action).to.match(/^retrained_(and|not)_deployed$/);
-      expect(child.trigger_reason).to.match(/^data drift: /);
+      expect(child.trigger_reason).to.match(/^data drift \(important_feature\+share\): /);
       expect(child.model_version).to.equal(trainedVersion + 1);
       const [meta] = await db.query<{ batches: number[]; n_rows: number }>('select batches, n_rows from model_training_metadata where run_id = $1', [child.run_id]);
       expect([...meta.batches].sort()).to.deep.equal([1, out.batchId]);
@@ -253,11 +267,12 @@ describe('prediction pipeline: batches against a model trained on one synthetic 
       const ratio = tests.find((t) => t.test === 'rmse_ratio')!;
       // New emission factors: intercept +4, fossil slope 0.40 → 0.55 (fossil energy mean ≈ 54, sd ≈ 40 MWh):
       // error mean ≈ 4 + 0.15·54 ≈ 12.1, sd ≈ sqrt((0.15·40)² + 2²) ≈ 6.3, RMSE ≈ 13.6 → ratio ≈ 13.6/2.0 ≈ 6.8.
-      expect(ratio).to.include({ method: 'rmse_ratio', threshold: 1.25, drifted: true, n_cur: YEAR_ROWS });
+      expect(ratio).to.include({ method: 'f_test', threshold: 0.0125, drifted: true, n_cur: YEAR_ROWS });
       expect(ratio.statistic!).to.be.within(5.5, 8.5);
       const md = await decision(db, out.runId, 'model');
       expect(md.drifted).to.equal(true);
-      expect(md.reason).to.match(/rmse_ratio/);
+      expect(md.reason).to.match(/rmse_ratio: batch RMSE 13\.\d+ ÷ evaluation RMSE \d\.\d+ = \d\.\d+, lower 98\.75% bound \d\.\d+ > tolerance 1\.25/);
+      expect(md.reason).to.not.match(/model drift: model drift|rmse_ratio rmse_ratio/);
     });
 
     it('retrains in a child run and serves the batch with the model active after the gate', async () => {

@@ -1,1 +1,0 @@
-select count(*) as n from {{reference_table}}
