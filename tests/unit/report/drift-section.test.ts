@@ -43,6 +43,7 @@ function report(decision: DriftDecisionRow, features: FeatureDriftRow[]): Report
     related: [],
     decisions: [decision],
     modelDrift: [],
+    retrained: [],
     activeModel: null,
     deployments: [],
     drift: { runId: 2, batchId: 2, referenceModel: 1, referenceTable: 'reference_r1', features, decision, numericBins: [], levelCounts: [], notes: [] },
