@@ -3,11 +3,11 @@ import type { Stage } from '../config/schema.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError, ResumeRefusedError } from '../errors.ts';
-import { dataProcessing, inputFingerprint, loadFitParams, type DataProcessingResult, type ProcessingInput } from '../steps/data-processing.ts';
+import { dataProcessing, inputFingerprint, inputRowsSql, loadFitParams, type DataProcessingResult, type ProcessingInput } from '../steps/data-processing.ts';
 import { modelDeployment } from '../steps/model-deployment.ts';
 import { modelEvaluation, type EvaluationResult } from '../steps/model-evaluation.ts';
 import { modelTraining } from '../steps/model-training.ts';
-import { trainTestSplit, type SplitResult } from '../steps/train-test-split.ts';
+import { splitRule, trainTestSplit, type SplitResult } from '../steps/train-test-split.ts';
 import { runTables } from './run-log.ts';
 import { ensureLabelledData } from './bootstrap.ts';
 import { abortStaleRuns, finishRun, runStep, startRun, type RunContext } from './run-log.ts';
@@ -32,7 +32,9 @@ async function restoreProcessing(ctx: RunContext, input: ProcessingInput, record
   const referenceTable = runTables.reference(ctx.runId);
   for (const t of [processedTable, referenceTable]) if (!(await tableExists(ctx.db, t))) throw new ResumeRefusedError(`cannot resume run ${ctx.runId}: its table ${t} is gone`);
   const fit = await loadFitParams(ctx, ctx.runId);
-  return { processedTable, referenceTable, fit, features: { numerics: [], categoricals: [] } };
+  // The split rule is a function of the input rows (checked unchanged above), so it is decided again identically.
+  const split = await splitRule(ctx, inputRowsSql(ctx.config.contract, input));
+  return { processedTable, referenceTable, fit, split, features: { numerics: [], categoricals: [] } };
 }
 
 async function restoreSplit(ctx: RunContext): Promise<SplitResult> {
@@ -86,7 +88,7 @@ export async function runTrainingPipeline(
     const dp = done('data_processing') ? await restoreProcessing(ctx, input, resume!.done.get('data_processing') ?? null) : undefined;
     if (resume) await reopenRun(db, resume);
     const processed = dp ?? (await runStep(ctx, 'data_processing', 1, () => dataProcessing(ctx, input)));
-    const split = done('train_test_split') ? await restoreSplit(ctx) : await runStep(ctx, 'train_test_split', 2, () => trainTestSplit(ctx, processed.processedTable));
+    const split = done('train_test_split') ? await restoreSplit(ctx) : await runStep(ctx, 'train_test_split', 2, () => trainTestSplit(ctx, processed.processedTable, processed.split!));
     const modelVersion = done('model_training')
       ? await restoreModelVersion(ctx)
       : (await runStep(ctx, 'model_training', 3, () => modelTraining(ctx, split.trainView, processed.fit, processed.referenceTable as string))).modelVersion;
