@@ -9,6 +9,9 @@ select
     n_train, r2_train, rmse_train, residual_variance, dof_residual, feature_means, cov_unscaled, mean_leverage,
     dropped_features, data_fingerprint,
     $reference_table as reference_table,
-    created_at
+    created_at,
+    -- a version number of the source database: its lineage is in hyperparameters.promoted_from
+    null as refit_of,
+    fit_scope
 from promote_source.main.models
 where model_version = $model_version

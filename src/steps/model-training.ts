@@ -31,7 +31,7 @@ function sumsSql(numerics: string[], target: string): string {
  * model_training: OLS (or ridge) on the training view, from sufficient statistics computed by one
  * grouped SQL aggregate and solved in TypeScript. Stores a new model version and its training metadata.
  */
-export async function modelTraining(ctx: RunContext, trainView: string, fitParams: FitParams, referenceTable: string): Promise<TrainingResult> {
+export async function modelTraining(ctx: RunContext, trainView: string, fitParams: FitParams, referenceTable: string, lineage: { refitOf?: number } = {}): Promise<TrainingResult> {
   const t0 = performance.now();
   const { db, config, runId } = ctx;
   const target = quoteIdent(config.contract.target.name);
@@ -126,6 +126,9 @@ export async function modelTraining(ctx: RunContext, trainView: string, fitParam
         dropped_features: JSON.stringify(dropped),
         data_fingerprint: fingerprint,
         reference_table: referenceTable,
+        refit_of: lineage.refitOf ?? null,
+        // what the coefficients were fitted on: the training side of a split, or every labelled row of the window (a refit)
+        fit_scope: lineage.refitOf === undefined ? 'train_split' : 'all_labelled',
         now,
       },
     });
@@ -154,6 +157,6 @@ export async function modelTraining(ctx: RunContext, trainView: string, fitParam
     fit,
     rowsIn: stats.n,
     rowsOut: 1,
-    message: `model v${modelVersion}: ${fit.featureNames.length} design columns, train R² ${fit.r2.toFixed(4)}, RMSE ${fit.rmse.toFixed(4)}${warnings.length ? `; ${warnings.length} dropped` : ''}`,
+    message: `${lineage.refitOf === undefined ? '' : `refit of v${lineage.refitOf} as `}model v${modelVersion}: ${fit.featureNames.length} design columns, train R² ${fit.r2.toFixed(4)}, RMSE ${fit.rmse.toFixed(4)}${warnings.length ? `; ${warnings.length} dropped` : ''}`,
   };
 }
