@@ -249,7 +249,9 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   }
 
   const processedTable = opts.table ?? runTables.processed(runId);
-  const ready = modelReadySql(fit, { clip: !replay || dp.out_of_range === 'clip' });
+  // Training rows are clipped to the bounds fitted on them (clip_quantiles bound their outliers); test and new rows
+  // are clipped only with out_of_range: clip, so the test rows are processed exactly as serving will process new rows.
+  const ready = modelReadySql(fit, { clip: dp.out_of_range === 'clip' ? true : replay ? false : { when: 'not is_test' } });
   const target = quoteIdent(contract.target.name);
   await db.exec(`drop table if exists ${quoteIdent(processedTable)}`);
   await runSqlFile(db, STEP, 'processed_rows', {

@@ -19,7 +19,7 @@ export interface ModelReadySql {
  * an unseen level the reference level. The same SQL in training and in serving, so a missing value is encoded
  * the same way in both. Parameter names carry `prefix` so two models' transforms can sit in one query.
  */
-export function modelReadySql(fit: Pick<FitParams, 'numerics' | 'categoricals'>, opts: { clip: boolean; prefix?: string }): ModelReadySql {
+export function modelReadySql(fit: Pick<FitParams, 'numerics' | 'categoricals'>, opts: { clip: boolean | { when: string }; prefix?: string }): ModelReadySql {
   const p = opts.prefix ?? 'p';
   const params: Record<string, unknown> = {};
   const select: string[] = [];
@@ -30,7 +30,9 @@ export function modelReadySql(fit: Pick<FitParams, 'numerics' | 'categoricals'>,
     const q = quoteIdent(n.name);
     Object.assign(params, { [`${p}_mean_${i}`]: n.mean, [`${p}_std_${i}`]: n.std, [`${p}_lo_${i}`]: n.lo, [`${p}_hi_${i}`]: n.hi, [`${p}_fill_${i}`]: n.fill ?? n.mean });
     const filled = `coalesce(${q}, $${p}_fill_${i})`;
-    const bounded = opts.clip ? `least(greatest(${filled}, $${p}_lo_${i}), $${p}_hi_${i})` : filled;
+    const clipped = `least(greatest(${filled}, $${p}_lo_${i}), $${p}_hi_${i})`;
+    // `when`: clip only rows meeting an SQL condition (in training, the training rows: test rows are processed as serving would)
+    const bounded = opts.clip === true ? clipped : opts.clip ? `case when ${opts.clip.when} then ${clipped} else ${filled} end` : filled;
     select.push(`(${bounded} - $${p}_mean_${i}) / $${p}_std_${i} as ${q}`);
     oor.push(`coalesce((${q} < $${p}_lo_${i} or ${q} > $${p}_hi_${i})::integer, 0)`);
     imputed.push(`(${q} is null)::integer`);
