@@ -193,7 +193,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
         const check = await evaluateOnBatch(ctx, model, pred.predictionsTable, 'serving');
         if (replaced && check.failed) {
           flags.push('serving_model_fails_batch');
-          logger.warn(`the retrained model still fails on this batch: ${check.reason}. Predictions are flagged.`);
+          logger.warn(`${check.reason}: the retrained model serves the batch, flagged serving_model_fails_batch`);
         }
       }
       return servePrediction(ctx, pred.predictionsTable, model.modelVersion, flags, opts.output);

@@ -70,16 +70,28 @@ export async function intervalEvaluation(ctx: RunContext, testView: string, mode
       group_widths: JSON.stringify(byHalfGroup.map((r) => r.half_width)),
     },
   });
-  const tolerance = cov.n > 0 ? COVERAGE_TOLERANCE_SES * Math.sqrt((level * (1 - level)) / cov.n) : null;
+  const band = (n: number) => COVERAGE_TOLERANCE_SES * Math.sqrt((level * (1 - level)) / n);
+  const tolerance = cov.n > 0 ? band(cov.n) : null;
+  // With a conformal group, normal theory must also hold inside each level with enough test rows.
+  const groupCoverage = group
+    ? (await runSqlFile<{ grp: string | null; n: number; coverage: number }>(db, STEP, 'group_coverage', { deterministic: true, fragments: { ...frag, group_value: groupSql } })).filter(
+        (g) => g.grp !== null && g.n >= cfg.conformal_min_group_size,
+      )
+    : [];
+  const offGroups = groupCoverage.filter((g) => Math.abs(g.coverage - level) > band(g.n));
   let choice: 'normal' | 'conformal' = 'normal';
   let reason: string;
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const normalSaid = cov.normal_coverage === null ? '' : `normal-theory ${pct(level)} intervals covered ${pct(cov.normal_coverage)} of ${cov.n} test rows`;
   if (cov.normal_coverage === null || tolerance === null) reason = 'no labelled test rows to check the intervals on';
   else if (!all) reason = `too few test rows (${cov.n}) for a conformal ${pct(level)} half-width`;
   else if (Math.abs(cov.normal_coverage - level) > tolerance) {
     choice = 'conformal';
-    reason = `normal-theory ${pct(level)} intervals covered ${pct(cov.normal_coverage)} of ${cov.n} test rows, outside ${pct(level)} ± ${pct(tolerance)} (3 binomial SEs)`;
-  } else reason = `normal-theory ${pct(level)} intervals covered ${pct(cov.normal_coverage)} of ${cov.n} test rows, within ${pct(level)} ± ${pct(tolerance)} (3 binomial SEs)`;
+    reason = `${normalSaid}, outside ${pct(level)} ± ${pct(tolerance)} (3 binomial SEs)`;
+  } else if (offGroups.length) {
+    choice = 'conformal';
+    reason = `${normalSaid}, but ${offGroups.map((g) => `${pct(g.coverage)} of ${g.n} rows with ${group} = ${g.grp}`).join(', ')} (outside 3 binomial SEs of ${pct(level)})`;
+  } else reason = `${normalSaid}, within ${pct(level)} ± ${pct(tolerance)} (3 binomial SEs)${group ? ` overall and in every level of ${group}` : ''}`;
   return {
     interval_level: level,
     normal_coverage: cov.normal_coverage,
