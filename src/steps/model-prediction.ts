@@ -32,9 +32,12 @@ export async function servingInterval(ctx: RunContext, model: StoredModel): Prom
     logger.warn(`conformal intervals asked for, but ${why}: serving normal-theory intervals`);
     return { spec: { method: 'normal' }, note: `normal (conformal unavailable: ${why})` };
   }
+  // Per-group half-widths serve only when the config still asks for the group they were calibrated for.
+  const group = e.conformal_group !== null && e.conformal_group === cfg.conformal_group ? e.conformal_group : null;
+  if (cfg.conformal_group && !group) logger.warn(`steps.model_prediction.conformal_group is ${cfg.conformal_group}, but model v${model.modelVersion} was calibrated ${e.conformal_group ? `by ${e.conformal_group}` : 'without a group'}: serving its overall conformal half-width`);
   return {
-    spec: { method: 'conformal', quantile: e.conformal_quantile, group: e.conformal_group, groupQuantiles: e.conformal_group_quantiles ? (JSON.parse(e.conformal_group_quantiles) as Record<string, number>) : {} },
-    note: `split-conformal${e.conformal_group ? ` by ${e.conformal_group}` : ''}${cfg.interval_method === 'auto' ? ' (auto: normal theory did not hold on the test rows)' : ''}`,
+    spec: { method: 'conformal', quantile: e.conformal_quantile, group, groupQuantiles: group && e.conformal_group_quantiles ? (JSON.parse(e.conformal_group_quantiles) as Record<string, number>) : {} },
+    note: `split-conformal${group ? ` by ${group}` : ''}${cfg.interval_method === 'auto' ? ' (auto: normal theory did not hold on the test rows)' : ''}`,
   };
 }
 
