@@ -142,7 +142,8 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
     const activeModel = await loadModel(db, active.modelVersion);
     const activeFit = await loadFitParams(ctx, active.runId);
     const raw = featureSet(contract).numerics.filter((f) => activeFit.numerics.some((n) => n.name === f.name));
-    const ready = modelReadySql(activeFit, { clip: true, prefix: 'a' });
+    // The active model sees the test rows as it would see them in serving (clipped only with out_of_range: clip).
+    const ready = modelReadySql(activeFit, { clip: config.steps.data_processing.out_of_range === 'clip', prefix: 'a' });
     const activePred = predictionSql(activeModel, activeFit, 'ap');
     await runSqlFile(db, STEP, 'eval_predictions_with_active', {
       fragments: {
