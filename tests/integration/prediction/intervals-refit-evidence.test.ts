@@ -11,12 +11,12 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseConfig, DEFAULT_CONFIG_PATH, type Config } from '../../../src/config/load.ts';
+import type { Config } from '../../../src/config/load.ts';
 import { openDatabase, type PipelineDb } from '../../../src/db/database.ts';
 import { ingestFile } from '../../../src/ingest/ingest.ts';
 import { runPredictionPipeline, type PredictionOutcome } from '../../../src/pipelines/prediction.ts';
 import { runTrainingPipeline, type TrainingOutcome } from '../../../src/pipelines/training.ts';
-import { configWith, csvText, generateFile, rawDefaultConfig, useTmpDir } from '../../support/helpers.ts';
+import { configForDataset, configWith, csvText, generateFile, useTmpDir } from '../../support/helpers.ts';
 
 async function one<R>(db: PipelineDb, sql: string, params: unknown[] = []): Promise<R> {
   const rows = await db.query<R>(sql, params);
@@ -58,8 +58,7 @@ function heteroCsv(file: string, rows: number, seed: number, firstPeriod: number
 }
 
 function heteroConfig(prediction: Record<string, unknown>): Config {
-  const raw = rawDefaultConfig();
-  raw.dataset = {
+  const dataset = {
     name: 'hetero_noise',
     time: { column_kind: 'integer' },
     columns: [
@@ -70,11 +69,11 @@ function heteroConfig(prediction: Record<string, unknown>): Config {
       { name: 'y', role: 'target' },
     ],
   };
-  delete raw.synthetic;
-  raw.steps.model_prediction = { ...raw.steps.model_prediction, ...prediction };
-  raw.steps.data_drift_detection.retrain_on_drift = false;
-  raw.steps.model_drift_detection.retrain_on_drift = false;
-  return parseConfig(raw, DEFAULT_CONFIG_PATH);
+  return configForDataset(dataset, (raw) => {
+    raw.steps.model_prediction = { ...raw.steps.model_prediction, ...prediction };
+    raw.steps.data_drift_detection.retrain_on_drift = false;
+    raw.steps.model_drift_detection.retrain_on_drift = false;
+  });
 }
 
 interface EvalIntervals {

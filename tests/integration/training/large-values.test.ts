@@ -8,11 +8,11 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DEFAULT_CONFIG_PATH, parseConfig, PROJECT_ROOT } from '../../../src/config/load.ts';
+import { PROJECT_ROOT } from '../../../src/config/load.ts';
 import { openDatabase, type PipelineDb } from '../../../src/db/database.ts';
 import { ingestFile } from '../../../src/ingest/ingest.ts';
 import { runTrainingPipeline } from '../../../src/pipelines/training.ts';
-import { rawDefaultConfig, useTmpDir } from '../../support/helpers.ts';
+import { configForDataset, useTmpDir } from '../../support/helpers.ts';
 
 const FIXTURE_DIR = path.join(PROJECT_ROOT, 'tests/fixtures/stats');
 const reference = JSON.parse(readFileSync(path.join(FIXTURE_DIR, 'large_values_reference.json'), 'utf8')) as {
@@ -24,8 +24,7 @@ const reference = JSON.parse(readFileSync(path.join(FIXTURE_DIR, 'large_values_r
 };
 
 function largeConfig(scaling: 'standard' | 'none') {
-  const raw = rawDefaultConfig();
-  raw.dataset = {
+  const dataset = {
     name: 'large_values',
     time: { column_kind: 'integer' },
     columns: [
@@ -36,11 +35,11 @@ function largeConfig(scaling: 'standard' | 'none') {
       { name: 'y', role: 'target' },
     ],
   };
-  delete raw.synthetic;
-  raw.steps.data_processing.scaling = scaling;
-  raw.steps.model_training.refit = 'always';
-  raw.steps.model_deployment.min_r2 = 0;
-  return parseConfig(raw, DEFAULT_CONFIG_PATH);
+  return configForDataset(dataset, (raw) => {
+    raw.steps.data_processing.scaling = scaling;
+    raw.steps.model_training.refit = 'always';
+    raw.steps.model_deployment.min_r2 = 0;
+  });
 }
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
