@@ -75,7 +75,7 @@ describe('data_processing: fitted on training rows only, a missing-value policy 
   });
 
   describe('with missing values under the contract policy', () => {
-    const config = missingConfig();
+    let config: Config;
     let db: PipelineDb;
     let trained: TrainingOutcome;
     let scored: PredictionOutcome;
@@ -84,6 +84,7 @@ describe('data_processing: fitted on training rows only, a missing-value policy 
     const TRAIN_RAW = (runId: number) => `(select r.* from raw_data r semi join train_r${runId} t on t.batch_id = r.batch_id and t.source_row = r.source_row)`;
 
     before(async () => {
+      config = missingConfig();
       const train = path.join(tmp(), 'train.csv');
       const batch = path.join(tmp(), 'batch.csv');
       await generateFile(train, { rows: ROWS, seed: 11, facilities: FACILITIES, startDate: '2024-01-01' }, config);
