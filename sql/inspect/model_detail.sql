@@ -6,7 +6,9 @@ select
     t.batches, t.window_from, t.window_to, t.n_rows, t.warnings::varchar as warnings,
     e.n_test, e.new_rmse, e.new_mae, e.new_mape, e.new_r2, e.new_bias, e.active_model_version, e.active_rmse,
     s.method as split_method, s.seed as split_seed, s.test_fraction, s.n_train as split_n_train, s.n_test as split_n_test,
-    s.train_min_time, s.train_max_time
+    s.train_min_time, s.train_max_time,
+    m.refit_of, m.fit_scope, e.evaluated_model_version, e.interval_level, e.normal_coverage, e.conformal_coverage,
+    e.interval_choice, e.interval_choice_reason
 from models m
 left join model_training_metadata t on t.run_id = m.run_id and t.model_version = m.model_version
 left join model_evaluation_metadata e on e.run_id = m.run_id and e.model_version = m.model_version
