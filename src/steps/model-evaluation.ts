@@ -51,18 +51,20 @@ export async function intervalEvaluation(ctx: RunContext, testView: string, mode
   const intervalsTable = runTables.evalIntervals(runId);
   await modelPrediction(ctx, testView, model, fit, intervalsTable, { method: 'normal' });
   const group = cfg.conformal_group && fit.categoricals.some((c) => c.name === cfg.conformal_group) ? cfg.conformal_group : null;
-  const groupSql = group ? `t.${quoteIdent(group)}` : 'null::varchar';
-  const frag = { intervals_table: quoteIdent(intervalsTable), test_view: quoteIdent(testView) };
-  const quantiles = async (partition: string) =>
-    runSqlFile<{ part: string; n: number; half_width: number }>(db, STEP, 'residual_quantiles', { fragments: { ...frag, partition }, params: { level } });
-  const half = '(hash(e.batch_id, e.source_row) % 2)';
+  await runSqlFile(db, STEP, 'eval_residuals', {
+    fragments: {
+      intervals_table: quoteIdent(intervalsTable),
+      group_value: group ? `t.${quoteIdent(group)}` : 'null',
+      group_join: group ? `join ${quoteIdent(testView)} t on t.batch_id = e.batch_id and t.source_row = e.source_row` : '',
+    },
+  });
+  const quantiles = async (partition: string) => runSqlFile<{ part: string; n: number; half_width: number }>(db, STEP, 'residual_quantiles', { fragments: { partition }, params: { level } });
   const [all] = await quantiles("'all'");
-  const byGroup = group ? (await quantiles(groupSql)).filter((r) => r.n >= cfg.conformal_min_group_size) : [];
-  const byHalf = await quantiles(half);
-  const byHalfGroup = group ? (await quantiles(`${half}::varchar || '|' || ${groupSql}`)).filter((r) => r.n >= cfg.conformal_min_group_size / 2) : [];
+  const byGroup = group ? (await quantiles('grp')).filter((r) => r.n >= cfg.conformal_min_group_size) : [];
+  const byHalf = await quantiles('half');
+  const byHalfGroup = group ? (await quantiles("half || '|' || grp")).filter((r) => r.n >= cfg.conformal_min_group_size / 2) : [];
   const [cov] = await runSqlFile<{ n: number; normal_coverage: number | null; conformal_coverage: number | null }>(db, STEP, 'interval_coverage', {
     deterministic: true,
-    fragments: { ...frag, group_value: groupSql },
     params: {
       half_keys: JSON.stringify(byHalf.map((r) => r.part)),
       half_widths: JSON.stringify(byHalf.map((r) => r.half_width)),
@@ -74,11 +76,12 @@ export async function intervalEvaluation(ctx: RunContext, testView: string, mode
   const tolerance = cov.n > 0 ? band(cov.n) : null;
   // With a conformal group, normal theory must also hold inside each level with enough test rows.
   const groupCoverage = group
-    ? (await runSqlFile<{ grp: string | null; n: number; coverage: number }>(db, STEP, 'group_coverage', { deterministic: true, fragments: { ...frag, group_value: groupSql } })).filter(
+    ? (await runSqlFile<{ grp: string | null; n: number; coverage: number }>(db, STEP, 'group_coverage', { deterministic: true })).filter(
         (g) => g.grp !== null && g.n >= cfg.conformal_min_group_size,
       )
     : [];
   const offGroups = groupCoverage.filter((g) => Math.abs(g.coverage - level) > band(g.n));
+  await db.exec('drop table if exists temp.eval_residuals');
   let choice: 'normal' | 'conformal' = 'normal';
   let reason: string;
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
