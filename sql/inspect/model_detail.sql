@@ -10,7 +10,9 @@ select
     s.train_min_time, s.train_max_time, s.test_min_time, s.test_max_time,
     m.input_fingerprint, m.training_config_hash,
     r.pipeline_type as run_type, r.parent_run_id, r.trigger_reason,
-    m.source_stage, m.source_model_version, m.source_run_id, m.source_lineage::varchar as source_lineage
+    m.source_stage, m.source_model_version, m.source_run_id, m.source_lineage::varchar as source_lineage,
+    m.refit_of, m.fit_scope, e.evaluated_model_version, e.interval_level, e.normal_coverage, e.conformal_coverage,
+    e.interval_choice, e.interval_choice_reason
 from models m
 left join pipeline_runs r on r.run_id = m.run_id
 left join model_training_metadata t on t.run_id = m.run_id and t.model_version = m.model_version

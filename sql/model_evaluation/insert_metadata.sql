@@ -1,6 +1,10 @@
 insert into model_evaluation_metadata (
     run_id, model_version, active_model_version, n_test, mape_rows, new_rmse, new_mae, new_mape, new_r2, new_bias,
-    active_rmse, active_mae, active_mape, active_r2, active_bias, predictions_table, created_at
+    active_rmse, active_mae, active_mape, active_r2, active_bias, predictions_table, created_at,
+    interval_level, normal_coverage, conformal_coverage, coverage_tolerance, interval_choice, interval_choice_reason,
+    conformal_quantile, conformal_group, conformal_group_quantiles, evaluated_model_version
 )
 values ($run_id, $model_version, $active_model_version, $n_test, $mape_rows, $new_rmse, $new_mae, $new_mape, $new_r2,
-        $new_bias, $active_rmse, $active_mae, $active_mape, $active_r2, $active_bias, $predictions_table, $now::timestamp)
+        $new_bias, $active_rmse, $active_mae, $active_mape, $active_r2, $active_bias, $predictions_table, $now::timestamp,
+        $interval_level, $normal_coverage, $conformal_coverage, $coverage_tolerance, $interval_choice, $interval_choice_reason,
+        $conformal_quantile, $conformal_group, $conformal_group_quantiles::json, $evaluated_model_version)

@@ -3,9 +3,22 @@ import { parseExpression } from './expression.ts';
 import { driftOverrideProblems } from './drift-overrides.ts';
 
 /** Column names the pipeline adds to its data tables; a contract may not use them. */
-export const RESERVED_COLUMNS = ['batch_id', 'source_row', 'run_id', 'model_version', 'prediction', 'prediction_lower', 'prediction_upper', 'flags', 'served_at', 'leverage', 'is_test', 'row_key', 'unseen_levels', 'clipped_values', 'superseded_by'];
+export const RESERVED_COLUMNS = ['batch_id', 'source_row', 'run_id', 'model_version', 'prediction', 'prediction_lower', 'prediction_upper', 'flags', 'served_at', 'leverage', 'is_test', 'row_key', 'unseen_levels', 'clipped_values', 'imputed_values', 'superseded_by'];
 
 export type ColumnType = 'varchar' | 'double' | 'integer' | 'date' | 'timestamp';
+
+/**
+ * What a feature's missing value becomes. Numeric: `reject` (the row is quarantined at ingest) or imputed
+ * with a training statistic, optionally with a 0/1 missing-indicator feature. Categorical: `reject`, the
+ * level `(missing)` (`missing_level`), or the most frequent training level (`most_frequent`).
+ */
+export type NumericMissing = { kind: 'reject' } | { kind: 'impute'; impute: 'mean' | 'median'; indicator: boolean };
+export type CategoricalMissing = 'reject' | 'missing_level' | 'most_frequent';
+
+/** The level a missing categorical value becomes under `missing_level`. */
+export const MISSING_LEVEL = '(missing)';
+/** Suffix of a numeric feature's missing indicator (`<feature>__missing`). */
+export const INDICATOR_SUFFIX = '__missing';
 
 export interface ContractColumn {
   name: string;
@@ -15,6 +28,10 @@ export interface ContractColumn {
   min?: number;
   max?: number;
   nullable: boolean;
+  /** Numeric columns: the missing-value policy. */
+  numericMissing?: NumericMissing;
+  /** Categorical columns: the missing-value policy. */
+  categoricalMissing?: CategoricalMissing;
 }
 
 export interface DerivedFeature {
@@ -22,6 +39,8 @@ export interface DerivedFeature {
   /** The validated expression, every column quoted. */
   sql: string;
   columns: readonly string[];
+  /** A derived value is missing when an input is, or when it is not finite (e.g. a division by zero). Never rejected. */
+  missing: Extract<NumericMissing, { kind: 'impute' }>;
 }
 
 /** The dataset contract in the shape the steps use: columns by role, types resolved. */
@@ -53,6 +72,37 @@ function defaultType(col: ColumnSpec, timeKind: Contract['timeKind']): ColumnTyp
   }
 }
 
+/**
+ * A column's missing-value policy and whether it is nullable at ingest. `missing: reject` is `nullable: false`
+ * (the row is quarantined); an imputing policy makes the column nullable. Contradictions are errors.
+ */
+function resolveMissing(c: ColumnSpec, path: string, errors: string[]): { nullable: boolean; numeric?: NumericMissing; categorical?: CategoricalMissing } {
+  const m = c.missing;
+  if (m !== undefined && c.role !== 'numeric' && c.role !== 'categorical') {
+    errors.push(`${path}.missing: only numeric and categorical columns have a missing-value policy (this is a ${c.role} column)`);
+    return { nullable: c.nullable ?? false };
+  }
+  if (m === 'reject' && c.nullable === true) errors.push(`${path}.missing: 'reject' contradicts nullable: true (a rejected missing value is not allowed)`);
+  if (m !== undefined && m !== 'reject' && c.nullable === false) errors.push(`${path}.missing: an imputing policy contradicts nullable: false (drop one of them)`);
+  const nullable = c.nullable ?? (m !== undefined && m !== 'reject');
+  if (c.role === 'numeric') {
+    if (m === 'missing_level' || m === 'most_frequent') {
+      errors.push(`${path}.missing: '${m}' is for categorical columns; a numeric column takes reject or { impute: mean|median, indicator: true|false }`);
+      return { nullable };
+    }
+    const numeric: NumericMissing = !nullable ? { kind: 'reject' } : typeof m === 'object' ? { kind: 'impute', ...m } : { kind: 'impute', impute: 'mean', indicator: false };
+    return { nullable, numeric };
+  }
+  if (c.role === 'categorical') {
+    if (typeof m === 'object') {
+      errors.push(`${path}.missing: a categorical column takes reject, missing_level or most_frequent (impute/indicator are for numeric columns)`);
+      return { nullable };
+    }
+    return { nullable, categorical: !nullable ? 'reject' : m === undefined || m === 'reject' ? 'missing_level' : m };
+  }
+  return { nullable };
+}
+
 /** Builds the contract, collecting every semantic problem with its key path. */
 export function buildContract(cfg: ParsedConfig, errors: string[]): Contract | undefined {
   const ds = cfg.dataset;
@@ -70,7 +120,8 @@ export function buildContract(cfg: ParsedConfig, errors: string[]): Contract | u
     if (['numeric', 'target'].includes(c.role) && !['double', 'integer'].includes(type)) errors.push(`${path}.type: a ${c.role} column must be double or integer, not ${type}`);
     if (c.role === 'categorical' && type !== 'varchar') errors.push(`${path}.type: a categorical column must be varchar`);
     if (c.role === 'timestamp' && type !== ds.time.column_kind) errors.push(`${path}.type: the timestamp column is ${type} but dataset.time.column_kind is ${ds.time.column_kind}`);
-    cols.push({ name: c.name, role: c.role, type, levels: c.levels, min: c.min, max: c.max, nullable: c.nullable });
+    const m = resolveMissing(c, path, errors);
+    cols.push({ name: c.name, role: c.role, type, levels: c.levels, min: c.min, max: c.max, nullable: m.nullable, numericMissing: m.numeric, categoricalMissing: m.categorical });
   });
   const byRole = (role: ColumnSpec['role']) => cols.filter((c) => c.role === role);
   const ids = byRole('id');
@@ -84,16 +135,29 @@ export function buildContract(cfg: ParsedConfig, errors: string[]): Contract | u
 
   const numericNames = new Set(byRole('numeric').map((c) => c.name));
   const derived: DerivedFeature[] = [];
-  for (const [name, expr] of Object.entries(ds.derived)) {
+  for (const [name, spec] of Object.entries(ds.derived)) {
     const path = `dataset.derived.${name}`;
+    const expr = typeof spec === 'string' ? spec : spec.expression;
+    const missing = typeof spec === 'string' || !spec.missing ? { kind: 'impute' as const, impute: 'mean' as const, indicator: false } : { kind: 'impute' as const, ...spec.missing };
     if (seen.has(name)) errors.push(`${path}: the name is already a column`);
     if (RESERVED_COLUMNS.includes(name)) errors.push(`${path}: '${name}' is reserved for the pipeline's own columns`);
     const parsed = parseExpression(expr, numericNames);
     if (!parsed.ok) for (const e of parsed.errors) errors.push(`${path}: ${e}`);
-    else derived.push({ name, sql: parsed.value.sql, columns: parsed.value.columns });
+    else derived.push({ name, sql: parsed.value.sql, columns: parsed.value.columns, missing });
   }
 
   const featureNames = new Set([...numericNames, ...byRole('categorical').map((c) => c.name), ...derived.map((d) => d.name)]);
+  // A missing indicator is a feature of its own: its name must not be taken.
+  const indicatorOf = [...cols.map((c) => ({ name: c.name, m: c.numericMissing })), ...derived.map((d) => ({ name: d.name, m: d.missing as NumericMissing }))];
+  for (const { name, m } of indicatorOf) {
+    if (m?.kind === 'impute' && m.indicator && (seen.has(name + INDICATOR_SUFFIX) || featureNames.has(name + INDICATOR_SUFFIX))) {
+      errors.push(`dataset: the missing indicator of '${name}' would be named '${name}${INDICATOR_SUFFIX}', which is already a column or derived feature`);
+    }
+  }
+  const group = cfg.steps.model_prediction.conformal_group;
+  if (group !== undefined && !byRole('categorical').some((c) => c.name === group)) {
+    errors.push(`steps.model_prediction.conformal_group: '${group}' is not a categorical column of the contract (categoricals: ${byRole('categorical').map((c) => c.name).join(', ') || 'none'})`);
+  }
   cfg.steps.model_training.exclude_features.forEach((f, i) => {
     if (!featureNames.has(f)) errors.push(`steps.model_training.exclude_features.${i}: '${f}' is not a feature of the contract`);
   });

@@ -7,6 +7,9 @@ const identifier = z
   .string()
   .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lowercase identifier: letters, digits and _, starting with a letter or _');
 
+/** How a numeric feature's missing value is filled: a training statistic, with an optional 0/1 missing indicator. */
+const numericImputation = z.object({ impute: z.enum(['mean', 'median']).default('mean'), indicator: z.boolean().default(false) }).strict();
+
 const columnSchema = z
   .object({
     name: identifier,
@@ -16,7 +19,9 @@ const columnSchema = z
     levels: z.array(z.string().min(1)).min(2).optional(),
     min: z.number().optional(),
     max: z.number().optional(),
-    nullable: z.boolean().default(false),
+    /** Absent: false, or true when `missing` imputes. */
+    nullable: z.boolean().optional(),
+    missing: z.union([z.literal('reject'), z.enum(['missing_level', 'most_frequent']), numericImputation]).optional(),
   })
   .strict();
 
@@ -54,7 +59,7 @@ export const configSchema = z
           })
           .strict(),
         columns: z.array(columnSchema).min(2),
-        derived: z.record(identifier, z.string().min(1)).default({}),
+        derived: z.record(identifier, z.union([z.string().min(1), z.object({ expression: z.string().min(1), missing: numericImputation.optional() }).strict()])).default({}),
       })
       .strict(),
     synthetic: z
@@ -91,6 +96,7 @@ export const configSchema = z
             ridge_lambda: z.number().nonnegative().default(0),
             exclude_features: z.array(z.string()).default([]),
             window: z.object({ from: z.union([z.string(), z.number()]).optional(), to: z.union([z.string(), z.number()]).optional() }).strict().default({}),
+            refit: z.enum(['time_split', 'always', 'never']).default('time_split'),
           })
           .strict()
           .prefault({}),
@@ -122,6 +128,11 @@ export const configSchema = z
           .object({
             interval_level: z.number().gt(0).lt(1).default(0.9),
             leverage_flag_multiple: z.number().positive().default(3),
+            interval_method: z.enum(['auto', 'normal', 'conformal']).default('auto'),
+            conformal_group: z.string().optional(),
+            conformal_min_group_size: z.number().int().min(10).default(100),
+            batch_check_min_labelled: z.number().int().min(2).default(20),
+            batch_check_p_value: z.number().gt(0).lt(1).default(0.01),
           })
           .strict()
           .prefault({}),

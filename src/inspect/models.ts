@@ -78,8 +78,13 @@ export function formatModel(d: ModelDetail): string {
     `Target: ${m.target}; ${m.n_train} training rows; train R² ${(m.r2_train as number).toFixed(4)}, RMSE ${(m.rmse_train as number).toFixed(4)}`,
     `Test (${m.n_test} rows): RMSE ${(m.new_rmse as number)?.toFixed(4)}, MAE ${(m.new_mae as number)?.toFixed(4)}, MAPE ${(m.new_mape as number)?.toFixed(2)}%, R² ${(m.new_r2 as number)?.toFixed(4)}, bias ${(m.new_bias as number)?.toFixed(4)}` +
       (m.active_model_version ? `; compared with v${m.active_model_version}: RMSE ${(m.active_rmse as number).toFixed(4)}` : ''),
+    ...(m.evaluated_model_version !== null && m.evaluated_model_version !== undefined && m.evaluated_model_version !== m.model_version
+      ? [`  (a refit has no held-out rows: these are the test figures of v${m.evaluated_model_version}, which passed the gate)`]
+      : []),
+    ...(m.interval_choice ? [`Intervals: ${m.interval_choice_reason}; auto serves ${m.interval_choice}${m.conformal_coverage !== null ? ` (cross-fitted conformal coverage ${((m.conformal_coverage as number) * 100).toFixed(1)}%)` : ''}`] : []),
     '',
     'Lineage:',
+    ...(m.refit_of !== null && m.refit_of !== undefined ? [`  refit of v${m.refit_of} on every labelled row of the window (fit scope ${m.fit_scope})`] : []),
     ...lineageLines(m),
     `  split: ${m.split_method}${m.split_seed !== null ? ` (seed ${m.split_seed})` : ''}, test fraction ${m.test_fraction}; ${m.split_n_train} train / ${m.split_n_test} test rows, train period ${m.train_min_time} … ${m.train_max_time}`,
     `  data fingerprint ${m.data_fingerprint}; input ${m.input_fingerprint ?? '-'}, training config ${m.training_config_hash ?? '-'}; drift reference ${m.reference_table}`,

@@ -12,8 +12,9 @@ import { loadModel } from '../steps/model.ts';
 import { activeModelOf } from '../steps/model-evaluation.ts';
 import { modelDriftDetection } from '../steps/model-drift-detection.ts';
 import { modelPrediction } from '../steps/model-prediction.ts';
+import { evaluateOnBatch } from '../steps/batch-evaluation.ts';
 import { servePrediction } from '../steps/serve-prediction.ts';
-import { abortStaleRuns, finishRun, runStep, startRun, type RunContext } from './run-log.ts';
+import { abortStaleRuns, finishRun, runStep, runTables, startRun, type RunContext } from './run-log.ts';
 import { runTrainingPipeline } from './training.ts';
 import { applyRetention } from './retention.ts';
 import { reopenRun, tableExists, type ResumeState } from './resume.ts';
@@ -143,7 +144,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
     let fit = await loadFitParams(ctx, active.runId);
     if (resume) {
       // Every step after data processing is redone: clear what an earlier attempt of them recorded.
-      for (const f of ['clear_prediction_outputs', 'clear_drift_decisions', 'clear_model_drift', 'clear_served', 'restore_superseded']) await runSqlFile(db, 'resume', f, { params: { run_id: ctx.runId } });
+      for (const f of ['clear_prediction_outputs', 'clear_drift_decisions', 'clear_model_drift', 'clear_served', 'clear_batch_evaluations', 'restore_superseded']) await runSqlFile(db, 'resume', f, { params: { run_id: ctx.runId } });
       await reopenRun(db, resume, restored ? ['data_processing'] : []);
       if (restored) order = 1;
     }
@@ -166,7 +167,8 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
       active = now;
       model = await loadModel(db, now.modelVersion);
       fit = await loadFitParams(ctx, now.runId);
-      dp = await step(`data_processing${suffix}`, () => dataProcessing(ctx, { kind: 'batch', batchId }, fit));
+      // Its own table: the first processing (what the tested model saw) stays as evidence.
+      dp = await step(`data_processing${suffix}`, () => dataProcessing(ctx, { kind: 'batch', batchId }, fit, { table: runTables.processedAfterRetrain(ctx.runId) }));
     };
     if (drift.datasetDrift) {
       const why = `data drift (${drift.decision.rule}): ${drift.decision.important.length ? `important feature ${drift.decision.important.join(', ')}; ` : ''}${drift.nDrifted} of ${drift.decision.nInShare} features the model uses drifted`;
@@ -202,11 +204,25 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
         if (r.childRunId !== null) {
           const before = model.modelVersion;
           await rescoreWithActive('_after_retrain');
-          if (model.modelVersion !== before) pred = await step('model_prediction_after_retrain', () => modelPrediction(ctx, dp.processedTable, model, fit));
+          // Its own table: the tested model's predictions, which the model-drift rows were computed on, are kept.
+          if (model.modelVersion !== before) pred = await step('model_prediction_after_retrain', () => modelPrediction(ctx, dp.processedTable, model, fit, runTables.predictionsAfterRetrain(ctx.runId)));
         }
       }
     }
-    const served = await step('serve_prediction', () => servePrediction(ctx, pred.predictionsTable, model.modelVersion, flags, opts.output, { batchId, replaces }));
+    const served = await step('serve_prediction', async () => {
+      // Where the batch has labels, the model that serves it is checked on it (recorded in batch_evaluations);
+      // a model that replaced the tested one after model drift and still fails flags the served rows.
+      if (pred.nActual > 0) {
+        const replaced = model.modelVersion !== testedModelVersion;
+        if (replaced) await evaluateOnBatch(ctx, await loadModel(db, testedModelVersion), runTables.predictions(ctx.runId), 'tested');
+        const check = await evaluateOnBatch(ctx, model, pred.predictionsTable, 'serving');
+        if (replaced && check.failed) {
+          flags.push('serving_model_fails_batch');
+          logger.warn(`${check.reason}: the retrained model serves the batch, flagged serving_model_fails_batch`);
+        }
+      }
+      return servePrediction(ctx, pred.predictionsTable, model.modelVersion, flags, opts.output, { batchId, replaces });
+    });
     await finishRun(ctx, 'succeeded', undefined, model.modelVersion);
     await applyRetention(db, config);
     return { runId: ctx.runId, batchId, modelVersion: model.modelVersion, served: served.served, dataDrift: drift.datasetDrift, modelDrift: mdrift.drifted, childRunIds, flags };

@@ -26,6 +26,8 @@ export async function applyRetention(db: PipelineDb, config: Config): Promise<vo
     await db.exec(`drop view if exists ${quoteIdent(runTables.test(id))}`);
     await db.exec(`drop table if exists ${quoteIdent(runTables.processed(id))}`);
     await db.exec(`drop table if exists ${quoteIdent(runTables.predictions(id))}`);
+    await db.exec(`drop table if exists ${quoteIdent(runTables.processedAfterRetrain(id))}`);
+    await db.exec(`drop table if exists ${quoteIdent(runTables.predictionsAfterRetrain(id))}`);
   }
   if (old.length) logger.debug(`retention: dropped per-run tables of ${old.length} old runs`);
 }

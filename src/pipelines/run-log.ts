@@ -136,4 +136,9 @@ export const runTables = {
   test: (runId: number) => `test_r${runId}`,
   evalPredictions: (runId: number) => `eval_predictions_r${runId}`,
   predictions: (runId: number) => `predictions_r${runId}`,
+  /** The new model's normal-theory intervals on the test rows (coverage evidence of an evaluation). */
+  evalIntervals: (runId: number) => `eval_intervals_r${runId}`,
+  /** A prediction run's processing and predictions by the model that replaced the tested one after a retrain. */
+  processedAfterRetrain: (runId: number) => `processed_r${runId}_after_retrain`,
+  predictionsAfterRetrain: (runId: number) => `predictions_r${runId}_after_retrain`,
 };

@@ -3,11 +3,11 @@ import type { Stage } from '../config/schema.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError, ResumeRefusedError } from '../errors.ts';
-import { dataProcessing, inputFingerprint, loadFitParams, type DataProcessingResult, type ProcessingInput } from '../steps/data-processing.ts';
-import { modelDeployment } from '../steps/model-deployment.ts';
-import { modelEvaluation, type EvaluationResult } from '../steps/model-evaluation.ts';
-import { identicalToActive, modelTraining, trainingInputs } from '../steps/model-training.ts';
-import { trainTestSplit, type SplitResult } from '../steps/train-test-split.ts';
+import { dataProcessing, inputFingerprint, inputRowsSql, loadFitParams, type DataProcessingResult, type ProcessingInput } from '../steps/data-processing.ts';
+import { gateDecision, modelDeployment, recordDeployment, stagePin, type DeploymentResult, type GateDecision, type GateInput } from '../steps/model-deployment.ts';
+import { inheritEvaluation, modelEvaluation, readEvaluation, type EvaluationResult } from '../steps/model-evaluation.ts';
+import { identicalToActive, modelTraining, trainingInputs, type TrainingInputs } from '../steps/model-training.ts';
+import { splitRule, trainTestSplit, type SplitResult } from '../steps/train-test-split.ts';
 import { runTables } from './run-log.ts';
 import { ensureLabelledData } from './bootstrap.ts';
 import { abortStaleRuns, finishRun, runStep, skipRun, startRun, type RunContext } from './run-log.ts';
@@ -16,8 +16,10 @@ import { reopenRun, tableExists, type ResumeState } from './resume.ts';
 
 export interface TrainingOutcome {
   runId: number;
-  /** The model trained, or (when skipped) the active model the run would only have reproduced. */
+  /** The model this run trained and evaluated (and gated), or (when skipped) the active model the run would only have reproduced. */
   modelVersion: number;
+  /** When it passed the gate and was refitted on every labelled row: the refit, deployed in its place, and its run. */
+  refit?: { runId: number; modelVersion: number };
   deployed: boolean;
   reason: string;
   /** null when the run was skipped. */
@@ -36,7 +38,9 @@ async function restoreProcessing(ctx: RunContext, input: ProcessingInput, record
   const referenceTable = runTables.reference(ctx.runId);
   for (const t of [processedTable, referenceTable]) if (!(await tableExists(ctx.db, t))) throw new ResumeRefusedError(`cannot resume run ${ctx.runId}: its table ${t} is gone`);
   const fit = await loadFitParams(ctx, ctx.runId);
-  return { processedTable, referenceTable, fit, features: { numerics: [], categoricals: [] } };
+  // The split rule is a function of the input rows (checked unchanged above), so it is decided again identically.
+  const split = await splitRule(ctx, inputRowsSql(ctx.config.contract, input));
+  return { processedTable, referenceTable, fit, split, features: { numerics: [], categoricals: [] } };
 }
 
 async function restoreSplit(ctx: RunContext): Promise<SplitResult> {
@@ -49,16 +53,61 @@ async function restoreModelVersion(ctx: RunContext): Promise<number> {
   return m.model_version;
 }
 
-async function restoreEvaluation(ctx: RunContext): Promise<EvaluationResult> {
-  const [e] = await runSqlFile<Record<string, number | null> & { predictions_table: string }>(ctx.db, 'resume', 'evaluation', { params: { run_id: ctx.runId } });
-  const metrics = (p: 'new' | 'active') => ({ rmse: e[`${p}_rmse`] as number, mae: e[`${p}_mae`] as number, mape: e[`${p}_mape`], r2: e[`${p}_r2`] as number, bias: e[`${p}_bias`] as number });
-  return {
-    predictionsTable: e.predictions_table,
-    newMetrics: metrics('new'),
-    activeMetrics: e.active_model_version === null ? null : metrics('active'),
-    activeModelVersion: e.active_model_version,
-    nTest: e.n_test as number,
-  };
+type RefitDeployment = DeploymentResult & { refit?: { runId: number; modelVersion: number } };
+
+/** Whether a model that passed the gate is refitted on every labelled row (steps.model_training.refit). */
+export function refitApplies(config: Config): boolean {
+  const r = config.steps.model_training.refit;
+  return r === 'always' || (r === 'time_split' && config.steps.train_test_split.method === 'time');
+}
+
+/**
+ * model_deployment with a refit: the gate judges the model evaluated on the held-out rows; when it passes,
+ * a child run refits the same specification on every labelled row of the window (so a time split's newest
+ * rows, often the batch that triggered the retraining, are learned from) and deploys the refit in its place.
+ * The gated model's history row says 'refitted' and names the refit; the refit's row names the gated model.
+ */
+async function deployWithRefit(ctx: RunContext, modelVersion: number, gate: GateInput, input: ProcessingInput, inputs: TrainingInputs): Promise<RefitDeployment> {
+  const decision = gateDecision(gate, ctx.config.steps.model_deployment);
+  // A refused model, or a pinned stage (recorded as blocked_by_pin), is not refitted.
+  if (!decision.deploy || (await stagePin(ctx.db, ctx.stage))) return modelDeployment(ctx, modelVersion, gate);
+  const child = await runRefit(ctx, modelVersion, decision, input, inputs);
+  const reason = `${decision.reason}; refitted on all ${child.nRows} labelled rows of the window as v${child.modelVersion} (run ${child.runId}), deployed in its place`;
+  const deploymentId = await recordDeployment(ctx.db, {
+    runId: ctx.runId,
+    modelVersion,
+    stage: ctx.stage,
+    decision: 'refitted',
+    reason,
+    evidence: { ...decision.evidence, refit: { run_id: child.runId, model_version: child.modelVersion, n_rows: child.nRows } },
+    activates: false,
+  });
+  return { deployed: true, reason, deploymentId, refit: { runId: child.runId, modelVersion: child.modelVersion }, rowsOut: 1, message: reason };
+}
+
+/** The refit child run: the same five steps, fitted on every labelled row (no split), with the gated model's evaluation. */
+async function runRefit(parent: RunContext, gatedVersion: number, decision: GateDecision, input: ProcessingInput, inputs: TrainingInputs): Promise<{ runId: number; modelVersion: number; nRows: number }> {
+  const { db, config, stage } = parent;
+  const ctx = await startRun(db, config, stage, 'TRAINING_PIPELINE', {
+    parentRunId: parent.runId,
+    triggerReason: `refit of v${gatedVersion} on every labelled row of the window, after it passed the gate in run ${parent.runId}`,
+  });
+  try {
+    const processed = await runStep(ctx, 'data_processing', 1, () => dataProcessing(ctx, input, undefined, { split: 'none' }));
+    const split = await runStep(ctx, 'train_test_split', 2, () => trainTestSplit(ctx, processed.processedTable, processed.split!));
+    const trained = await runStep(ctx, 'model_training', 3, () => modelTraining(ctx, split.trainView, processed.fit, processed.referenceTable as string, inputs, { refitOf: gatedVersion }));
+    await runStep(ctx, 'model_evaluation', 4, () => inheritEvaluation(ctx, parent.runId, trained.modelVersion));
+    await runStep(ctx, 'model_deployment', 5, async () => {
+      const reason = `deployed: refit of v${gatedVersion} on all ${split.nTrain} labelled rows; v${gatedVersion} passed the gate (${decision.reason.replace(/^deployed: /, '')})`;
+      const deploymentId = await recordDeployment(db, { runId: ctx.runId, modelVersion: trained.modelVersion, stage, decision: 'deployed', reason, evidence: { ...decision.evidence, refit_of: gatedVersion, gated_run_id: parent.runId }, activates: true });
+      return { deployed: true, reason, deploymentId, rowsOut: 1, message: reason };
+    });
+    await finishRun(ctx, 'succeeded', undefined, trained.modelVersion);
+    return { runId: ctx.runId, modelVersion: trained.modelVersion, nRows: split.nTrain };
+  } catch (err) {
+    await finishRun(ctx, 'failed', err);
+    throw err;
+  }
 }
 
 /**
@@ -98,17 +147,18 @@ export async function runTrainingPipeline(
     const dp = done('data_processing') ? await restoreProcessing(ctx, input, resume!.done.get('data_processing') ?? null) : undefined;
     if (resume) await reopenRun(db, resume);
     const processed = dp ?? (await runStep(ctx, 'data_processing', 1, () => dataProcessing(ctx, input)));
-    const split = done('train_test_split') ? await restoreSplit(ctx) : await runStep(ctx, 'train_test_split', 2, () => trainTestSplit(ctx, processed.processedTable));
+    const split = done('train_test_split') ? await restoreSplit(ctx) : await runStep(ctx, 'train_test_split', 2, () => trainTestSplit(ctx, processed.processedTable, processed.split!));
     const modelVersion = done('model_training')
       ? await restoreModelVersion(ctx)
       : (await runStep(ctx, 'model_training', 3, () => modelTraining(ctx, split.trainView, processed.fit, processed.referenceTable as string, inputs))).modelVersion;
-    const ev = done('model_evaluation') ? await restoreEvaluation(ctx) : await runStep(ctx, 'model_evaluation', 4, () => modelEvaluation(ctx, split.testView, processed.fit, modelVersion));
-    const dep = await runStep(ctx, 'model_deployment', 5, () =>
-      modelDeployment(ctx, modelVersion, { newMetrics: ev.newMetrics, activeMetrics: ev.activeMetrics, activeModelVersion: ev.activeModelVersion, stage }),
-    );
+    const ev = done('model_evaluation') ? await readEvaluation(ctx.db, ctx.runId) : await runStep(ctx, 'model_evaluation', 4, () => modelEvaluation(ctx, split.testView, processed.fit, modelVersion));
+    const gate: GateInput = { newMetrics: ev.newMetrics, activeMetrics: ev.activeMetrics, activeModelVersion: ev.activeModelVersion, stage };
+    const refit = refitApplies(config);
+    // With a refit the step starts a child run (its own steps and transactions), so it is not one transaction itself.
+    const dep: RefitDeployment = await runStep(ctx, 'model_deployment', 5, () => (refit ? deployWithRefit(ctx, modelVersion, gate, input, inputs) : modelDeployment(ctx, modelVersion, gate)), { transactional: !refit });
     await finishRun(ctx, 'succeeded', undefined, modelVersion);
     await applyRetention(db, config);
-    return { runId: ctx.runId, modelVersion, deployed: dep.deployed, reason: dep.reason, evaluation: ev, skipped: false };
+    return { runId: ctx.runId, modelVersion, refit: dep.refit, deployed: dep.deployed, reason: dep.reason, evaluation: ev, skipped: false };
   } catch (err) {
     // A refused resume leaves the run as it was; anything else marks it failed.
     if (!(err instanceof ResumeRefusedError)) await finishRun(ctx, 'failed', err);

@@ -1,11 +1,12 @@
-import type { Contract } from '../config/contract.ts';
+import { MISSING_LEVEL, type Contract } from '../config/contract.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { quoteIdent } from '../db/sql-text.ts';
 import { InputError } from '../errors.ts';
 import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
 import { featureSet, keyColumns, rawFeatureSelect, type FeatureSet } from './features.ts';
-import { designColumns, type FitParams } from './fit-params.ts';
+import { designColumns, type DroppedFeature, type FitParams } from './fit-params.ts';
 import { modelReadySql } from './model-ready.ts';
+import { splitRule, type SplitRule } from './train-test-split.ts';
 
 const STEP = 'data_processing';
 
@@ -18,6 +19,8 @@ export interface DataProcessingResult extends StepReport {
   features: FeatureSet;
   referenceTable?: string;
   replayCounts?: ReplayCounts;
+  /** Training: the split rule decided before fitting (processing fits on its training rows only). */
+  split?: SplitRule;
 }
 
 export interface ReplayCounts {
@@ -26,6 +29,8 @@ export interface ReplayCounts {
   unseen_values: number;
   rows_out_of_range: number;
   out_of_range_values: number;
+  rows_imputed: number;
+  imputed_values: number;
 }
 
 interface FeatureStat {
@@ -36,6 +41,7 @@ interface FeatureStat {
   std: number;
   min: number | null;
   max: number | null;
+  median: number | null;
   quantiles: number[] | null;
   clip_lo: number | null;
   clip_hi: number | null;
@@ -85,6 +91,8 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
     `coalesce(stddev_samp(${f.rawSql}), 0) as std_${i}`,
     `min(${f.rawSql}) as min_${i}`,
     `max(${f.rawSql}) as max_${i}`,
+    // exact, over every row, for the features whose missing values are imputed with it
+    f.impute === 'median' ? `median(${f.rawSql}) as median_${i}` : `null::double as median_${i}`,
   ]);
   const [m] = await runSqlFile<Record<string, number | null>>(db, STEP, 'feature_moments', {
     deterministic: true,
@@ -114,6 +122,7 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
       std: m[`std_${i}`] as number,
       min: m[`min_${i}`],
       max: m[`max_${i}`],
+      median: m[`median_${i}`],
       quantiles: s?.quantiles ?? null,
       clip_lo: clipLo === 0 ? m[`min_${i}`] : (s?.clip_lo ?? m[`min_${i}`]),
       clip_hi: clipHi === 1 ? m[`max_${i}`] : (s?.clip_hi ?? m[`max_${i}`]),
@@ -121,9 +130,15 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
   });
 }
 
+/** The missing-value policy as fitted, in data_processing_metadata.feature_stats. */
+interface StoredMissing {
+  numeric: Record<string, { impute: string; fill: number }>;
+  categorical: Record<string, { policy: string; fill: string | null }>;
+}
+
 /** Reads the fitted parameters of a training run's processing, for replay. */
 export async function loadFitParams(ctx: RunContext, fittedRunId: number): Promise<FitParams> {
-  const rows = await runSqlFile<{ fitted_run_id: number; scaling: string; clip_bounds: string; levels: string; numeric_features: string[]; categorical_features: string[] }>(
+  const rows = await runSqlFile<{ fitted_run_id: number; scaling: string; clip_bounds: string; levels: string; feature_stats: string; numeric_features: string[]; categorical_features: string[] }>(
     ctx.db, STEP, 'fit_params', { params: { run_id: fittedRunId } },
   );
   if (!rows.length) throw new InputError(`no processing metadata for run ${fittedRunId}: cannot replay its processing`);
@@ -131,66 +146,112 @@ export async function loadFitParams(ctx: RunContext, fittedRunId: number): Promi
   const scaling = JSON.parse(r.scaling) as Record<string, { mean: number; std: number }>;
   const bounds = JSON.parse(r.clip_bounds) as Record<string, [number, number]>;
   const levels = JSON.parse(r.levels) as Record<string, string[]>;
+  const stats = JSON.parse(r.feature_stats) as { missing?: StoredMissing; dropped_features?: DroppedFeature[] };
+  // Processings recorded before the missing-value policy imputed the training mean in serving.
   return {
     fittedRunId: r.fitted_run_id,
-    numerics: r.numeric_features.map((name) => ({ name, mean: scaling[name].mean, std: scaling[name].std, lo: bounds[name][0], hi: bounds[name][1] })),
-    categoricals: r.categorical_features.map((name) => ({ name, levels: levels[name] })),
+    numerics: r.numeric_features.map((name) => ({ name, mean: scaling[name].mean, std: scaling[name].std, lo: bounds[name][0], hi: bounds[name][1], fill: stats.missing?.numeric[name]?.fill ?? scaling[name].mean })),
+    categoricals: r.categorical_features.map((name) => ({ name, levels: levels[name], fill: stats.missing?.categorical[name]?.fill ?? null })),
+    dropped: stats.dropped_features ?? [],
   };
 }
 
+/** Options of a processing: the processed table's name, and for a fit whether a split is held out first. */
+export interface ProcessingOptions {
+  /** Default processed_r{run}. A second processing in the same run (after a retrain) gets its own table. */
+  table?: string;
+  /** Fit only: 'config' holds out the configured test rows before fitting; 'none' fits on every row (a refit). */
+  split?: 'config' | 'none';
+}
+
 /**
- * data_processing: cleaning and feature engineering in SQL. In training (`replay` absent) it fits the
- * scaling statistics, clipping bounds and category levels on the input rows; in prediction it replays
- * the parameters of the active model's training run. Writes the processed table and its metadata.
+ * data_processing: cleaning and feature engineering in SQL. In training (`replay` absent) it first decides
+ * the train/test split, then fits the imputation values, scaling statistics, clipping bounds, category levels
+ * and the drift reference sample on the training rows only; in prediction it replays the parameters of the
+ * active model's training run. Writes the processed table (with is_test in training) and its metadata.
  */
-export async function dataProcessing(ctx: RunContext, input: ProcessingInput, replay?: FitParams): Promise<DataProcessingResult> {
+export async function dataProcessing(ctx: RunContext, input: ProcessingInput, replay?: FitParams, opts: ProcessingOptions = {}): Promise<DataProcessingResult> {
   const { config, db, runId } = ctx;
   const contract = config.contract;
   const dp = config.steps.data_processing;
-  const features = replay
-    ? { numerics: featureSet(contract).numerics.filter((f) => replay.numerics.some((n) => n.name === f.name)), categoricals: replay.categoricals.map((c) => ({ name: c.name })) }
+  const features: FeatureSet = replay
+    ? {
+        numerics: featureSet(contract).numerics.filter((f) => replay.numerics.some((n) => n.name === f.name)),
+        categoricals: replay.categoricals.map((c) => ({ name: c.name })),
+      }
     : featureSet(contract, config.steps.model_training.exclude_features);
   const inputRows = inputRowsSql(contract, input);
-  const numericSelect = features.numerics.map((f) => `${f.rawSql} as ${quoteIdent(f.name)}`).join(', ');
-  const categoricalSelect = features.categoricals.map((c) => quoteIdent(c.name)).join(', ');
-
-  const stats = numericSelect ? await computeFeatureStats(ctx, features, inputRows, !replay) : [];
-  const levelCounts = categoricalSelect
-    ? await runSqlFile<{ feature: string; level: string | null; n: number }>(db, STEP, 'category_levels', {
-        fragments: { input_rows: inputRows.sql, categorical_features: categoricalSelect },
-        params: inputRows.params,
-      })
-    : [];
-  const rowCount = stats[0] ? stats[0].n + stats[0].nulls : levelCounts.filter((l) => l.feature === features.categoricals[0]?.name).reduce((s, l) => s + l.n, 0);
+  const fingerprint = await inputFingerprint(ctx, input);
+  const rowCount = Number(fingerprint.split(':')[0]);
   if (rowCount === 0) {
     throw new InputError(input.kind === 'batch' ? `batch ${input.batchId} has no accepted rows to process` : 'no labelled rows to train on (ingest data with the target column first)');
   }
+  // Training: the split is decided first, and everything fitted is fitted on the training rows only.
+  const split = replay ? undefined : await splitRule(ctx, inputRows, opts.split ?? 'config');
+  const fitRows = split ? { sql: `select * from (${inputRows.sql}) where not ${split.isTest}`, params: inputRows.params } : inputRows;
+  const numericSelect = features.numerics.map((f) => `${f.rawSql} as ${quoteIdent(f.name)}`).join(', ');
+  const categoricalSelect = features.categoricals.map((c) => quoteIdent(c.name)).join(', ');
+
+  const stats = numericSelect ? await computeFeatureStats(ctx, features, fitRows, !replay) : [];
+  const levelCounts = categoricalSelect
+    ? await runSqlFile<{ feature: string; level: string | null; n: number }>(db, STEP, 'category_levels', {
+        fragments: { input_rows: fitRows.sql, categorical_features: categoricalSelect },
+        params: fitRows.params,
+      })
+    : [];
+  const fitCount = stats[0] ? stats[0].n + stats[0].nulls : levelCounts.filter((l) => l.feature === features.categoricals[0]?.name).reduce((s, l) => s + l.n, 0);
+  if (split && fitCount === 0) throw new InputError(`the split left no training rows of the ${rowCount} labelled rows (steps.train_test_split)`);
 
   const statByName = new Map(stats.map((s) => [s.feature, s]));
   let fit: FitParams;
   if (replay) {
     fit = replay;
   } else {
+    const dropped: DroppedFeature[] = [];
+    const kept = features.numerics.filter((f) => {
+      const s = statByName.get(f.name);
+      // A constant feature carries nothing the intercept does not, and its bounds [c, c] would flag every
+      // new value as out of range: it is left out of the design (and of clipping), and the metadata say so.
+      if (!s || s.n === 0) dropped.push({ name: f.name, reason: `no value on the ${fitCount} training rows: left out of the design` });
+      else if (s.min === s.max) dropped.push({ name: f.name, reason: `constant on the ${fitCount} training rows (value ${s.min}): left out of the design, not clipped` });
+      else return true;
+      return false;
+    });
     fit = {
       fittedRunId: runId,
-      numerics: features.numerics.map((f) => {
-        const s = statByName.get(f.name);
-        const std = dp.scaling === 'standard' && s && s.std > 0 ? s.std : 1;
-        const mean = dp.scaling === 'standard' && s?.mean != null ? s.mean : 0;
-        return { name: f.name, mean, std, lo: s?.clip_lo ?? -Infinity, hi: s?.clip_hi ?? Infinity };
+      numerics: kept.map((f) => {
+        const s = statByName.get(f.name) as FeatureStat;
+        const mean = s.mean as number;
+        // Centred in both modes (sums of squares of values near 1e12 would lose every digit otherwise); scaled only with 'standard'.
+        const std = dp.scaling === 'standard' && s.std > 0 ? s.std : 1;
+        const fill = f.impute === 'median' && s.median !== null ? s.median : mean;
+        return { name: f.name, mean, std, lo: s.clip_lo ?? (s.min as number), hi: s.clip_hi ?? (s.max as number), fill };
       }),
       categoricals: features.categoricals.map((c) => {
-        const seen = levelCounts.filter((l) => l.feature === c.name && l.level !== null).map((l) => l.level as string);
+        const counts = levelCounts.filter((l) => l.feature === c.name);
+        const nullSeen = counts.some((l) => l.level === null && l.n > 0);
+        const seen = counts.filter((l) => l.level !== null).map((l) => l.level as string);
+        if (c.missing === 'missing_level' && nullSeen) seen.push(MISSING_LEVEL);
         const declared = contract.categoricals.find((k) => k.name === c.name)?.levels ?? [];
         // Reference level: the first declared level seen in training (else alphabetical), so coding is stable across runs.
         const ordered = [...declared.filter((l) => seen.includes(l)), ...seen.filter((l) => !declared.includes(l)).sort()];
-        return { name: c.name, levels: ordered };
+        let fill: string | null = null;
+        if (c.missing === 'missing_level') fill = MISSING_LEVEL;
+        else if (c.missing === 'most_frequent') {
+          const byLevel = counts.filter((l) => l.level !== null);
+          const top = Math.max(...byLevel.map((l) => l.n));
+          fill = ordered.find((l) => byLevel.some((b) => b.level === l && b.n === top)) ?? null;
+        }
+        return { name: c.name, levels: ordered, fill };
       }),
+      dropped,
     };
   }
 
-  const processedTable = runTables.processed(runId);
-  const ready = modelReadySql(fit, { clip: !replay || dp.out_of_range === 'clip' });
+  const processedTable = opts.table ?? runTables.processed(runId);
+  // Training rows are clipped to the bounds fitted on them (clip_quantiles bound their outliers); test and new rows
+  // are clipped only with out_of_range: clip, so the test rows are processed exactly as serving will process new rows.
+  const ready = modelReadySql(fit, { clip: dp.out_of_range === 'clip' ? true : replay ? false : { when: 'not is_test' } });
   const target = quoteIdent(contract.target.name);
   await db.exec(`drop table if exists ${quoteIdent(processedTable)}`);
   await runSqlFile(db, STEP, 'processed_rows', {
@@ -203,6 +264,8 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
       model_ready: ready.select,
       unseen_count: ready.unseenCount,
       out_of_range_count: ready.outOfRangeCount,
+      imputed_count: ready.imputedCount,
+      is_test: split ? split.isTest : 'null::boolean',
     },
     params: { ...inputRows.params, ...ready.params },
   });
@@ -217,20 +280,26 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
     const sampleSize = config.steps.data_drift_detection.reference_sample_size;
     await db.exec(`drop table if exists ${quoteIdent(referenceTable)}`);
     await runSqlFile(db, STEP, 'reference_sample', {
-      fragments: { reference_table: quoteIdent(referenceTable), input_rows: inputRows.sql, raw_features: rawFeatureSelect(features), key_columns: keyColumns(contract).join(', ') },
+      fragments: { reference_table: quoteIdent(referenceTable), input_rows: fitRows.sql, raw_features: rawFeatureSelect(features), key_columns: keyColumns(contract).join(', ') },
       params: {
-        ...inputRows.params,
+        ...fitRows.params,
         seed: config.steps.train_test_split.seed,
         sample_size: sampleSize,
         // Expected 1.3 × the sample size pass the pre-filter (a shortfall would need a 90-sigma draw).
-        keep_of_1048576: rowCount <= sampleSize ? 1_048_576 : Math.min(1_048_576, Math.ceil((1_048_576 * 1.3 * sampleSize) / rowCount) + 64),
+        keep_of_1048576: fitCount <= sampleSize ? 1_048_576 : Math.min(1_048_576, Math.ceil((1_048_576 * 1.3 * sampleSize) / fitCount) + 64),
       },
     });
   }
 
   const schema = await runSqlFile<{ name: string; type: string }>(db, STEP, 'processed_schema', { params: { table_name: processedTable } });
-  const featureStats = Object.fromEntries(stats.map((s) => [s.feature, { n: s.n, nulls: s.nulls, mean: s.mean, std: s.std, min: s.min, max: s.max, quantiles: s.quantiles ? { q01: s.quantiles[0], q05: s.quantiles[1], q25: s.quantiles[2], q50: s.quantiles[3], q75: s.quantiles[4], q95: s.quantiles[5], q99: s.quantiles[6] } : null }]));
+  const featureStats = Object.fromEntries(stats.map((s) => [s.feature, { n: s.n, nulls: s.nulls, mean: s.mean, std: s.std, min: s.min, max: s.max, median: s.median, quantiles: s.quantiles ? { q01: s.quantiles[0], q05: s.quantiles[1], q25: s.quantiles[2], q50: s.quantiles[3], q75: s.quantiles[4], q95: s.quantiles[5], q99: s.quantiles[6] } : null }]));
   const levelStats = Object.fromEntries(features.categoricals.map((c) => [c.name, Object.fromEntries(levelCounts.filter((l) => l.feature === c.name).map((l) => [l.level ?? '(null)', l.n]))]));
+  const imputeOf = new Map(features.numerics.map((f) => [f.name, f.impute]));
+  const policyOf = new Map(contract.categoricals.map((c) => [c.name, c.categoricalMissing ?? 'reject']));
+  const missing: StoredMissing = {
+    numeric: Object.fromEntries(fit.numerics.map((n) => [n.name, { impute: imputeOf.get(n.name) ?? 'mean', fill: n.fill ?? n.mean }])),
+    categorical: Object.fromEntries(fit.categoricals.map((c) => [c.name, { policy: policyOf.get(c.name) ?? 'reject', fill: c.fill ?? null }])),
+  };
   await runSqlFile(db, STEP, 'insert_metadata', {
     params: {
       run_id: runId,
@@ -243,7 +312,15 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
       numeric_features: JSON.stringify(fit.numerics.map((n) => n.name)),
       categorical_features: JSON.stringify(fit.categoricals.map((c) => c.name)),
       schema_json: JSON.stringify(schema),
-      feature_stats: JSON.stringify({ numeric: featureStats, categorical: levelStats, design_columns: designColumns(fit) }),
+      feature_stats: JSON.stringify({
+        numeric: featureStats,
+        categorical: levelStats,
+        design_columns: designColumns(fit),
+        missing,
+        dropped_features: fit.dropped ?? [],
+        // what the statistics were computed on: the training rows of the split (fit), or the batch (replay)
+        fitted_on: split ? { rows: fitCount, split: split.method, rows_held_out: rowCount - fitCount } : { rows: rowCount },
+      }),
       levels: JSON.stringify(Object.fromEntries(fit.categoricals.map((c) => [c.name, c.levels]))),
       scaling: JSON.stringify(Object.fromEntries(fit.numerics.map((n) => [n.name, { mean: n.mean, std: n.std }]))),
       clip_bounds: JSON.stringify(Object.fromEntries(fit.numerics.map((n) => [n.name, [n.lo, n.hi]]))),
@@ -257,11 +334,12 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
     features,
     referenceTable,
     replayCounts: summary,
-    inputFingerprint: await inputFingerprint(ctx, input),
+    split,
+    inputFingerprint: fingerprint,
     rowsIn: rowCount,
     rowsOut: summary.row_count,
     message: replay
-      ? `replayed run ${fit.fittedRunId}; ${summary.rows_with_unseen_levels} rows with unseen levels, ${summary.rows_out_of_range} with out-of-range values`
-      : `fitted ${fit.numerics.length} numeric and ${fit.categoricals.length} categorical features`,
+      ? `replayed run ${fit.fittedRunId}; ${summary.rows_with_unseen_levels} rows with unseen levels, ${summary.rows_out_of_range} with out-of-range values, ${summary.rows_imputed} with imputed values`
+      : `fitted ${fit.numerics.length} numeric and ${fit.categoricals.length} categorical features on ${fitCount} training rows${split?.method === 'none' ? '' : ` (${rowCount - fitCount} test rows held out)`}${fit.dropped?.length ? `; left out: ${fit.dropped.map((d) => d.name).join(', ')}` : ''}; ${summary.rows_imputed} rows with imputed values`,
   };
 }

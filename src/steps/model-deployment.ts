@@ -37,11 +37,16 @@ export function gateDecision(input: GateInput, cfg: Config['steps']['model_deplo
   const limit = am.rmse * (1 + cfg.rmse_tolerance);
   evidence.rmse_limit = limit;
   if (nm.rmse <= limit) {
-    return {
-      deploy: true,
-      reason: `deployed: test RMSE ${nm.rmse.toFixed(4)} is within ${(cfg.rmse_tolerance * 100).toFixed(1)}% of active v${input.activeModelVersion}'s ${am.rmse.toFixed(4)} on the same rows (limit ${limit.toFixed(4)})`,
-      evidence,
-    };
+    // Say what happened: better (by how much), equal, or worse but within the tolerance.
+    const change = am.rmse > 0 ? (nm.rmse - am.rmse) / am.rmse : 0;
+    evidence.rmse_change = change;
+    const how =
+      Math.abs(change) < 5e-4
+        ? `matches active v${input.activeModelVersion}'s ${am.rmse.toFixed(4)} on the same rows (difference ${(change * 100).toFixed(3)}%)`
+        : nm.rmse < am.rmse
+          ? `is ${(-change * 100).toFixed(1)}% better than active v${input.activeModelVersion}'s ${am.rmse.toFixed(4)} on the same rows`
+          : `is ${(change * 100).toFixed(1)}% worse than active v${input.activeModelVersion}'s ${am.rmse.toFixed(4)} on the same rows, within the ${(cfg.rmse_tolerance * 100).toFixed(1)}% tolerance`;
+    return { deploy: true, reason: `deployed: test RMSE ${nm.rmse.toFixed(4)} ${how} (limit ${limit.toFixed(4)})`, evidence };
   }
   return {
     deploy: false,

@@ -1,5 +1,6 @@
 import { runSqlFile } from '../db/sql-runner.ts';
 import { quoteIdent } from '../db/sql-text.ts';
+import { logger } from '../logger.ts';
 import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
 import { studentTQuantile } from '../stats/ols.ts';
 import { keyColumns } from './features.ts';
@@ -9,19 +10,52 @@ import { predictionSql, type StoredModel } from './model.ts';
 
 const STEP = 'model_prediction';
 
+/** Which interval a prediction gets: normal theory, or split-conformal half-widths (overall, and per level of one categorical). */
+export type IntervalSpec =
+  | { method: 'normal' }
+  | { method: 'conformal'; quantile: number; group: string | null; groupQuantiles: Record<string, number> };
+
+/**
+ * The interval the model serves with: steps.model_prediction.interval_method, where `auto` takes what the
+ * model's evaluation chose (conformal when normal theory did not cover the held-out rows as it should).
+ * A conformal calibration is used only at the level it was made for; otherwise the normal interval, said so.
+ */
+export async function servingInterval(ctx: RunContext, model: StoredModel): Promise<{ spec: IntervalSpec; note: string }> {
+  const cfg = ctx.config.steps.model_prediction;
+  const [e] = await runSqlFile<{ interval_level: number | null; interval_choice: string | null; conformal_quantile: number | null; conformal_group: string | null; conformal_group_quantiles: string | null }>(
+    ctx.db, STEP, 'interval_calibration', { params: { run_id: model.runId } },
+  );
+  const wanted = cfg.interval_method === 'auto' ? (e?.interval_choice ?? 'normal') : cfg.interval_method;
+  if (wanted === 'normal') return { spec: { method: 'normal' }, note: cfg.interval_method === 'auto' ? 'normal (auto: normal theory held on the test rows)' : 'normal' };
+  if (!e || e.conformal_quantile === null || e.interval_level !== cfg.interval_level) {
+    const why = !e || e.conformal_quantile === null ? `model v${model.modelVersion} has no conformal calibration` : `its calibration is for ${e.interval_level} intervals, not ${cfg.interval_level}`;
+    logger.warn(`conformal intervals asked for, but ${why}: serving normal-theory intervals`);
+    return { spec: { method: 'normal' }, note: `normal (conformal unavailable: ${why})` };
+  }
+  // Per-group half-widths serve only when the config still asks for the group they were calibrated for.
+  const group = e.conformal_group !== null && e.conformal_group === cfg.conformal_group ? e.conformal_group : null;
+  if (cfg.conformal_group && !group) logger.warn(`steps.model_prediction.conformal_group is ${cfg.conformal_group}, but model v${model.modelVersion} was calibrated ${e.conformal_group ? `by ${e.conformal_group}` : 'without a group'}: serving its overall conformal half-width`);
+  return {
+    spec: { method: 'conformal', quantile: e.conformal_quantile, group, groupQuantiles: group && e.conformal_group_quantiles ? (JSON.parse(e.conformal_group_quantiles) as Record<string, number>) : {} },
+    note: `split-conformal${group ? ` by ${group}` : ''}${cfg.interval_method === 'auto' ? ' (auto: normal theory did not hold on the test rows)' : ''}`,
+  };
+}
+
 export interface PredictionResult extends StepReport {
   predictionsTable: string;
   n: number;
   nActual: number;
   nHighLeverage: number;
   nCovered: number;
+  /** Which interval was served, in words. */
+  intervalNote: string;
 }
 
 /**
  * model_prediction: the active model's predictions in SQL, each with a prediction interval from
  * (XᵀX)⁻¹ and the residual variance, the model version and flags (high leverage, unseen level, out of range).
  */
-export async function modelPrediction(ctx: RunContext, processedTable: string, model: StoredModel, fit: FitParams, tableName = runTables.predictions(ctx.runId)): Promise<PredictionResult> {
+export async function modelPrediction(ctx: RunContext, processedTable: string, model: StoredModel, fit: FitParams, tableName = runTables.predictions(ctx.runId), interval?: IntervalSpec): Promise<PredictionResult> {
   const { db, config } = ctx;
   const cfg = config.steps.model_prediction;
   const k = fit.numerics.length;
@@ -75,6 +109,23 @@ export async function modelPrediction(ctx: RunContext, processedTable: string, m
   const pred = predictionSql(model, fit, 'b');
   const level = cfg.interval_level;
   const tq = studentTQuantile(1 - (1 - level) / 2, model.dofResidual);
+  const chosen = interval ? { spec: interval, note: interval.method } : await servingInterval(ctx, model);
+  const spec = chosen.spec;
+  const intervalParams: Record<string, unknown> = {};
+  let halfWidth = '$t_quantile * sqrt($residual_variance * (1 + leverage))';
+  let groupValue = 'null::varchar';
+  if (spec.method === 'conformal') {
+    intervalParams.conf_q = spec.quantile;
+    halfWidth = '$conf_q';
+    const levels = Object.keys(spec.groupQuantiles);
+    if (spec.group && levels.length && cats.some((c) => c.name === spec.group)) {
+      intervalParams.conf_levels = JSON.stringify(levels);
+      intervalParams.conf_qs = JSON.stringify(levels.map((l) => spec.groupQuantiles[l]));
+      // A row with an unseen level was mapped to the reference level: it gets the overall half-width.
+      groupValue = `case when p.unseen_levels = 0 then p.${quoteIdent(spec.group)} end`;
+      halfWidth = `coalesce(list_extract(from_json($conf_qs, '["DOUBLE"]'), list_position(from_json($conf_levels, '["VARCHAR"]'), __conformal_group)), $conf_q)`;
+    }
+  }
   const predictionsTable = tableName;
   await db.exec(`drop table if exists ${quoteIdent(predictionsTable)}`);
   Object.assign(fragments, {
@@ -88,6 +139,8 @@ export async function modelPrediction(ctx: RunContext, processedTable: string, m
     prediction: pred.expr,
     quadratic: quad.join(' + ') || '0',
     linear: linear.join(' + ') || '0',
+    half_width: halfWidth,
+    group_value: groupValue,
     group_join: cats.length ? `join interval_groups g using (${cats.map((c) => quoteIdent(c.name)).join(', ')})` : 'cross join interval_groups g',
   });
   await runSqlFile(db, STEP, 'predictions', {
@@ -99,6 +152,7 @@ export async function modelPrediction(ctx: RunContext, processedTable: string, m
       t_quantile: tq,
       residual_variance: model.residualVariance,
       leverage_limit: cfg.leverage_flag_multiple * model.meanLeverage,
+      ...intervalParams,
     },
   });
   await db.exec('drop table if exists temp.interval_groups');
@@ -113,6 +167,7 @@ export async function modelPrediction(ctx: RunContext, processedTable: string, m
     nCovered: s.n_covered,
     rowsIn: s.n,
     rowsOut: s.n,
-    message: `${s.n} predictions by model v${model.modelVersion} (${(level * 100).toFixed(0)}% intervals${s.n_actual ? `, ${((100 * s.n_covered) / s.n_actual).toFixed(1)}% of ${s.n_actual} actuals inside` : ''}; ${s.n_high_leverage} high-leverage rows)`,
+    intervalNote: chosen.note,
+    message: `${s.n} predictions by model v${model.modelVersion} (${(level * 100).toFixed(0)}% ${chosen.note} intervals${s.n_actual ? `, ${((100 * s.n_covered) / s.n_actual).toFixed(1)}% of ${s.n_actual} actuals inside` : ''}; ${s.n_high_leverage} high-leverage rows)`,
   };
 }

@@ -83,19 +83,21 @@ function sumsSql(numerics: string[], target: string): string {
  * model_training: OLS (or ridge) on the training view, from sufficient statistics computed by one
  * grouped SQL aggregate and solved in TypeScript. Stores a new model version and its training metadata.
  */
-export async function modelTraining(ctx: RunContext, trainView: string, fitParams: FitParams, referenceTable: string, inputs: TrainingInputs): Promise<TrainingResult> {
+export async function modelTraining(ctx: RunContext, trainView: string, fitParams: FitParams, referenceTable: string, inputs: TrainingInputs, lineage: { refitOf?: number } = {}): Promise<TrainingResult> {
   const t0 = performance.now();
   const { db, config, runId } = ctx;
   const target = quoteIdent(config.contract.target.name);
   const numerics = fitParams.numerics.map((n) => n.name);
   const k = numerics.length;
+  const [{ y_shift: yShift }] = await runSqlFile<{ y_shift: number }>(db, STEP, 'target_mean', { deterministic: true, fragments: { target, train_view: quoteIdent(trainView) } });
   const rows = await runSqlFile<Record<string, unknown>>(db, STEP, 'group_sufficient_stats', { deterministic: true,
     fragments: {
       group_columns: fitParams.categoricals.map((c) => `${quoteIdent(c.name)},`).join(' '),
       target,
-      sums: sumsSql(numerics, target),
+      sums: sumsSql(numerics, '__y'),
       train_view: quoteIdent(trainView),
     },
+    params: { y_shift: yShift },
   });
   const groups: GroupSums[] = rows.map((r) => {
     const upper: number[] = [];
@@ -114,11 +116,15 @@ export async function modelTraining(ctx: RunContext, trainView: string, fitParam
   const lambda = config.steps.model_training.ridge_lambda;
   let fit: OlsFit;
   try {
-    fit = fitOls(stats, { ridgeLambda: lambda });
+    const shifted = fitOls(stats, { ridgeLambda: lambda });
+    // The fit was on y − shift: only the intercept moves back.
+    fit = { ...shifted, intercept: shifted.intercept + yShift };
   } catch (err) {
     throw new InputError(`cannot fit the model on ${stats.n} training rows: ${errorMessage(err)}`, [], { cause: err });
   }
-  const warnings = fit.droppedFeatures.map((d) => `dropped ${d.name}: ${d.reason}`);
+  // Features processing left out (constant on the training rows) are dropped from the model too, with the reason.
+  const dropped = [...(fitParams.dropped ?? []), ...fit.droppedFeatures];
+  const warnings = dropped.map((d) => `dropped ${d.name}: ${d.reason}`);
   for (const w of warnings) logger.warn(w);
 
   const design = designColumns(fitParams);
@@ -169,11 +175,14 @@ export async function modelTraining(ctx: RunContext, trainView: string, fitParam
         feature_means: JSON.stringify(means),
         cov_unscaled: JSON.stringify(cov),
         mean_leverage: (fit.featureNames.length + 1) / stats.n,
-        dropped_features: JSON.stringify(fit.droppedFeatures),
+        dropped_features: JSON.stringify(dropped),
         data_fingerprint: fingerprint,
         reference_table: referenceTable,
         input_fingerprint: inputs.inputFingerprint,
         training_config_hash: inputs.trainingConfigHash,
+        refit_of: lineage.refitOf ?? null,
+        // what the coefficients were fitted on: the training side of a split, or every labelled row of the window (a refit)
+        fit_scope: lineage.refitOf === undefined ? 'train_split' : 'all_labelled',
         now,
       },
     });
@@ -189,7 +198,7 @@ export async function modelTraining(ctx: RunContext, trainView: string, fitParam
         batches: JSON.stringify(batches),
         r2_train: fit.r2,
         rmse_train: fit.rmse,
-        dropped_features: JSON.stringify(fit.droppedFeatures),
+        dropped_features: JSON.stringify(dropped),
         warnings: JSON.stringify(warnings),
         duration_ms: performance.now() - t0,
         now,
@@ -202,6 +211,6 @@ export async function modelTraining(ctx: RunContext, trainView: string, fitParam
     fit,
     rowsIn: stats.n,
     rowsOut: 1,
-    message: `model v${modelVersion}: ${fit.featureNames.length} design columns, train R² ${fit.r2.toFixed(4)}, RMSE ${fit.rmse.toFixed(4)}${warnings.length ? `; ${warnings.length} dropped` : ''}`,
+    message: `${lineage.refitOf === undefined ? '' : `refit of v${lineage.refitOf} as `}model v${modelVersion}: ${fit.featureNames.length} design columns, train R² ${fit.r2.toFixed(4)}, RMSE ${fit.rmse.toFixed(4)}${warnings.length ? `; ${warnings.length} dropped` : ''}`,
   };
 }

@@ -15,51 +15,72 @@ export interface SplitResult extends StepReport {
 }
 
 /**
- * train_test_split: deterministic. `random` puts a row in the test set when the seeded hash of its key
- * falls in the first test_fraction of the buckets; `time` makes the most recent test_fraction the test set.
- * View definitions cannot hold parameters, so the seed, bucket bound and cutoff are written into them as
- * literals: numbers from validated config and a cutoff read from the data by the query above, quoted.
+ * Which input rows are test rows, decided before anything is fitted so processing can fit on the training
+ * rows only. `isTest` is an SQL predicate over the row key and timestamp (raw and processed rows have both).
+ * `none`: no test rows (a refit on every labelled row of the window).
  */
-export async function trainTestSplit(ctx: RunContext, processedTable: string): Promise<SplitResult> {
-  const { db, config, runId } = ctx;
+export interface SplitRule {
+  method: 'random' | 'time' | 'none';
+  isTest: string;
+  seed: number | null;
+  cutoff: string | null;
+}
+
+/**
+ * The split rule of a training run: `random` puts a row in the test set when the seeded hash of its key
+ * falls in the first test_fraction of the buckets; `time` makes the most recent test_fraction the test set.
+ * The predicate is also written into view definitions, which cannot hold parameters, so the seed, bucket
+ * bound and cutoff are literals: numbers from validated config and a cutoff read from the data, quoted.
+ */
+export async function splitRule(ctx: RunContext, inputRows: { sql: string; params: Record<string, unknown> }, method: 'config' | 'none' = 'config'): Promise<SplitRule> {
+  const { db, config } = ctx;
   const cfg = config.steps.train_test_split;
   const contract = config.contract;
-  const ts = quoteIdent(contract.timestamp.name);
-  const table = quoteIdent(processedTable);
-  let isTest: string;
-  let cutoff: string | null = null;
+  if (method === 'none') return { method: 'none', isTest: 'false', seed: null, cutoff: null };
   if (cfg.method === 'random') {
     const seed = Math.trunc(cfg.seed);
     const bound = Math.round(cfg.test_fraction * HASH_BUCKETS);
-    isTest = `(hash(${seed}::bigint, ${keyColumns(contract).join(', ')}) % ${HASH_BUCKETS}) < ${bound}`;
-  } else {
-    [{ cutoff }] = await runSqlFile<{ cutoff: string | null }>(db, STEP, 'time_cutoff', { fragments: { timestamp: ts, processed_table: table }, params: { test_fraction: cfg.test_fraction } });
-    if (cutoff === null) throw new InputError('no rows to split');
-    const cast = contract.timeKind === 'integer' ? 'bigint' : contract.timeKind;
-    isTest = `${ts} > ${quoteLiteral(cutoff)}::${cast}`;
+    return { method: 'random', isTest: `((hash(${seed}::bigint, ${keyColumns(contract).join(', ')}) % ${HASH_BUCKETS}) < ${bound})`, seed: cfg.seed, cutoff: null };
   }
+  const ts = quoteIdent(contract.timestamp.name);
+  const [{ cutoff }] = await runSqlFile<{ cutoff: string | null }>(db, STEP, 'time_cutoff', { fragments: { timestamp: ts, input_rows: inputRows.sql }, params: { ...inputRows.params, test_fraction: cfg.test_fraction } });
+  if (cutoff === null) throw new InputError('no rows to split');
+  const cast = contract.timeKind === 'integer' ? 'bigint' : contract.timeKind;
+  return { method: 'time', isTest: `(${ts} > ${quoteLiteral(cutoff)}::${cast})`, seed: null, cutoff };
+}
+
+/**
+ * train_test_split: train and test views over the processed table, by the split rule processing already
+ * applied (its is_test column), so the rows processing fitted on are exactly the training rows.
+ */
+export async function trainTestSplit(ctx: RunContext, processedTable: string, rule: SplitRule): Promise<SplitResult> {
+  const { db, config, runId } = ctx;
+  const cfg = config.steps.train_test_split;
+  const ts = quoteIdent(config.contract.timestamp.name);
+  const table = quoteIdent(processedTable);
+  const isTest = 'is_test';
   const trainView = runTables.train(runId);
   const testView = runTables.test(runId);
-  await runSqlFile(db, STEP, 'split_views', { fragments: { view: quoteIdent(trainView), processed_table: table, predicate: `not (${isTest})` } });
+  await runSqlFile(db, STEP, 'split_views', { fragments: { view: quoteIdent(trainView), processed_table: table, predicate: `not ${isTest}` } });
   await runSqlFile(db, STEP, 'split_views', { fragments: { view: quoteIdent(testView), processed_table: table, predicate: isTest } });
   const [s] = await runSqlFile<{ n_train: number; n_test: number; train_min_time: string; train_max_time: string; test_min_time: string; test_max_time: string }>(
     db, STEP, 'split_summary', { fragments: { is_test: isTest, timestamp: ts, processed_table: table } },
   );
-  if (s.n_train === 0 || s.n_test === 0) {
+  if (s.n_train === 0 || (s.n_test === 0 && rule.method !== 'none')) {
     throw new InputError(`the split left ${s.n_train} training and ${s.n_test} test rows; both must be non-empty (steps.train_test_split)`);
   }
   await runSqlFile(db, STEP, 'insert_metadata', {
     params: {
       run_id: runId,
-      method: cfg.method,
-      seed: cfg.method === 'random' ? cfg.seed : null,
-      test_fraction: cfg.test_fraction,
-      time_cutoff: cutoff,
+      method: rule.method,
+      seed: rule.seed,
+      test_fraction: rule.method === 'none' ? 0 : cfg.test_fraction,
+      time_cutoff: rule.cutoff,
       ...s,
       train_view: trainView,
       test_view: testView,
       now: new Date().toISOString(),
     },
   });
-  return { trainView, testView, nTrain: s.n_train, nTest: s.n_test, rowsIn: s.n_train + s.n_test, rowsOut: s.n_train + s.n_test, message: `${s.n_train} train / ${s.n_test} test (${cfg.method})` };
+  return { trainView, testView, nTrain: s.n_train, nTest: s.n_test, rowsIn: s.n_train + s.n_test, rowsOut: s.n_train + s.n_test, message: `${s.n_train} train / ${s.n_test} test (${rule.method})` };
 }

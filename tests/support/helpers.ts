@@ -336,3 +336,15 @@ export function defaultRow(overrides: Record<string, string | number | null> = {
   }
   return defaultHeader(config).map((c) => (c in overrides ? overrides[c] : good[c]));
 }
+
+/**
+ * The default config with another dataset contract (no synthetic section: nothing is generated for it) and `edit`
+ * applied to the raw form, validated like a config file.
+ */
+export function configForDataset(dataset: Record<string, unknown>, edit: (raw: Record<string, any>) => void = () => {}): Config {
+  return configWith((raw) => {
+    raw.dataset = dataset;
+    delete raw.synthetic;
+    edit(raw);
+  });
+}

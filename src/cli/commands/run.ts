@@ -40,8 +40,9 @@ export async function runCommand(args: RunArgs): Promise<void> {
     }
     if (type === 'TRAINING_PIPELINE') {
       const out = await runTrainingPipeline(db, ctx.config, ctx.stage, { resume, force: args.force });
+      const what = out.refit ? `model v${out.modelVersion} passed the gate; its refit v${out.refit.modelVersion} (run ${out.refit.runId}) deployed` : `model v${out.modelVersion} ${out.deployed ? 'deployed' : 'not deployed'}`;
       if (out.skipped) process.stdout.write(`run ${out.runId}: skipped — ${out.reason}\n`);
-      else process.stdout.write(`run ${out.runId}: model v${out.modelVersion} ${out.deployed ? 'deployed' : 'not deployed'} — ${out.reason}\n`);
+      else process.stdout.write(`run ${out.runId}: ${what} — ${out.reason}\n`);
     } else {
       const out = await runPredictionPipeline(db, ctx.config, ctx.stage, { input: args.input, output: args.output, resume, rescore: args.rescore });
       const drift = [out.dataDrift ? 'data drift' : null, out.modelDrift ? 'model drift' : null].filter(Boolean).join(' and ') || 'no drift';

@@ -118,8 +118,13 @@ describe('byod: a yearly country panel (config/examples/country_energy_co2)', ()
       training = await runTrainingPipeline(db, config, 'DEV');
       expect(training.deployed, training.reason).to.equal(true);
       expect(training.modelVersion).to.equal(1);
+      // A time split holds out the newest years; v1 passed the gate on them and was refitted on every year of the
+      // window as v2, which serves (steps.model_training.refit: time_split).
+      expect(training.refit?.modelVersion).to.equal(2);
       const active = await one<{ model_version: number }>(db, "select model_version from active_model where stage = 'DEV'");
-      expect(active.model_version).to.equal(1);
+      expect(active.model_version).to.equal(2);
+      const refit = await one<{ refit_of: number; fit_scope: string; n_train: number }>(db, 'select refit_of, fit_scope, n_train from models where model_version = 2');
+      expect(refit).to.deep.equal({ refit_of: 1, fit_scope: 'all_labelled', n_train: 21 * COUNTRIES });
       const m = await one<{ numeric_features: string[]; categorical_features: string[]; design_columns: string[]; target: string }>(
         db, 'select numeric_features, categorical_features, design_columns, target from models where model_version = 1',
       );
@@ -174,7 +179,7 @@ describe('byod: a yearly country panel (config/examples/country_energy_co2)', ()
 
     it('a second draw of the training years brings no dataset drift', async () => {
       sameYears = await runPredictionPipeline(db, config, 'DEV', { input: sameYearsCsv });
-      expect(sameYears).to.include({ dataDrift: false, modelVersion: 1, served: 21 * COUNTRIES });
+      expect(sameYears).to.include({ dataDrift: false, modelVersion: 2, served: 21 * COUNTRIES });
       const rows = await db.query<{ feature: string; drifted: boolean }>('select feature, drifted from data_drift_results where run_id = $1 order by feature', [sameYears.runId]);
       expect(rows.map((r) => r.feature)).to.have.members(ALL_FEATURES);
       expect(rows.filter((r) => r.drifted).map((r) => r.feature)).to.deep.equal([]);
@@ -182,7 +187,7 @@ describe('byod: a yearly country panel (config/examples/country_energy_co2)', ()
 
     it('the 2020–2024 covariate-shift batch: one drift row per feature, dataset drift, predictions served and flagged', async () => {
       shifted = await runPredictionPipeline(db, config, 'DEV', { input: SHIFTED_CSV });
-      expect(shifted).to.include({ dataDrift: true, modelVersion: 1, served: 5 * COUNTRIES });
+      expect(shifted).to.include({ dataDrift: true, modelVersion: 2, served: 5 * COUNTRIES });
       expect(shifted.childRunIds, 'no labels: nothing to retrain on').to.deep.equal([]);
       expect(shifted.flags).to.include('data_drift');
 
@@ -223,8 +228,9 @@ describe('byod: a yearly country panel (config/examples/country_energy_co2)', ()
       );
       expect(runs).to.deep.equal([
         { run_id: training.runId, pipeline_type: 'TRAINING_PIPELINE', status: 'succeeded', model_version: 1 },
-        { run_id: sameYears.runId, pipeline_type: 'PREDICTION_PIPELINE', status: 'succeeded', model_version: 1 },
-        { run_id: shifted.runId, pipeline_type: 'PREDICTION_PIPELINE', status: 'succeeded', model_version: 1 },
+        { run_id: training.refit!.runId, pipeline_type: 'TRAINING_PIPELINE', status: 'succeeded', model_version: 2 },
+        { run_id: sameYears.runId, pipeline_type: 'PREDICTION_PIPELINE', status: 'succeeded', model_version: 2 },
+        { run_id: shifted.runId, pipeline_type: 'PREDICTION_PIPELINE', status: 'succeeded', model_version: 2 },
       ]);
     });
   });

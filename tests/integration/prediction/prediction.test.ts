@@ -110,22 +110,26 @@ describe('prediction pipeline: batches against a model trained on one synthetic 
       expect(rule).to.deep.equal({ rule: 'none', decision_level: 0.025 });
       const model = await readModel(db, trainedVersion);
       const rows = await dataDrift(db, out.runId);
+      // The reference sample is the training rows of the split only (nothing is fitted on test rows).
+      const [{ n_train: nTrain }] = await db.query<{ n_train: number }>('select n_train from train_test_split_metadata where run_id = $1', [trainingRunId]);
       // Every feature but the calendar terms (functions of the date, not tested for drift).
       const tested = [...model.numericFeatures.filter((f) => !f.startsWith('cal_')), ...model.categoricalFeatures];
       expect(tested).to.have.length(8);
       expect(rows.map((r) => r.feature)).to.have.members(tested);
       for (const r of rows) {
         const numeric = model.numericFeatures.includes(r.feature);
-        expect(r, r.feature).to.include({ feature_kind: numeric ? 'numeric' : 'categorical', method: numeric ? 'ks' : 'chi_square', threshold: 0.05, n_ref: YEAR_ROWS, n_cur: YEAR_ROWS, drifted: false });
+        expect(r, r.feature).to.include({ feature_kind: numeric ? 'numeric' : 'categorical', method: numeric ? 'ks' : 'chi_square', threshold: 0.05, n_ref: nTrain, n_cur: YEAR_ROWS, drifted: false });
         const x = r as DriftRow & { effect: number; effect_method: string; effect_threshold: number; counted: boolean; used_by_model: boolean };
         expect(x, r.feature).to.include({ effect_method: numeric ? 'wasserstein' : 'jensen_shannon', effect_threshold: 0.1, counted: false, used_by_model: true });
         expect(r.statistic, r.feature).to.be.a('number');
         // Same population, 36 500 vs 36 500 rows: sampling noise of W/sd is ~1/sqrt(n) ≈ 0.005–0.02 (observed max ≈ 0.015).
         expect(x.effect, r.feature).to.be.at.least(0).and.below(0.05);
       }
-      // Same 100 facilities in both years: region and sector counts are identical, chi-square and JS exactly 0.
+      // Same 100 facilities in both years; the reference holds their training rows (a seeded 80% of each), so the
+      // region and sector shares differ only by the split's sampling noise: JS distance well below 0.01, no drift.
       const cats = rows.filter((r) => !model.numericFeatures.includes(r.feature)) as (DriftRow & { effect: number })[];
-      expect(cats.map((r) => [r.statistic, r.effect, r.p_value])).to.deep.equal([[0, 0, 1], [0, 0, 1]]);
+      for (const r of cats) expect(r.effect, r.feature).to.be.at.least(0).and.below(0.01);
+      for (const r of cats) expect(r.p_value!, r.feature).to.be.above(0.05);
     });
 
     it('serves every row of the batch with the trained model, no child run, no drift flags', async () => {

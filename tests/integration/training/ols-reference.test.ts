@@ -124,9 +124,10 @@ describe('training: OLS from SQL sums vs ml-regression-multivariate-linear, dete
     });
     const c = await trainFresh('singular', cfg);
     const dropped = c.model.droppedFeatures;
-    expect(dropped.map((d) => d.name)).to.deep.equal(['energy_double', 'constant_load']);
-    expect(dropped[0].reason).to.match(/^collinear with energy_mwh \(1 - R\^2 = /);
-    expect(dropped[1].reason).to.match(/^constant/);
+    // The constant is left out by processing (it is constant on the training rows), before the fit drops the collinear one.
+    expect(dropped.map((d) => d.name)).to.deep.equal(['constant_load', 'energy_double']);
+    expect(dropped[0].reason).to.match(/^constant on the \d+ training rows \(value 7\): left out of the design, not clipped/);
+    expect(dropped[1].reason).to.match(/^collinear with energy_mwh \(1 - R\^2 = /);
     const [meta] = await c.db.query<{ dropped: string; warnings: string; n_design_columns: number }>(
       'select dropped_features::varchar as dropped, warnings::varchar as warnings, n_design_columns from model_training_metadata where run_id = $1',
       [c.out.runId],
@@ -134,15 +135,17 @@ describe('training: OLS from SQL sums vs ml-regression-multivariate-linear, dete
     expect(JSON.parse(meta.dropped)).to.deep.equal(dropped);
     const warnings = JSON.parse(meta.warnings) as string[];
     expect(warnings).to.have.length(2);
-    expect(warnings[0]).to.match(/^dropped energy_double: collinear with energy_mwh/);
-    expect(warnings[1]).to.match(/^dropped constant_load: constant/);
-    expect(meta.n_design_columns).to.equal(a.model.designColumns.length + 2);
+    expect(warnings[0]).to.match(/^dropped constant_load: constant/);
+    expect(warnings[1]).to.match(/^dropped energy_double: collinear with energy_mwh/);
+    // The constant is not a design column at all (so no clip bounds [7, 7] to flag every new value).
+    expect(meta.n_design_columns).to.equal(a.model.designColumns.length + 1);
+    expect(c.model.designColumns).to.not.include('constant_load');
 
     // Finite everywhere; the dropped columns carry 0; every other coefficient is the full-rank model's.
     const all = [c.model.intercept, ...c.model.coefficients, c.model.residualVariance, ...c.model.covUnscaled.flat(), ...Object.values(c.model.coefficientsOriginal.coefficients), c.model.coefficientsOriginal.intercept];
     expect(all.every(Number.isFinite), 'all finite').to.equal(true);
     const coef = new Map(c.model.designColumns.map((n, j) => [n, c.model.coefficients[j]]));
-    expect([coef.get('energy_double'), coef.get('constant_load')]).to.deep.equal([0, 0]);
+    expect([coef.get('energy_double'), coef.get('constant_load')]).to.deep.equal([0, undefined]);
     a.model.designColumns.forEach((n, j) => {
       const rel = Math.abs(coef.get(n)! - a.model.coefficients[j]) / Math.abs(a.model.coefficients[j]);
       expect(rel, n).to.be.at.most(1e-9);

@@ -39,7 +39,7 @@ describe('config: loading', () => {
     expect(c.categoricals.map((x) => x.name)).to.deep.equal(['region', 'sector']);
     expect(c.numerics.map((x) => x.name)).to.deep.equal(['temperature_c', 'energy_mwh', 'renewable_share', 'activity_index', 'fuel_price_eur_mwh']);
     expect(c.categoricals[0].levels).to.have.length(20);
-    expect(c.derived).to.deep.equal([{ name: 'fossil_energy_mwh', sql: '("energy_mwh" * ( 1 - "renewable_share" ))', columns: ['energy_mwh', 'renewable_share'] }]);
+    expect(c.derived).to.deep.equal([{ name: 'fossil_energy_mwh', sql: '("energy_mwh" * ( 1 - "renewable_share" ))', columns: ['energy_mwh', 'renewable_share'], missing: { kind: 'impute', impute: 'mean', indicator: false } }]);
     expect(cfg.logging.level).to.equal('info');
   });
 

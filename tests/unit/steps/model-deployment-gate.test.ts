@@ -30,11 +30,19 @@ describe('steps: gateDecision (the deployment gate)', () => {
   it('within tolerance: new RMSE 2.09 vs active 2.00 (limit 2.10) deploys; so does an equal or better model', () => {
     const d = gate(metrics(2.09), metrics(2.0));
     expect(d.deploy).to.equal(true);
-    expect(d.reason).to.equal("deployed: test RMSE 2.0900 is within 5.0% of active v3's 2.0000 on the same rows (limit 2.1000)");
+    expect(d.reason).to.equal("deployed: test RMSE 2.0900 is 4.5% worse than active v3's 2.0000 on the same rows, within the 5.0% tolerance (limit 2.1000)");
     expect(d.evidence.rmse_limit).to.be.closeTo(2.1, 1e-12);
     expect(d.evidence.active).to.deep.equal(metrics(2.0));
     expect(gate(metrics(2.0), metrics(2.0)).deploy).to.equal(true);
     expect(gate(metrics(1.5), metrics(2.0)).deploy).to.equal(true);
+  });
+
+  it('a better model is called better, by how much (not "within 5% of" the active one)', () => {
+    const d = gate(metrics(1.2), metrics(2.0));
+    expect(d.deploy).to.equal(true);
+    expect(d.reason).to.equal("deployed: test RMSE 1.2000 is 40.0% better than active v3's 2.0000 on the same rows (limit 2.1000)");
+    expect(d.evidence.rmse_change).to.be.closeTo(-0.4, 1e-12);
+    expect(gate(metrics(2.0), metrics(2.0)).reason).to.equal("deployed: test RMSE 2.0000 matches active v3's 2.0000 on the same rows (difference 0.000%) (limit 2.1000)");
   });
 
   it('the limit itself passes, the next representable RMSE above it does not', () => {

@@ -1,0 +1,1 @@
+delete from batch_evaluations where run_id = $run_id
