@@ -174,7 +174,7 @@ describe('intervals, refits and the evidence of a retrain', function () {
       const cn = await servedCoverage(db, pn.runId);
       expect(cn.calm).to.be.above(0.99);
       expect(cn.noisy).to.be.below(0.6);
-      const pc = await runPredictionPipeline(db, byGroup, 'DEV', { input: batchCsv });
+      const pc = await runPredictionPipeline(db, byGroup, 'DEV', { input: batchCsv, rescore: true });
       const cc = await servedCoverage(db, pc.runId);
       // 5 400 calm rows (SE ≈ 0.4%) and 600 noisy rows (SE ≈ 1.2%).
       expect(cc.calm).to.be.within(0.88, 0.92);
