@@ -93,8 +93,10 @@ export function buildContract(cfg: ParsedConfig, errors: string[]): Contract | u
   }
 
   const featureNames = new Set([...numericNames, ...byRole('categorical').map((c) => c.name), ...derived.map((d) => d.name)]);
-  cfg.steps.model_training.exclude_features.forEach((f, i) => {
+  cfg.steps.model_training.exclude_features.forEach((f, i, all) => {
     if (!featureNames.has(f)) errors.push(`steps.model_training.exclude_features.${i}: '${f}' is not a feature of the contract`);
+    const first = all.indexOf(f);
+    if (first < i) errors.push(`steps.model_training.exclude_features.${i}: '${f}' is already listed (item ${first})`);
   });
   for (const f of Object.keys(cfg.steps.data_drift_detection.features)) {
     if (!featureNames.has(f)) errors.push(`steps.data_drift_detection.features.${f}: not a feature of the contract (features: ${[...featureNames].join(', ')})`);
