@@ -3,7 +3,7 @@ import path from 'node:path';
 import { CompiledQuery, Kysely } from 'kysely';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { convertParameter } from './dialect/convert-value.ts';
-import { ConfigError, EnvironmentError, LockedError, PipelineError, environmentFault, errorMessage, InputError } from '../errors.ts';
+import { EnvironmentError, LockedError, PipelineError, environmentFault, errorMessage, InputError } from '../errors.ts';
 import { logger } from '../logger.ts';
 import { DuckDBDialect } from './dialect/duckdb-dialect.ts';
 import { migrate } from './migrate.ts';
@@ -184,7 +184,7 @@ async function reclaimUnusedTail(dbPath: string, sizeAtOpen: number): Promise<vo
 function checkDuckDbFile(dbPath: string): void {
   let head: Buffer;
   try {
-    if (statSync(dbPath).isDirectory()) throw new ConfigError(`database path ${dbPath} is a folder, not a DuckDB database file`);
+    if (statSync(dbPath).isDirectory()) throw new InputError(`database path ${dbPath} is a folder, not a DuckDB database file`);
     const fd = openSync(dbPath, 'r');
     try {
       head = Buffer.alloc(512);
@@ -198,7 +198,7 @@ function checkDuckDbFile(dbPath: string): void {
   }
   // an empty file becomes a new database; a DuckDB file has 'DUCK' after its 8-byte checksum
   if (head.length === 0 || head.subarray(8, 12).toString('latin1') === 'DUCK') return;
-  throw new ConfigError(`${dbPath} is not a DuckDB database: it is ${describeFile(head)}`, [
+  throw new InputError(`${dbPath} is not a valid DuckDB database: it is ${describeFile(head)}`, [
     '--db (or stages.<STAGE>.database in config) names the stage database: a new file, or a .duckdb file the pipeline made; nothing was written',
   ]);
 }
