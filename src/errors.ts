@@ -91,17 +91,19 @@ const FAULTS: Fault[] = [
 
 /**
  * The environment fault an error (or any error in its `cause` chain) reports, as an EnvironmentError naming the path
- * and what to do; null when it is not one. Errors the user chose (usage, input, locks) are left as they are.
+ * (from the error, else `pathHint`) and what to do; null when it is not one. Errors the user chose (usage, input,
+ * locks) are left as they are.
  */
-export function environmentFault(err: unknown): EnvironmentError | null {
+export function environmentFault(err: unknown, pathHint?: string): EnvironmentError | null {
   if (err instanceof EnvironmentError) return err;
   if (err instanceof PipelineError && err.exitCode !== ExitCode.INTERNAL && err.exitCode !== ExitCode.BAD_INPUT) return null;
   for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof EnvironmentError) return e;
     const code = typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : '';
     const msg = errorMessage(e);
     const fault = FAULTS.find((f) => f.codes.includes(code) || f.text.test(msg));
     if (!fault) continue;
-    const p = typeof (e as { path?: unknown }).path === 'string' ? (e as { path: string }).path : (/"(\/[^"]+)"/.exec(msg)?.[1] ?? /'(\/[^']+)'/.exec(msg)?.[1] ?? null);
+    const p = typeof (e as { path?: unknown }).path === 'string' ? (e as { path: string }).path : (/"(\/[^"]+)"/.exec(msg)?.[1] ?? /'(\/[^']+)'/.exec(msg)?.[1] ?? pathHint ?? null);
     const first = errorMessage(err).split('\n')[0];
     return new EnvironmentError(`${fault.what}${p ? `: ${p}` : ''} (${first})`, [fault.todo(p)], { cause: err });
   }

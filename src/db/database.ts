@@ -62,7 +62,8 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
       return await p;
     } catch (err) {
       sawError = true;
-      throw err;
+      // DuckDB does not name the file of a damaged block: this database is the one
+      throw (/Corrupt database file/i.test(errorMessage(err)) && environmentFault(err, dbPath)) || err;
     }
   };
   const duckOptions: Record<string, string> = {};
@@ -240,7 +241,7 @@ function translateOpenError(err: unknown, dbPath: string): Error {
     return new LockedError(`database ${dbPath} is in use by another process${pid ? ` (PID ${pid})` : ''}; wait for it to finish or stop it`, { cause: err });
   }
   if (err instanceof PipelineError) return err;
-  const fault = environmentFault(err);
+  const fault = environmentFault(err, dbPath);
   if (fault) return fault;
   if (/not a valid DuckDB database|Unable to open database|IO Error/i.test(msg)) {
     return new InputError(`cannot open database ${dbPath}: ${msg.split('\n')[0]}`, [], { cause: err });
