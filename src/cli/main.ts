@@ -4,6 +4,10 @@ import { closeLogging, logger } from '../logger.ts';
 import { buildCli } from './commands.ts';
 
 const argv = hideBin(process.argv);
+// a reader that closes the pipe early (`| head`) ends the output, not the command with an unhandled error
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') process.stderr.write(`error: cannot write to stdout: ${err.message}\n`);
+});
 const verbose = argv.includes('--verbose') || argv.includes('-v');
 
 /** The only top-level catch: one line of cause (and the details), the stack with --verbose, a distinct exit code. */

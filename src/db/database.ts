@@ -55,7 +55,8 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
     else if (!options.readOnly) makeFolderOf(dbPath);
   }
   // a failed write can leave blocks DuckDB wrote ahead of a commit at the end of the file: see reclaimUnusedTail
-  const sizeAtOpen = !isMemory && !options.readOnly && existsSync(dbPath) ? statSync(dbPath).size : 0;
+  const writable = !isMemory && !options.readOnly;
+  const sizeAtOpen = writable && existsSync(dbPath) ? statSync(dbPath).size : 0;
   let sawError = false;
   const noting = async <T>(p: Promise<T>): Promise<T> => {
     try {
@@ -128,7 +129,7 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
     },
     async close() {
       await kysely.destroy();
-      if (sawError && sizeAtOpen > 0) await reclaimUnusedTail(dbPath, sizeAtOpen);
+      if (sawError && writable) await reclaimUnusedTail(dbPath, sizeAtOpen);
     },
   };
   try {
@@ -149,35 +150,41 @@ const DUCKDB_HEADER_BYTES = 3 * 4096;
 
 /**
  * A write that fails (a full disk, most often) can leave the database file longer than before: DuckDB writes large
- * appends into the file ahead of their commit and, on rollback, only marks those blocks free, without shrinking the file.
- * After such a failure, once DuckDB has closed the file and left no WAL (which could refer to those blocks), the file is
- * cut back to what its header uses (the header block count read by a fresh open), never below its size at open.
+ * appends into the file ahead of their commit and, on rollback, only marks those blocks free. When nothing else was
+ * checkpointed in the session, DuckDB leaves them past the last block its header counts: once DuckDB has closed the
+ * file and left no WAL (which could refer to those blocks), they are cut off, never below the file's size at open.
  */
 async function reclaimUnusedTail(dbPath: string, sizeAtOpen: number): Promise<void> {
   try {
-    const size = statSync(dbPath).size;
+    if (!existsSync(dbPath)) return;
+    const before = statSync(dbPath).size;
     const wal = `${dbPath}.wal`;
-    if (size <= sizeAtOpen || (existsSync(wal) && statSync(wal).size > 0)) return;
-    const instance = await DuckDBInstance.create(dbPath, { access_mode: 'READ_ONLY' });
-    let used: number;
-    try {
-      const con = await instance.connect();
-      try {
-        const [row] = (await con.runAndReadAll('select total_blocks, block_size from pragma_database_size()')).getRowObjectsJS();
-        used = DUCKDB_HEADER_BYTES + Number(row.total_blocks) * Number(row.block_size);
-      } finally {
-        con.closeSync();
-      }
-    } finally {
-      instance.closeSync();
-    }
-    const keep = Math.max(used, sizeAtOpen);
-    if (keep < size) {
-      truncateSync(dbPath, keep);
-      logger.warn(`the failed command left ${size - keep} bytes of unused blocks at the end of ${dbPath}: removed (the file is ${keep} bytes again)`);
+    if (before <= sizeAtOpen || (existsSync(wal) && statSync(wal).size > 0)) return;
+    const [info] = await withInstance(dbPath, { access_mode: 'READ_ONLY' }, 'select total_blocks, block_size from pragma_database_size()');
+    const end = Math.max(DUCKDB_HEADER_BYTES + Number(info.total_blocks) * Number(info.block_size), sizeAtOpen);
+    if (end < before) {
+      truncateSync(dbPath, end);
+      logger.warn(`the failed command left ${before - end} bytes of unused blocks at the end of ${dbPath}: removed (the file is ${end} bytes again)`);
     }
   } catch (err) {
     logger.debug(`could not check ${dbPath} for unused blocks after a failure: ${errorMessage(err)}`);
+  }
+}
+
+/** Opens `dbPath` with DuckDB alone (no pipeline set-up), runs the statements, returns the last one's rows, closes it. */
+async function withInstance(dbPath: string, options: Record<string, string>, ...statements: string[]): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(dbPath, options);
+  try {
+    const con = await instance.connect();
+    try {
+      let rows: Record<string, unknown>[] = [];
+      for (const sqlText of statements) rows = (await con.runAndReadAll(sqlText)).getRowObjectsJS() as Record<string, unknown>[];
+      return rows;
+    } finally {
+      con.closeSync();
+    }
+  } finally {
+    instance.closeSync();
   }
 }
 

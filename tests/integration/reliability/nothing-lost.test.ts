@@ -32,7 +32,7 @@ import {
   writeYaml,
   type CliResult,
 } from '../../support/helpers.ts';
-import { openLikeCli } from './support.ts';
+import { copyDb, openLikeCli } from './support.ts';
 
 const isRoot = process.getuid?.() === 0;
 const hasRunuser = spawnSync('runuser', ['--help']).status === 0;
@@ -109,10 +109,6 @@ describe('reliability: nothing lost, no false success', function () {
     const dir = path.join(tmp(), `db-${++seq}`);
     mkdirSync(dir, { mode: 0o755 });
     return copyDb(trained, path.join(dir, 'stage.duckdb'));
-  }
-  function copyDb(from: string, to: string): string {
-    copyFileSync(from, to);
-    return to;
   }
   /** A labelled file of its own (a checksum never ingested before). */
   async function freshCsv(rows: number, seed: number): Promise<string> {
