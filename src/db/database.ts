@@ -171,15 +171,13 @@ async function reclaimUnusedTail(dbPath: string, sizeAtOpen: number): Promise<vo
   }
 }
 
-/** Opens `dbPath` with DuckDB alone (no pipeline set-up), runs the statements, returns the last one's rows, closes it. */
-async function withInstance(dbPath: string, options: Record<string, string>, ...statements: string[]): Promise<Record<string, unknown>[]> {
+/** Opens `dbPath` with DuckDB alone (no pipeline set-up, no migrations), runs one query, closes it. */
+async function withInstance(dbPath: string, options: Record<string, string>, sqlText: string): Promise<Record<string, unknown>[]> {
   const instance = await DuckDBInstance.create(dbPath, options);
   try {
     const con = await instance.connect();
     try {
-      let rows: Record<string, unknown>[] = [];
-      for (const sqlText of statements) rows = (await con.runAndReadAll(sqlText)).getRowObjectsJS() as Record<string, unknown>[];
-      return rows;
+      return (await con.runAndReadAll(sqlText)).getRowObjectsJS() as Record<string, unknown>[];
     } finally {
       con.closeSync();
     }
@@ -218,7 +216,8 @@ function describeFile(head: Buffer): string {
   if (head.subarray(0, 15).toString('latin1') === 'SQLite format 3') return 'a SQLite database';
   if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip-compressed data';
   if (magic === 'PK\x03\x04') return 'a ZIP archive (an Excel workbook?)';
-  const text = head.toString('utf8');
+  // the last bytes read may cut a character in two: leave them out of the text test
+  const text = head.subarray(0, head.length < 512 ? head.length : head.length - 4).toString('utf8');
   if (!text.includes('\ufffd') && !/[\x00-\x08\x0e-\x1f]/.test(text)) {
     const first = text.split(/\r?\n|\r/)[0];
     return `text (CSV?) starting with "${first.length > 60 ? `${first.slice(0, 60)}…` : first}"`;

@@ -80,7 +80,11 @@ function fileIdentity(abs: string): FileIdentity | null {
  */
 function checkUnchanged(abs: string, file: string, before: FileIdentity): void {
   const after = fileIdentity(abs);
-  const changed = !after ? 'it was removed' : after.dev !== before.dev || after.ino !== before.ino ? 'it was replaced by another file' : after.size !== before.size ? `its size changed from ${before.size} to ${after.size} bytes` : after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs ? 'it was written to' : null;
+  let changed: string | null = null;
+  if (!after) changed = 'it was removed';
+  else if (after.dev !== before.dev || after.ino !== before.ino) changed = 'it was replaced by another file';
+  else if (after.size !== before.size) changed = `its size changed from ${before.size} to ${after.size} bytes`;
+  else if (after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs) changed = 'it was written to';
   if (changed) {
     throw new InputError(`${file} changed while it was being ingested (${changed}); nothing was ingested`, [
       'ingest a file once it is complete: write it under another name and rename it when done',
