@@ -150,16 +150,22 @@ const DUCKDB_HEADER_BYTES = 3 * 4096;
 
 /**
  * A write that fails (a full disk, most often) can leave the database file longer than before: DuckDB writes large
- * appends into the file ahead of their commit and, on rollback, only marks those blocks free. When nothing else was
- * checkpointed in the session, DuckDB leaves them past the last block its header counts: once DuckDB has closed the
- * file and left no WAL (which could refer to those blocks), they are cut off, never below the file's size at open.
+ * appends into the file ahead of their commit and, on rollback, only marks those blocks free, past the last block its
+ * header counts. Once DuckDB has closed the file:
+ * - a WAL left behind (work committed before the failure, kept there when DuckDB stopped on the write error) is
+ *   checkpointed into the file first by a fresh open, which writes into those unused blocks rather than growing it;
+ * - then, with no WAL (it could refer to blocks past the header's count), the blocks past the header's count are cut
+ *   off, never below the file's size at open.
  */
 async function reclaimUnusedTail(dbPath: string, sizeAtOpen: number): Promise<void> {
+  const wal = `${dbPath}.wal`;
+  const walEmpty = () => !existsSync(wal) || statSync(wal).size === 0;
   try {
     if (!existsSync(dbPath)) return;
     const before = statSync(dbPath).size;
-    const wal = `${dbPath}.wal`;
-    if (before <= sizeAtOpen || (existsSync(wal) && statSync(wal).size > 0)) return;
+    if (before <= sizeAtOpen) return;
+    if (!walEmpty()) await withInstance(dbPath, {}, 'checkpoint');
+    if (!walEmpty()) return;
     const [info] = await withInstance(dbPath, { access_mode: 'READ_ONLY' }, 'select total_blocks, block_size from pragma_database_size()');
     const end = Math.max(DUCKDB_HEADER_BYTES + Number(info.total_blocks) * Number(info.block_size), sizeAtOpen);
     if (end < before) {
