@@ -5,6 +5,7 @@ export const ExitCode = {
   USAGE: 2,
   BAD_INPUT: 3,
   LOCKED: 4,
+  ENVIRONMENT: 5,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -51,6 +52,62 @@ export class SqlError extends PipelineError {
     super(message, ExitCode.INTERNAL, [], options);
     this.file = file;
   }
+}
+
+/**
+ * The machine refused, not the pipeline or its input (exit 5): the disk is full, a path is not writable (permissions,
+ * a read-only file system, a path through a regular file), or the database file is damaged. Nothing was committed;
+ * once the cause is gone the same command can run again.
+ */
+export class EnvironmentError extends PipelineError {
+  constructor(message: string, details: string[] = [], options?: { cause?: unknown }) {
+    super(message, ExitCode.ENVIRONMENT, details, options);
+  }
+}
+
+interface Fault {
+  /** Node errno codes and DuckDB message texts that say it. */
+  codes: string[];
+  text: RegExp;
+  what: string;
+  todo: (path: string | null) => string;
+}
+
+const where = (p: string | null) => (p ? ` on the file system of ${p}` : '');
+const FAULTS: Fault[] = [
+  { codes: ['ENOSPC', 'EDQUOT'], text: /No space left on device|Disk quota exceeded/i, what: 'the disk is full', todo: (p) => `free space${where(p)} (df -h shows it), then run the command again: nothing was committed` },
+  { codes: ['EFBIG'], text: /File too large/i, what: 'a file size limit was reached', todo: () => 'raise the file size limit (ulimit -f) or free space, then run the command again: nothing was committed' },
+  { codes: ['EROFS'], text: /Read-only file system/i, what: 'the file system is read-only', todo: (p) => `use a writable location${p ? ` instead of ${p}` : ''} (--db, --output, logging.file)` },
+  { codes: ['EACCES', 'EPERM'], text: /Permission denied|Operation not permitted/i, what: 'permission denied', todo: (p) => `give the user running the pipeline write access${p ? ` to ${p} and its folder` : ''}, or choose another path` },
+  { codes: ['ENOTDIR'], text: /Not a directory/i, what: 'a folder in the path is a regular file', todo: (p) => `check the path${p ? ` ${p}` : ''}: one of its folders is a file` },
+  { codes: ['EIO'], text: /Input\/output error/i, what: 'the disk reported an input/output error', todo: () => 'check the disk (dmesg) before running again' },
+  {
+    codes: [],
+    text: /Corrupt database file|does not match stored checksum/i,
+    what: 'the database file is damaged (a block fails its checksum)',
+    todo: (p) => `restore ${p ?? 'the database file'} from a backup (or move it away and rebuild it); do not write to it`,
+  },
+];
+
+/**
+ * The environment fault an error (or any error in its `cause` chain) reports, as an EnvironmentError naming the path
+ * (from the error, else `pathHint`) and what to do; null when it is not one. Errors the user chose (usage, input,
+ * locks) are left as they are.
+ */
+export function environmentFault(err: unknown, pathHint?: string): EnvironmentError | null {
+  if (err instanceof EnvironmentError) return err;
+  if (err instanceof PipelineError && err.exitCode !== ExitCode.INTERNAL && err.exitCode !== ExitCode.BAD_INPUT) return null;
+  for (let e: unknown = err, depth = 0; e && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof EnvironmentError) return e;
+    const code = typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : '';
+    const msg = errorMessage(e);
+    const fault = FAULTS.find((f) => f.codes.includes(code) || f.text.test(msg));
+    if (!fault) continue;
+    const p = typeof (e as { path?: unknown }).path === 'string' ? (e as { path: string }).path : (/"(\/[^"]+)"/.exec(msg)?.[1] ?? /'(\/[^']+)'/.exec(msg)?.[1] ?? pathHint ?? null);
+    const first = errorMessage(err).split('\n')[0];
+    return new EnvironmentError(`${fault.what}${p ? `: ${p}` : ''} (${first})`, [fault.todo(p)], { cause: err });
+  }
+  return null;
 }
 
 export function errorMessage(err: unknown): string {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import winston from 'winston';
 import type { LoggingConfig } from './config/schema.ts';
@@ -9,6 +9,14 @@ export type Verbosity = 'quiet' | 'normal' | 'verbose';
 export const logger = winston.createLogger({
   level: 'info',
   transports: [new winston.transports.Console({ level: 'info', stderrLevels: ['error', 'warn', 'info', 'debug'], format: consoleFormat() })],
+});
+
+// A log file that fails later (disk full, removed folder) must not end the command: drop it, say so once, go on.
+logger.on('error', (err: unknown) => {
+  for (const t of logger.transports) {
+    if (t instanceof winston.transports.File) logger.remove(t);
+  }
+  process.stderr.write(`warning: the log file cannot be written (${err instanceof Error ? err.message : String(err)}); logging to the console only\n`);
 });
 
 function consoleFormat(): winston.Logform.Format {
@@ -35,9 +43,11 @@ export function configureLogging(cfg: LoggingConfig, verbosity: Verbosity, baseD
     const file = path.resolve(baseDir, cfg.file);
     try {
       mkdirSync(path.dirname(file), { recursive: true });
+      // open it now, so a file that cannot be written is found here rather than by winston's stream later
+      closeSync(openSync(file, 'a'));
       logger.add(new winston.transports.File({ filename: file, level: cfg.file_level, format: winston.format.combine(winston.format.timestamp(), winston.format.json()) }));
-    } catch {
-      logger.warn(`cannot write the log file ${file}; logging to the console only`);
+    } catch (err) {
+      logger.warn(`cannot write the log file ${file} (${err instanceof Error ? err.message : String(err)}); logging to the console only`);
     }
   }
 }
@@ -46,7 +56,8 @@ export function configureLogging(cfg: LoggingConfig, verbosity: Verbosity, baseD
 export async function closeLogging(): Promise<void> {
   const done = new Promise<void>((resolve) => {
     logger.on('finish', () => resolve());
-    setTimeout(resolve, 500).unref();
+    // not unref'd: with nothing else pending, an unref'd timer would let Node end on an unsettled await (exit 13)
+    setTimeout(resolve, 500);
   });
   logger.end();
   await done;

@@ -1,5 +1,7 @@
 -- The new and the active model's predictions on the same test rows. The active model sees the rows
 -- through its own processing (its features, levels, scaling and bounds), replayed from their raw values.
+-- Stored in file order: a parallel join returns rows in a varying order, and the metrics' single-threaded sums
+-- (eval_metrics.sql) are bit-identical run to run only over rows in the same order.
 create table {{predictions_table}} as
 with
 test as (
@@ -18,3 +20,4 @@ active_ready as (
 select test.*, {{active_prediction}} as active_prediction
 from test
 join active_ready a on a.batch_id = test.batch_id and a.source_row = test.source_row
+order by test.batch_id, test.source_row

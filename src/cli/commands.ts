@@ -44,7 +44,9 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
         y
           .positional('query', { type: 'string', describe: 'The query (or use --file)' })
           .option('file', { alias: 'f', type: 'string', describe: 'Read the query from a .sql file' })
-          .option('format', { choices: ['table', 'csv', 'json'] as const, default: 'table' as const, describe: 'Output format' }),
+          .option('format', { choices: ['table', 'csv', 'json'] as const, default: 'table' as const, describe: 'Output format' })
+          .option('max-rows', { type: 'number', describe: 'Write at most N rows and say how many were left out (default: 100 for table, all for csv and json)' })
+          .option('timeout', { type: 'number', default: 300, describe: 'Stop the query after SECONDS (0: no limit)' }),
       async (args) => (await import('./commands/sql.ts')).sqlCommand(args),
     )
     .command(

@@ -1,9 +1,13 @@
 import { hideBin } from 'yargs/helpers';
-import { ExitCode, PipelineError, errorMessage } from '../errors.ts';
+import { ExitCode, PipelineError, environmentFault, errorMessage } from '../errors.ts';
 import { closeLogging, logger } from '../logger.ts';
 import { buildCli } from './commands.ts';
 
 const argv = hideBin(process.argv);
+// a reader that closes the pipe early (`| head`) ends the output, not the command with an unhandled error
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') process.stderr.write(`error: cannot write to stdout: ${err.message}\n`);
+});
 const verbose = argv.includes('--verbose') || argv.includes('-v');
 
 /** The only top-level catch: one line of cause (and the details), the stack with --verbose, a distinct exit code. */
@@ -11,7 +15,9 @@ async function main(): Promise<number> {
   try {
     await buildCli(argv).parseAsync();
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK;
-  } catch (err) {
+  } catch (caught) {
+    // disk full, permissions, a damaged file: exit 5 with the path and what to do, not an internal error
+    const err = environmentFault(caught) ?? caught;
     if (err instanceof PipelineError) {
       process.stderr.write(`error: ${err.message}\n`);
       for (const d of err.details) process.stderr.write(`  - ${d}\n`);
@@ -28,4 +34,6 @@ async function main(): Promise<number> {
 
 const code = await main();
 await closeLogging();
+// stdout into a pipe is written asynchronously: exit only once everything written has been handed over
+await new Promise<void>((resolve) => (process.stdout.writableLength === 0 || process.stdout.destroyed ? resolve() : process.stdout.write('', () => resolve())));
 process.exit(code);

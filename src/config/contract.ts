@@ -158,8 +158,10 @@ export function buildContract(cfg: ParsedConfig, errors: string[]): Contract | u
   if (group !== undefined && !byRole('categorical').some((c) => c.name === group)) {
     errors.push(`steps.model_prediction.conformal_group: '${group}' is not a categorical column of the contract (categoricals: ${byRole('categorical').map((c) => c.name).join(', ') || 'none'})`);
   }
-  cfg.steps.model_training.exclude_features.forEach((f, i) => {
+  cfg.steps.model_training.exclude_features.forEach((f, i, all) => {
     if (!featureNames.has(f)) errors.push(`steps.model_training.exclude_features.${i}: '${f}' is not a feature of the contract`);
+    const first = all.indexOf(f);
+    if (first < i) errors.push(`steps.model_training.exclude_features.${i}: '${f}' is already listed (item ${first})`);
   });
   for (const f of Object.keys(cfg.steps.data_drift_detection.features)) {
     if (!featureNames.has(f)) errors.push(`steps.data_drift_detection.features.${f}: not a feature of the contract (features: ${[...featureNames].join(', ')})`);

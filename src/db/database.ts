@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { CompiledQuery, Kysely } from 'kysely';
-import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { convertParameter } from './dialect/convert-value.ts';
-import { LockedError, PipelineError, errorMessage, InputError } from '../errors.ts';
+import { EnvironmentError, LockedError, PipelineError, environmentFault, errorMessage, InputError } from '../errors.ts';
 import { logger } from '../logger.ts';
 import { DuckDBDialect } from './dialect/duckdb-dialect.ts';
 import { migrate } from './migrate.ts';
@@ -51,10 +51,22 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
   const isMemory = dbPath === ':memory:';
   if (!isMemory) {
     if (options.readOnly && !existsSync(dbPath)) throw new InputError(`database file not found: ${dbPath} (run a pipeline or ingest data first)`);
-    if (existsSync(dbPath) && !options.readOnly) {
-      // nothing to do
-    } else if (!options.readOnly) mkdirSync(path.dirname(path.resolve(dbPath)), { recursive: true });
+    if (existsSync(dbPath)) checkDuckDbFile(dbPath);
+    else if (!options.readOnly) makeFolderOf(dbPath);
   }
+  // a failed write can leave blocks DuckDB wrote ahead of a commit at the end of the file: see reclaimUnusedTail
+  const writable = !isMemory && !options.readOnly;
+  const sizeAtOpen = writable && existsSync(dbPath) ? statSync(dbPath).size : 0;
+  let sawError = false;
+  const noting = async <T>(p: Promise<T>): Promise<T> => {
+    try {
+      return await p;
+    } catch (err) {
+      sawError = true;
+      // DuckDB does not name the file of a damaged block: this database is the one
+      throw (/Corrupt database file/i.test(errorMessage(err)) && environmentFault(err, dbPath)) || err;
+    }
+  };
   const duckOptions: Record<string, string> = {};
   if (options.readOnly && !isMemory) duckOptions.access_mode = 'READ_ONLY';
   if (options.threads) duckOptions.threads = String(options.threads);
@@ -77,15 +89,15 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
     kysely,
     native: driver.native,
     async exec(sqlText) {
-      await kysely.executeQuery(CompiledQuery.raw(sqlText));
+      await noting(kysely.executeQuery(CompiledQuery.raw(sqlText)));
     },
     async query<R>(sqlText: string, params: readonly unknown[] = []) {
-      const res = await kysely.executeQuery<R>(CompiledQuery.raw(sqlText, [...params]));
+      const res = await noting(kysely.executeQuery<R>(CompiledQuery.raw(sqlText, [...params])));
       return res.rows as R[];
     },
     async queryColumns(sqlText: string, params: readonly unknown[] = []) {
       const values = params.map(convertParameter) as DuckDBValue[];
-      const reader = await driver.withNative((native) => native.runAndReadAll(sqlText, values.length ? values : undefined));
+      const reader = await noting(driver.withNative((native) => native.runAndReadAll(sqlText, values.length ? values : undefined)));
       return reader.getColumnsObjectJS() as Record<string, unknown[]>;
     },
     async transaction<T>(fn: () => Promise<T>): Promise<T> {
@@ -117,6 +129,7 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
     },
     async close() {
       await kysely.destroy();
+      if (sawError && writable) await reclaimUnusedTail(dbPath, sizeAtOpen);
     },
   };
   try {
@@ -132,6 +145,107 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
   return db;
 }
 
+/** Size of DuckDB's file header (one main header and two database headers of 4 KiB) before the first block. */
+const DUCKDB_HEADER_BYTES = 3 * 4096;
+
+/**
+ * A write that fails (a full disk, most often) can leave the database file longer than before: DuckDB writes large
+ * appends into the file ahead of their commit and, on rollback, only marks those blocks free, past the last block its
+ * header counts. Once DuckDB has closed the file:
+ * - a WAL left behind (work committed before the failure, kept there when DuckDB stopped on the write error) is
+ *   checkpointed into the file first by a fresh open, which writes into those unused blocks rather than growing it;
+ * - then, with no WAL (it could refer to blocks past the header's count), the blocks past the header's count are cut
+ *   off, never below the file's size at open.
+ */
+async function reclaimUnusedTail(dbPath: string, sizeAtOpen: number): Promise<void> {
+  const wal = `${dbPath}.wal`;
+  const walEmpty = () => !existsSync(wal) || statSync(wal).size === 0;
+  try {
+    if (!existsSync(dbPath)) return;
+    const before = statSync(dbPath).size;
+    if (before <= sizeAtOpen) return;
+    if (!walEmpty()) await withInstance(dbPath, {}, 'checkpoint');
+    if (!walEmpty()) return;
+    const [info] = await withInstance(dbPath, { access_mode: 'READ_ONLY' }, 'select total_blocks, block_size from pragma_database_size()');
+    const end = Math.max(DUCKDB_HEADER_BYTES + Number(info.total_blocks) * Number(info.block_size), sizeAtOpen);
+    if (end < before) {
+      truncateSync(dbPath, end);
+      logger.warn(`the failed command left ${before - end} bytes of unused blocks at the end of ${dbPath}: removed (the file is ${end} bytes again)`);
+    }
+  } catch (err) {
+    logger.debug(`could not check ${dbPath} for unused blocks after a failure: ${errorMessage(err)}`);
+  }
+}
+
+/** Opens `dbPath` with DuckDB alone (no pipeline set-up, no migrations), runs one query, closes it. */
+async function withInstance(dbPath: string, options: Record<string, string>, sqlText: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(dbPath, options);
+  try {
+    const con = await instance.connect();
+    try {
+      return (await con.runAndReadAll(sqlText)).getRowObjectsJS() as Record<string, unknown>[];
+    } finally {
+      con.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+}
+
+/** Refuses, before DuckDB opens it, an existing file that is not a DuckDB database (DuckDB would not say so clearly). */
+function checkDuckDbFile(dbPath: string): void {
+  let head: Buffer;
+  try {
+    if (statSync(dbPath).isDirectory()) throw new InputError(`database path ${dbPath} is a folder, not a DuckDB database file`);
+    const fd = openSync(dbPath, 'r');
+    try {
+      head = Buffer.alloc(512);
+      head = head.subarray(0, readSync(fd, head, 0, head.length, 0));
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    if (err instanceof PipelineError) throw err;
+    return; // unreadable: DuckDB's own error says why (and is reported as an environment fault)
+  }
+  // an empty file becomes a new database; a DuckDB file has 'DUCK' after its 8-byte checksum
+  if (head.length === 0 || head.subarray(8, 12).toString('latin1') === 'DUCK') return;
+  throw new InputError(`${dbPath} is not a valid DuckDB database: it is ${describeFile(head)}`, [
+    '--db (or stages.<STAGE>.database in config) names the stage database: a new file, or a .duckdb file the pipeline made; nothing was written',
+  ]);
+}
+
+/** What the first bytes of a file say it is, for an error message. */
+function describeFile(head: Buffer): string {
+  const magic = head.subarray(0, 4).toString('latin1');
+  if (magic === 'PAR1') return 'a Parquet file';
+  if (head.subarray(0, 15).toString('latin1') === 'SQLite format 3') return 'a SQLite database';
+  if (head[0] === 0x1f && head[1] === 0x8b) return 'gzip-compressed data';
+  if (magic === 'PK\x03\x04') return 'a ZIP archive (an Excel workbook?)';
+  // the last bytes read may cut a character in two: leave them out of the text test
+  const text = head.subarray(0, head.length < 512 ? head.length : head.length - 4).toString('utf8');
+  if (!text.includes('\ufffd') && !/[\x00-\x08\x0e-\x1f]/.test(text)) {
+    const first = text.split(/\r?\n|\r/)[0];
+    return `text (CSV?) starting with "${first.length > 60 ? `${first.slice(0, 60)}…` : first}"`;
+  }
+  return 'binary data of another kind';
+}
+
+/** Creates the folder of a new database file; a regular file on the way is an environment fault with the path named. */
+function makeFolderOf(dbPath: string): void {
+  const dir = path.dirname(path.resolve(dbPath));
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    let blocker = dir;
+    while (!existsSync(blocker) && path.dirname(blocker) !== blocker) blocker = path.dirname(blocker);
+    if (existsSync(blocker) && !statSync(blocker).isDirectory()) {
+      throw new EnvironmentError(`cannot create database ${dbPath}: ${blocker} is a file, not a folder`, ['give --db a path whose folders are folders'], { cause: err });
+    }
+    throw environmentFault(err) ?? err;
+  }
+}
+
 function translateOpenError(err: unknown, dbPath: string): Error {
   const msg = errorMessage(err);
   if (/Could not set lock|Conflicting lock/i.test(msg)) {
@@ -139,6 +253,8 @@ function translateOpenError(err: unknown, dbPath: string): Error {
     return new LockedError(`database ${dbPath} is in use by another process${pid ? ` (PID ${pid})` : ''}; wait for it to finish or stop it`, { cause: err });
   }
   if (err instanceof PipelineError) return err;
+  const fault = environmentFault(err, dbPath);
+  if (fault) return fault;
   if (/not a valid DuckDB database|Unable to open database|IO Error/i.test(msg)) {
     return new InputError(`cannot open database ${dbPath}: ${msg.split('\n')[0]}`, [], { cause: err });
   }

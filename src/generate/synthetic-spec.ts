@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { ConfigError } from '../errors.ts';
-import type { Config } from '../config/load.ts';
+import { PROJECT_ROOT, type Config } from '../config/load.ts';
 
 /** A dataset's synthetic generator: its SQL and the truth (parameters) the SQL reads. */
 export interface SyntheticSpec {
@@ -12,12 +12,16 @@ export interface SyntheticSpec {
   scenarios: string[];
 }
 
-/** Finds `synthetic/<dataset>.yaml` beside the config file, falling back to the project's config folder. */
+/**
+ * Finds `synthetic/<dataset>.yaml`: beside the config file, then in the folder above it, then in the project's own
+ * config/synthetic/ (so a config kept anywhere still finds the generators shipped with the project).
+ */
 export function loadSyntheticSpec(config: Config): SyntheticSpec {
   const name = config.contract.name;
-  const candidates = [path.join(path.dirname(config.source), 'synthetic', `${name}.yaml`), path.resolve(path.dirname(config.source), '..', 'synthetic', `${name}.yaml`)];
+  const dir = path.dirname(config.source);
+  const candidates = [...new Set([path.join(dir, 'synthetic', `${name}.yaml`), path.resolve(dir, '..', 'synthetic', `${name}.yaml`), path.join(PROJECT_ROOT, 'config', 'synthetic', `${name}.yaml`)])];
   const file = candidates.find((c) => existsSync(c));
-  if (!file) throw new ConfigError(`no synthetic generator for dataset '${name}': expected ${candidates[0]}`);
+  if (!file) throw new ConfigError(`no synthetic generator for dataset '${name}': looked for ${candidates.join(', ')}`);
   const truth = YAML.parse(readFileSync(file, 'utf8'), { merge: true }) as Record<string, unknown>;
   if (typeof truth.sql !== 'string') throw new ConfigError(`${file}: key 'sql' must name the generator's SQL file`);
   const sqlFile = path.join(path.dirname(file), truth.sql);

@@ -34,6 +34,8 @@ export interface CsvScan {
   unclosedQuoteLine: number | null;
   /** The first record ending with another line ending than the header's, or null. */
   mixedNewline: { line: number; expected: Newline; found: Newline } | null;
+  /** The longest data record: its bytes (line breaks inside quotes not counted) and the physical line it starts on. */
+  longestRecord: { bytes: number; line: number };
 }
 
 export type Newline = 'LF' | 'CRLF' | 'CR';
@@ -72,6 +74,7 @@ class Scanner {
   mixed: CsvScan['mixedNewline'] = null;
   lineMap: LinePoint[] = [];
   unclosedQuoteLine: number | null = null;
+  longestRecord = { bytes: 0, line: 0 };
   private last: LinePoint | null = null;
 
   constructor(private readonly onHeader: (header: Buffer) => void) {}
@@ -155,6 +158,7 @@ class Scanner {
     } else {
       const k = this.records++;
       const p = this.recStartLine;
+      if (this.recLen > this.longestRecord.bytes) this.longestRecord = { bytes: this.recLen, line: p };
       const d = p - this.embeddedBefore;
       const last = this.last;
       if (!last || p - k !== last.p - last.k || d - k !== last.d - last.k) {
@@ -316,5 +320,6 @@ export async function scanCsv(file: string, displayName: string, delimiter: stri
     lineMap: scanner.lineMap,
     unclosedQuoteLine: scanner.unclosedQuoteLine,
     mixedNewline: scanner.mixed,
+    longestRecord: scanner.longestRecord,
   };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, renameSync, statSync, type BigIntStats } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/load.ts';
 import type { PipelineDb } from '../db/database.ts';
@@ -42,6 +42,62 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** DuckDB's CSV reader rejects a longer record (LINE SIZE OVER MAXIMUM): its default, made explicit. */
+const MAX_LINE_BYTES = 2 << 20;
+/** DuckDB's default CSV buffer. A record longer than the buffer is lost without a reject, so the buffer is enlarged for it. */
+const DEFAULT_BUFFER_BYTES = 32 << 20;
+const MAX_BUFFER_BYTES = 1 << 30;
+
+/** The CSV reader's buffer for this file: the default, or a power of two over twice the longest record. */
+function readerBufferBytes(scan: CsvScan, file: string): number {
+  const { bytes, line } = scan.longestRecord;
+  if (bytes <= DEFAULT_BUFFER_BYTES / 2) return DEFAULT_BUFFER_BYTES;
+  const buffer = 2 ** Math.ceil(Math.log2(2 * bytes + (1 << 20)));
+  if (buffer > MAX_BUFFER_BYTES) {
+    throw new InputError(`${file}: the record on line ${line} is ${(bytes / (1 << 20)).toFixed(0)} MB long, more than the CSV reader can hold (${MAX_BUFFER_BYTES / 2 / (1 << 20)} MB); nothing was ingested`, [
+      'a record is one line of the file, or several when a quoted value holds line breaks: is a quote left open?',
+    ]);
+  }
+  return buffer;
+}
+
+/** What identifies the file's content without reading it again: a change between the checksum pass and the load shows here. */
+type FileIdentity = Pick<BigIntStats, 'dev' | 'ino' | 'size' | 'mtimeNs' | 'ctimeNs'>;
+
+function fileIdentity(abs: string): FileIdentity | null {
+  try {
+    const s = statSync(abs, { bigint: true });
+    return { dev: s.dev, ino: s.ino, size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Refuses a file whose bytes may differ from the ones the checksum was taken of: replaced (another inode), written to
+ * (size, modification or change time) or removed since the checksum pass. Runs after the load, before anything is
+ * committed, so the checksum and size recorded are those of the bytes loaded.
+ */
+function checkUnchanged(abs: string, file: string, before: FileIdentity): void {
+  const after = fileIdentity(abs);
+  let changed: string | null = null;
+  if (!after) changed = 'it was removed';
+  else if (after.dev !== before.dev || after.ino !== before.ino) changed = 'it was replaced by another file';
+  else if (after.size !== before.size) changed = `its size changed from ${before.size} to ${after.size} bytes`;
+  else if (after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs) changed = 'it was written to';
+  if (changed) {
+    throw new InputError(`${file} changed while it was being ingested (${changed}); nothing was ingested`, [
+      'ingest a file once it is complete: write it under another name and rename it when done',
+    ]);
+  }
+}
+
+/** Test hook (like PIPELINE_FAIL_STEP): PIPELINE_REPLACE_INPUT=<file> renames <file> over the input after the checksum pass. */
+function replaceInputForTest(abs: string): void {
+  const replacement = process.env.PIPELINE_REPLACE_INPUT;
+  if (replacement) renameSync(replacement, abs);
+}
+
 function inputFormat(file: string): 'csv' | 'parquet' {
   const ext = path.extname(file).toLowerCase();
   if (ext === '.parquet' || ext === '.pq') return 'parquet';
@@ -65,6 +121,19 @@ async function dropTemps(db: PipelineDb): Promise<void> {
 }
 
 /**
+ * The error for a batch that accepted no row (exit 3): its counts and its most frequent quarantine reasons. The batch
+ * stays recorded with its quarantined rows (they say what is wrong); it does not stop the same file from being ingested again.
+ */
+export async function nothingAcceptedError(db: PipelineDb, r: IngestResult, file: string): Promise<InputError> {
+  const top = await runSqlFile<{ n_rows: number; first_line: number; first_reason: string }>(db, STEP, 'quarantine_summary', { params: { batch_id: r.batchId, top: 3 } });
+  const clip = (s: string) => (s.length > 200 ? `${s.slice(0, 199)}…` : s);
+  return new InputError(`${file}: no row passed the contract: ${r.rowsRead} read, 0 accepted, ${r.rowsQuarantined} quarantined (batch ${r.batchId})`, [
+    ...top.map((t) => (t.n_rows === 1 ? `1 row, line ${t.first_line}: ${clip(t.first_reason)}` : `${t.n_rows} rows like line ${t.first_line}: ${clip(t.first_reason)}`)),
+    `every row and its reasons: pipeline sql "select source_row, reasons from quarantine where batch_id = ${r.batchId} order by source_row"`,
+  ]);
+}
+
+/**
  * Loads a CSV or Parquet file as one batch: accepted rows into raw_data, every other row into quarantine
  * with its reasons, and a row in ingest_batches. read = accepted + quarantined, always. A file that
  * cannot be used at all is refused whole and the database is left as it was.
@@ -81,6 +150,8 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
   if (stat.isDirectory()) throw new InputError(`${file} is a directory, not a data file`);
   if (!stat.isFile()) throw new InputError(`${file} is not a regular file`);
   if (stat.size === 0) throw new InputError(`${file} is empty (0 bytes)`);
+  const identity = fileIdentity(abs);
+  if (!identity) throw new InputError(`input file not found: ${file}`);
   const format = inputFormat(abs);
   // CSV: one pass reads the checksum, the header and where records start, and refuses what is not UTF-8 CSV text.
   const scan = format === 'csv' ? await scanCsv(abs, file, contract.delimiter) : null;
@@ -101,16 +172,18 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
     throw new InputError(`${file} was already ingested as batch ${previous[0].batch_id} (${previous[0].source_file}, ${previous[0].ingested_at}); use --force to ingest it again`);
   }
   if (scan) checkCsvScan(scan, file);
+  const bufferBytes = scan ? readerBufferBytes(scan, file) : 0;
   await ensureDataTables(db, contract);
   await dropTemps(db);
   try {
     // CSV: the header decides the columns before anything is read, so a file without the contract's columns is refused at once.
     const csvMapping = scan ? mapColumns(contract, scan.header, file, 'csv') : null;
+    replaceInputForTest(abs);
     try {
       if (scan) {
         await runSqlFile(db, STEP, 'staging_from_csv', {
           fragments: { columns: csvColumnsStruct(scan.header.length) },
-          params: { path: abs, delimiter: contract.delimiter, skip: scan.skipLines },
+          params: { path: abs, delimiter: contract.delimiter, skip: scan.skipLines, max_line_size: MAX_LINE_BYTES, buffer_size: bufferBytes },
         });
       } else {
         await runSqlFile(db, STEP, 'staging_from_parquet', { params: { path: abs } });
@@ -119,6 +192,8 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
       const cause = errorMessage(err instanceof SqlError && err.cause ? err.cause : err).split('\n')[0];
       throw new InputError(`cannot read ${file} as ${format.toUpperCase()}: ${cause}`, [], { cause: err });
     }
+    // the file is not read again: from here on the batch is what was staged
+    checkUnchanged(abs, file, identity);
     const mapping = csvMapping ?? mapColumns(contract, (await runSqlFile<{ name: string }>(db, STEP, 'staging_columns')).map((r) => r.name), file, 'parquet');
     const hasTarget = mapping.hasTarget;
     // Parquet rows have no lines: row i is numbered i + 2, as if under a header line, like a CSV of the same rows.
@@ -142,8 +217,12 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
     await runSqlFile(db, STEP, 'validated_rows', { fragments: { ...sqlParts.fragments, raw_values: mapping.fragments.raw_values }, params: { ...sqlParts.params, ...mapping.params } });
     const [counts] = await runSqlFile<{ rows_read: number; rows_rejected: number }>(db, STEP, 'batch_counts');
     if (counts.rows_read === 0) throw new InputError(format === 'csv' ? `${file} has a header but no data rows` : `${file} has no rows`);
+    // read = accepted + quarantined is checked against the file: every record the scan counted must be a staged row or a reject
     if (scan && counts.rows_read !== scan.records) {
-      logger.warn(`${file}: DuckDB read ${counts.rows_read} records where ${scan.records} were expected from the file's lines; quarantine line numbers may be approximate`);
+      throw new InputError(`${file}: the file holds ${scan.records} records but the CSV reader accounted for ${counts.rows_read} (rows and rejects); nothing was ingested`, [
+        `the longest record starts on line ${scan.longestRecord.line} (${scan.longestRecord.bytes} bytes)`,
+        'this is a disagreement between the pipeline\'s count of the file and DuckDB\'s reader: please report it with the file',
+      ]);
     }
     const now = new Date().toISOString();
     const keyNames = [...contract.idColumns, contract.timestamp.name].map(quoteIdent);

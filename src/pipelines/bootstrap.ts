@@ -18,6 +18,18 @@ export async function ensureLabelledData(db: PipelineDb, config: Config, stage: 
   await ensureDataTables(db, config.contract);
   const [{ n }] = await db.query<{ n: number }>(`select count(*) as n from raw_data where ${quoteIdent(config.contract.target.name)} is not null`);
   if (n > 0) return;
+  // rows that carry a label but were all quarantined: the data or the contract needs fixing (no synthetic data stands in for them)
+  const target = config.contract.target.name;
+  const [q] = await db.query<{ n: number; batches: number[] }>(
+    "select count(*) as n, list(distinct batch_id order by batch_id) as batches from quarantine where nullif(trim(raw_values ->> $1), '') is not null",
+    [target],
+  );
+  if (q.n > 0) {
+    throw new InputError(`the ${stage} database has no accepted labelled rows to train on: the ${q.n} rows with a ${target} value are all in quarantine (batch ${q.batches.join(', ')})`, [
+      `why: pipeline sql "select source_row, reasons from quarantine where batch_id = ${q.batches[q.batches.length - 1]} order by source_row limit 20" --stage ${stage}`,
+      'fix the file or the contract in config (formats, levels, ranges) and ingest the file again',
+    ]);
+  }
   const syn = config.synthetic;
   if (stage !== 'DEV' || !syn || !syn.enabled) {
     throw new InputError(`the ${stage} database has no labelled rows to train on: ingest data first (pipeline ingest FILE --stage ${stage})${stage === 'DEV' ? ' or enable synthetic data in config' : ''}`);

@@ -4,7 +4,7 @@ import type { PipelineDb } from '../db/database.ts';
 import { ensureDataTables } from '../db/data-tables.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError, errorMessage } from '../errors.ts';
-import { ingestFile } from '../ingest/ingest.ts';
+import { ingestFile, nothingAcceptedError } from '../ingest/ingest.ts';
 import { logger } from '../logger.ts';
 import { dataDriftDetection, recordDriftDecision } from '../steps/data-drift-detection.ts';
 import { dataProcessing, loadFitParams } from '../steps/data-processing.ts';
@@ -62,7 +62,7 @@ async function resolveBatch(db: PipelineDb, config: Config, input?: string): Pro
   if (input) {
     // one read of the file: its checksum finds an earlier batch of the same file, which is scored again
     const r = await ingestFile(db, config, input, { origin: 'prediction-input', reuseIngested: true });
-    if (r.rowsAccepted === 0) throw new InputError(`${input}: no row passed the contract (${r.rowsQuarantined} quarantined, see the quarantine table)`);
+    if (r.rowsAccepted === 0) throw await nothingAcceptedError(db, r, input);
     return r.batchId;
   }
   const rows = await runSqlFile<{ batch_id: number }>(db, 'serve_prediction', 'latest_batch');

@@ -3,6 +3,7 @@ import { logger } from '../../logger.ts';
 import { buildReport, writeReport } from '../../report/report.ts';
 import { createContext, type GlobalArgs } from '../context.ts';
 import { openReader } from '../open-reader.ts';
+import { checkOutputPath } from '../output-path.ts';
 
 export interface ReportArgs extends GlobalArgs {
   run?: number;
@@ -13,6 +14,7 @@ export interface ReportArgs extends GlobalArgs {
 export async function reportCommand(args: ReportArgs): Promise<void> {
   if (args.run !== undefined && !(Number.isInteger(args.run) && args.run > 0)) throw new ConfigError(`--run must be a positive run id (got ${args.run})`);
   if (!args.out?.trim()) throw new ConfigError('give the output file: --out report.html');
+  checkOutputPath(args.out, '--out', ['.html', '.htm']);
   const ctx = createContext(args);
   const db = await openReader(ctx);
   let html: string;

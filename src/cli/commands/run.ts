@@ -6,6 +6,7 @@ import { abortStaleRuns } from '../../pipelines/run-log.ts';
 import { TRAINING_STEPS, runTrainingPipeline } from '../../pipelines/training.ts';
 import { ConfigError, InputError } from '../../errors.ts';
 import { createContext, type GlobalArgs } from '../context.ts';
+import { checkOutputPath } from '../output-path.ts';
 
 export interface RunArgs extends GlobalArgs {
   type?: 'TRAINING_PIPELINE' | 'PREDICTION_PIPELINE';
@@ -17,8 +18,23 @@ export interface RunArgs extends GlobalArgs {
   rescore?: boolean;
 }
 
+/**
+ * Every argument checked before the database is opened, so a mistake costs nothing: a run cannot fail on its last
+ * step (the export) after retraining and deploying a model.
+ */
+function checkRunArgs(args: RunArgs): void {
+  if (args.resume !== undefined && !(Number.isInteger(args.resume) && args.resume > 0)) throw new ConfigError(`--resume must be a run id (got ${args.resume})`);
+  if (args.type === 'TRAINING_PIPELINE') {
+    if (args.input !== undefined) throw new ConfigError('--input is for PREDICTION_PIPELINE: a training run uses the ingested batches (pipeline ingest FILE first)');
+    if (args.output !== undefined) throw new ConfigError('--output is for PREDICTION_PIPELINE: a training run serves no predictions');
+  }
+  if (args.input !== undefined && !args.input.trim()) throw new ConfigError('--input needs a file name');
+  if (args.output !== undefined) checkOutputPath(args.output, '--output', ['.csv', '.parquet', '.json']);
+}
+
 /** `pipeline run`: one pipeline run on the stage database; prints the outcome. */
 export async function runCommand(args: RunArgs): Promise<void> {
+  checkRunArgs(args);
   const ctx = createContext(args);
   if (args.dryRun) {
     const { printPlan } = await import('../../pipelines/plan.ts');

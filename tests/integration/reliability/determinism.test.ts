@@ -136,3 +136,57 @@ describe('reliability: determinism', function () {
     expect(bits(b), `data_drift_results differ: ${firstDifference(a, b)}`).to.equal(bits(a));
   });
 });
+
+/**
+ * A drift-triggered retrain at the default two threads: the child run evaluates its new model and the active one on a
+ * test set built by a parallel join, and the next batch's model-drift RMSE ratio divides by that evaluation. Three
+ * copies of the same trained database score the same labelled concept-shift batch (model drift → retrain); every
+ * stored metric of the child run and every model-drift statistic must be the same bits in all three.
+ */
+describe('reliability: determinism of a drift-triggered retrain (threads: 2)', function () {
+  this.timeout(600_000);
+  const tmp = useTmpDir('mlp-det-retrain-');
+  const COPIES = 3;
+  const dbs: string[] = [];
+
+  before(async () => {
+    expect(defaultConfig().duckdb.threads, 'the default config runs DuckDB on two threads').to.equal(2);
+    const batch = path.join(tmp(), 'concept.csv');
+    await generateFile(batch, { rows: 60_000, seed: 9, scenario: 'concept-shift', startDate: '2025-01-01' });
+    const template = await trainedTemplate(BIG_ROWS);
+    for (let i = 0; i < COPIES; i++) {
+      const file = copyDb(template, path.join(tmp(), `r${i}.duckdb`));
+      const db = await openLikeCli(file);
+      try {
+        const out = await runPredictionPipeline(db, defaultConfig(), 'DEV', { input: batch });
+        expect(out.childRunIds, 'the concept-shift batch triggers a retrain').to.have.length(1);
+      } finally {
+        await db.close();
+      }
+      dbs.push(file);
+    }
+  });
+
+  const all = <T>(sql: string): Promise<T[][]> => Promise.all(dbs.map((f) => readDb(f, (db) => db.query<T>(sql))));
+
+  it('stores bit-identical evaluation metrics for the retrained and the active model', async () => {
+    const runs = await all<Record<string, unknown>>(
+      'select run_id, n_test, mape_rows, new_rmse, new_mae, new_mape, new_r2, new_bias, active_rmse, active_mae, active_mape, active_r2, active_bias from model_evaluation_metadata order by run_id',
+    );
+    expect(runs[0]).to.have.length(2);
+    expect(runs[0][1].active_rmse, 'the child evaluates the active model too').to.be.a('number');
+    for (let i = 1; i < COPIES; i++) expect(bits(runs[i]), `copy ${i}: ${firstDifference(runs[0].map((r) => bits(r)), runs[i].map((r) => bits(r)))}`).to.equal(bits(runs[0]));
+  });
+
+  it('stores bit-identical model-drift statistics and decisions', async () => {
+    const runs = await all<Record<string, unknown>>('select run_id, test, statistic, threshold, p_value, drifted from model_drift_results order by run_id, test');
+    expect(runs[0].length).to.be.greaterThan(0);
+    for (let i = 1; i < COPIES; i++) expect(bits(runs[i]), `copy ${i}: ${firstDifference(runs[0].map((r) => bits(r)), runs[i].map((r) => bits(r)))}`).to.equal(bits(runs[0]));
+  });
+
+  it('gives the retrained model bit-identical coefficients', async () => {
+    const runs = await all<Record<string, unknown>>(`select ${MODEL_COLUMNS.join(', ')} from models order by model_version`);
+    expect(runs[0]).to.have.length(2);
+    for (let i = 1; i < COPIES; i++) expect(bits(runs[i])).to.equal(bits(runs[0]));
+  });
+});

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_CONFIG_PATH, loadConfig, parseConfig, PROJECT_ROOT, stageDatabasePath, type Config } from '../../../src/config/load.ts';
 import { ConfigError } from '../../../src/errors.ts';
+import { loadSyntheticSpec } from '../../../src/generate/synthetic-spec.ts';
 import { rawDefaultConfig, useTmpDir } from '../../support/helpers.ts';
 
 /** Parses the default config after `edit` and returns the ConfigError it must raise. */
@@ -138,6 +140,21 @@ describe('config: validation errors', () => {
     expect(err.details.find((d) => d.startsWith('dataset.derived.bad_col: '))).to.match(/unknown column 'ghost'/);
     expect(err.details.find((d) => d.startsWith('dataset.derived.bad_fn: '))).to.match(/function 'system' is not allowed/);
     expect(err.details).to.include("steps.model_training.exclude_features.1: 'ghost_feature' is not a feature of the contract");
+  });
+
+  it('refuses a feature listed twice in exclude_features', () => {
+    const err = configError((raw) => {
+      raw.steps.model_training.exclude_features = ['energy_mwh', 'region', 'energy_mwh'];
+    });
+    expect(err.details).to.deep.equal(["steps.model_training.exclude_features.2: 'energy_mwh' is already listed (item 0)"]);
+  });
+
+  it("finds the project's synthetic generator for a config kept outside config/", () => {
+    const file = path.join(os.tmpdir(), 'mlp-no-such-folder', 'elsewhere', 'my-config.yaml');
+    const cfg = parseConfig(rawDefaultConfig(), file);
+    const spec = loadSyntheticSpec(cfg);
+    expect(spec.file).to.equal(path.join(PROJECT_ROOT, 'config/synthetic/italy_facility_co2.yaml'));
+    expect(spec.sql.length).to.be.greaterThan(0);
   });
 
   it('refuses two target columns, no id column and a missing timestamp', () => {
