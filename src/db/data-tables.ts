@@ -53,6 +53,8 @@ export async function ensureDataTables(db: PipelineDb, contract: Contract): Prom
         model_version integer not null, flags varchar[] not null, served_at timestamp not null, superseded_by_run integer)`);
     });
   }
-  // (Re)made on every call: databases from before migration 003 hold the older definition (the latest run's rows).
-  await db.exec(LATEST_PREDICTIONS_VIEW);
+  // Made when missing or of the older definition (databases from before migration 004 show the latest run's rows);
+  // otherwise left alone, so a command that only reads writes nothing here.
+  const [view] = await db.query<{ sql: string }>("select sql from duckdb_views() where view_name = 'v_latest_predictions' and schema_name = 'main'");
+  if (!view || !view.sql.includes('superseded_by_run')) await db.exec(LATEST_PREDICTIONS_VIEW);
 }
