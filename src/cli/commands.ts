@@ -1,15 +1,105 @@
 import yargs, { type Argv } from 'yargs';
-import { STAGES, type Stage } from '../config/schema.ts';
+import { closest } from '../config/did-you-mean.ts';
+import { STAGES, type Stage } from '../config/stages.ts';
 import { ConfigError } from '../errors.ts';
 import type { GlobalArgs } from './context.ts';
 
+/** The commands declared in {@link buildCli} (a test checks that `--help` lists exactly these). */
+export const COMMANDS = ['generate', 'ingest', 'sql', 'run', 'status', 'models', 'report'] as const;
+
+/** Words a user may try instead of a command, and what does it. */
+const COMMAND_HINTS: Readonly<Record<string, string>> = {
+  train: 'run --type TRAINING_PIPELINE',
+  training: 'run --type TRAINING_PIPELINE',
+  retrain: 'run --type TRAINING_PIPELINE',
+  predict: 'run --type PREDICTION_PIPELINE',
+  prediction: 'run --type PREDICTION_PIPELINE',
+  score: 'run --type PREDICTION_PIPELINE',
+  resume: 'run --resume RUN_ID',
+  query: 'sql',
+  load: 'ingest',
+  import: 'ingest',
+  model: 'models',
+  list: 'models list',
+  show: 'models show VERSION',
+  rollback: 'models rollback',
+  promote: 'models promote --from DEV --to UAT',
+};
+
+/** Global options that take a value: the token after them is not the command. */
+const GLOBAL_VALUE_OPTIONS = new Set(['--config', '--stage', '--db']);
+
+/** The first positional word of the command line (the command), or undefined. */
+function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') return argv[i + 1];
+    if (!a.startsWith('-')) return a;
+    if (GLOBAL_VALUE_OPTIONS.has(a)) i++;
+  }
+  return undefined;
+}
+
+/** Refuses an unknown command before yargs parses anything, with the closest command (or what does it). */
+function checkCommand(argv: readonly string[]): void {
+  const word = commandWord(argv);
+  if (word === undefined || (COMMANDS as readonly string[]).includes(word)) return;
+  const [best] = closest(word, [...COMMANDS, ...Object.keys(COMMAND_HINTS)]);
+  const hint = best === undefined ? '' : `; did you mean 'pipeline ${COMMAND_HINTS[best] ?? best}'?`;
+  throw new ConfigError(`unknown command '${word}'${hint}`, [`commands: ${COMMANDS.join(', ')} (pipeline --help)`]);
+}
+
+/** Stage names are accepted in any case (`--stage dev`); yargs checks the upper-cased name against the choices. */
+const upper = (v: string): Stage => v.toUpperCase() as Stage;
+
+/** What yargs's `fail` gets as its third argument: its usage instance, which knows the options of the failing command. */
+interface FailingUsage {
+  getDescriptions(): Record<string, unknown>;
+}
+
+/**
+ * Rewrites yargs's usage messages into ours: an unknown option names the closest known one, an invalid
+ * value echoes the value, the closest choice and all of them.
+ */
+function usageError(msg: string, argv: readonly string[], usage: FailingUsage | undefined): ConfigError {
+  const unknown = /^Unknown arguments?: (.+)$/.exec(msg);
+  if (unknown) {
+    const known = typeof usage?.getDescriptions === 'function' ? Object.keys(usage.getDescriptions()) : [];
+    const problems = unknown[1].split(', ').map((name) => {
+      const dashed = name.length === 1 ? `-${name}` : `--${name}`;
+      if (!argv.some((a) => a === dashed || a.startsWith(`${dashed}=`))) return `unexpected argument '${name}'`;
+      const [best] = closest(name, known.filter((k) => k.length > 1));
+      return `unknown option '${dashed}'${best ? `; did you mean '--${best}'?` : ''}`;
+    });
+    return new ConfigError(problems[0], [...problems.slice(1), 'see --help for the options of this command']);
+  }
+  const invalid = [...msg.matchAll(/Argument: (\S+), Given: "([^"]*)", Choices: (.+)/g)];
+  if (invalid.length) {
+    const problems = invalid.map(([, arg, given, list]) => {
+      const choices = [...list.matchAll(/"([^"]*)"/g)].map((c) => c[1]);
+      const [best] = closest(given, choices);
+      return `invalid value '${given}' for ${arg}${best ? `; did you mean '${best}'?` : ''} (choices: ${choices.join(', ')})`;
+    });
+    return new ConfigError(problems[0], problems.slice(1));
+  }
+  return new ConfigError(msg);
+}
+
+let started = false;
+
+/** Whether a command's handler was reached (help and usage errors never get there, and load no command module). */
+export function commandStarted(): boolean {
+  return started;
+}
+
 /** Every command of `pipeline`, declared in one place; each command's module is loaded only when it runs. */
 export function buildCli(argv: string[]): Argv<GlobalArgs> {
+  checkCommand(argv);
   return yargs(argv)
     .scriptName('pipeline')
     .usage('$0 <command> [options]\n\nTrain, monitor and serve a CO2 emission model; every fact lands in the stage\'s DuckDB file.')
     .option('config', { type: 'string', describe: 'Config file (default: config/config.yaml)', global: true })
-    .option('stage', { choices: STAGES, default: 'DEV' as Stage, describe: 'Stage whose database to use', global: true })
+    .option('stage', { choices: STAGES, default: 'DEV' as Stage, coerce: upper, describe: 'Stage whose database to use (any case)', global: true })
     .option('db', { type: 'string', describe: "Database file, overriding the stage's path from config", global: true })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'Debug logging and stack traces', global: true })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'Only warnings and errors on the console', global: true })
@@ -80,7 +170,7 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
           .positional('action', { choices: ['list', 'show', 'rollback', 'promote'] as const, demandOption: true })
           .positional('version', { type: 'number', describe: 'Model version (show; promote: which version, default the active one)' })
           .option('to', { type: 'string', describe: 'rollback: the version to re-activate; promote: the target stage' })
-          .option('from', { choices: STAGES, describe: 'promote: the source stage' })
+          .option('from', { choices: STAGES, coerce: upper, describe: 'promote: the source stage' })
           .option('from-db', { type: 'string', describe: "promote: the source database file, overriding the source stage's path" })
           .option('force', { type: 'boolean', default: false, describe: 'promote: deploy even if the gate refuses (needs --reason)' })
           .option('reason', { type: 'string', describe: 'Why (recorded in model_deployment_history)' })
@@ -96,6 +186,9 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
           .option('out', { type: 'string', demandOption: true, describe: 'Output HTML file' }),
       async (args) => (await import('./commands/report.ts')).reportCommand(args),
     )
+    .middleware(() => {
+      started = true;
+    })
     .demandCommand(1, 'Name a command (see --help).')
     .strict()
     .recommendCommands()
@@ -103,8 +196,8 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
     .alias('help', 'h')
     .version(false)
     .wrap(Math.min(110, process.stdout.columns || 110))
-    .fail((msg, err) => {
+    .fail((msg, err, y) => {
       if (err) throw err;
-      throw new ConfigError(msg ?? 'invalid usage (see --help)');
+      throw usageError(msg ?? 'invalid usage (see --help)', argv, y as unknown as FailingUsage | undefined);
     }) as unknown as Argv<GlobalArgs>;
 }

@@ -1,7 +1,6 @@
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, PipelineError, errorMessage } from '../errors.ts';
-import { closeLogging, logger } from '../logger.ts';
-import { buildCli } from './commands.ts';
+import { buildCli, commandStarted } from './commands.ts';
 
 const argv = hideBin(process.argv);
 const verbose = argv.includes('--verbose') || argv.includes('-v');
@@ -16,7 +15,7 @@ async function main(): Promise<number> {
       process.stderr.write(`error: ${err.message}\n`);
       for (const d of err.details) process.stderr.write(`  - ${d}\n`);
       if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
-      logger.debug('command failed', { error: err.message, details: err.details, exitCode: err.exitCode });
+      if (loggingStarted()) (await import('../logger.ts')).logger.debug('command failed', { error: err.message, details: err.details, exitCode: err.exitCode });
       return err.exitCode;
     }
     process.stderr.write(`internal error: ${errorMessage(err).split('\n')[0]}\n`);
@@ -26,6 +25,9 @@ async function main(): Promise<number> {
   }
 }
 
+/** Whether the logger was loaded: only a command's module loads it (`--help` and usage errors start without winston). */
+const loggingStarted = commandStarted;
+
 const code = await main();
-await closeLogging();
+if (loggingStarted()) await (await import('../logger.ts')).closeLogging();
 process.exit(code);
