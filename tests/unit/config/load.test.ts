@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_CONFIG_PATH, loadConfig, parseConfig, PROJECT_ROOT, stageDatabasePath, type Config } from '../../../src/config/load.ts';
+import { configSchema } from '../../../src/config/schema.ts';
 import { ConfigError } from '../../../src/errors.ts';
 import { rawDefaultConfig, useTmpDir } from '../../support/helpers.ts';
 
@@ -104,8 +105,8 @@ describe('config: validation errors', () => {
     expect(err.exitCode).to.equal(2);
     expect(err.message).to.equal('invalid configuration in test.yaml: 5 problems');
     expect(err.details).to.have.members([
-      "(top level): unknown key(s) 'bogus'",
-      "steps.model_training: unknown key(s) 'foo'",
+      `(top level): unknown key(s) 'bogus' (allowed: ${Object.keys(configSchema.shape).join(', ')})`,
+      "steps.model_training: unknown key(s) 'foo' (allowed: ridge_lambda, exclude_features, window)",
       'duckdb.threads: Invalid input: expected number, received string',
       'dataset.columns.4.min: Invalid input: expected number, received string',
       'stages.UAT: Invalid input: expected object, received undefined',
@@ -118,7 +119,7 @@ describe('config: validation errors', () => {
       raw.stages.DEV.database = '';
     });
     expect(err.details).to.have.length(2);
-    expect(err.details).to.include("stages: unknown key(s) 'QA'");
+    expect(err.details).to.include("stages: unknown key(s) 'QA' (allowed: DEV, UAT, PROD)");
     expect(err.details.some((d) => d.startsWith('stages.DEV.database:'))).to.equal(true);
   });
 
