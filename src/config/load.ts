@@ -143,16 +143,26 @@ export function parseConfig(raw: unknown, source = '<inline>', loggingRaw: unkno
   return deepFreeze({ ...result.data, source, contract, logging: logging.data });
 }
 
-/** Loads config/config.yaml (or `file`) and config/logging.yaml beside it. */
+/**
+ * Loads config/config.yaml (or `file`) and the logging.yaml beside it (else the project's). Relative paths in
+ * them are taken from their own folder: the stage databases by {@link stageDatabasePath}, the log file here.
+ */
 export function loadConfig(file?: string): Config {
   const configPath = path.resolve(file ?? DEFAULT_CONFIG_PATH);
-  const loggingPath = path.join(path.dirname(configPath), 'logging.yaml');
-  const loggingRaw = existsSync(loggingPath) ? readYaml(loggingPath) : existsSync(DEFAULT_LOGGING_PATH) ? readYaml(DEFAULT_LOGGING_PATH) : {};
+  const besides = path.join(path.dirname(configPath), 'logging.yaml');
+  const loggingPath = existsSync(besides) ? besides : existsSync(DEFAULT_LOGGING_PATH) ? DEFAULT_LOGGING_PATH : undefined;
+  const loggingRaw = loggingPath ? readYaml(loggingPath) : {};
+  if (loggingPath && isRecord(loggingRaw) && typeof loggingRaw.file === 'string' && loggingRaw.file) loggingRaw.file = path.resolve(path.dirname(loggingPath), loggingRaw.file);
   return parseConfig(readYaml(configPath), configPath, loggingRaw);
 }
 
-/** The database file of a stage, relative paths taken from the project folder. */
+/** The folder relative paths in a config are taken from: the config file's own (the project folder for a config given inline). */
+export function configDir(config: Pick<Config, 'source'>): string {
+  return path.isAbsolute(config.source) ? path.dirname(config.source) : PROJECT_ROOT;
+}
+
+/** The database file of a stage, a relative path taken from the config file's folder. */
 export function stageDatabasePath(config: Config, stage: Stage): string {
   const p = config.stages[stage].database;
-  return p === ':memory:' ? p : path.resolve(PROJECT_ROOT, p);
+  return p === ':memory:' ? p : path.resolve(configDir(config), p);
 }
