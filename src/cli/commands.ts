@@ -98,7 +98,7 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
   return yargs(argv)
     .scriptName('pipeline')
     .usage('$0 <command> [options]\n\nTrain, monitor and serve a CO2 emission model; every fact lands in the stage\'s DuckDB file.')
-    .option('config', { type: 'string', describe: 'Config file (default: config/config.yaml)', global: true })
+    .option('config', { type: 'string', describe: 'Config file (default: $PIPELINE_CONFIG, else config/config.yaml of the checkout)', global: true })
     .option('stage', { choices: STAGES, default: 'DEV' as Stage, coerce: upper, describe: 'Stage whose database to use (any case)', global: true })
     .option('db', { type: 'string', describe: "Database file, overriding the stage's path from config", global: true })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'Debug logging and stack traces', global: true })

@@ -28,7 +28,8 @@ export function verbosityOf(args: { verbose?: boolean; quiet?: boolean }): Verbo
 
 /** Loads config, sets up logging and says which database the command works on. */
 export function createContext(args: GlobalArgs): CommandContext {
-  const config = loadConfig(args.config);
+  // PIPELINE_CONFIG: the config of a folder of one's own, without --config on every command
+  const config = loadConfig(args.config ?? (process.env.PIPELINE_CONFIG || undefined));
   configureLogging(config.logging, verbosityOf(args), PROJECT_ROOT);
   const dbPath = args.db ? path.resolve(args.db) : stageDatabasePath(config, args.stage);
   return {
