@@ -93,7 +93,9 @@ export function commandStarted(): boolean {
 }
 
 /** Every command of `pipeline`, declared in one place; each command's module is loaded only when it runs. */
-export function buildCli(argv: string[]): Argv<GlobalArgs> {
+export function buildCli(args: string[]): Argv<GlobalArgs> {
+  // `pipeline help [command]` is `pipeline [command] --help`
+  const argv = commandWord(args) === 'help' ? [...args.filter((a, i) => i !== args.indexOf('help')), '--help'] : args;
   checkCommand(argv);
   return yargs(argv)
     .scriptName('pipeline')

@@ -17,6 +17,13 @@ describe('foundation: CLI typos', () => {
     expect(listed).to.deep.equal([...COMMANDS]);
   });
 
+  it('`pipeline help [command]` is `pipeline [command] --help`', async () => {
+    const [all, run] = await Promise.all([runCliAsync(['help']), runCliAsync(['help', 'run'])]);
+    expect(expectExit(all, 0).stdout).to.match(/^pipeline <command> \[options\]/);
+    expect(expectExit(run, 0).stdout).to.match(/^pipeline run\n/);
+    expect(run.stdout).to.include('--type');
+  });
+
   it('an unknown command says so, with what the user probably meant, and touches nothing', async () => {
     const db = path.join(tmp(), 'never.duckdb');
     const [trian, statu, staged, far] = await mapLimit(
