@@ -18,7 +18,7 @@ describe('foundation: CLI typos', () => {
   });
 
   it('`pipeline help [command]` is `pipeline [command] --help`', async () => {
-    const [all, run] = await Promise.all([runCliAsync(['help']), runCliAsync(['help', 'run'])]);
+    const [all, run] = await Promise.all([runCliAsync(['help'], { allowDefaultDb: true }), runCliAsync(['help', 'run'], { allowDefaultDb: true })]);
     expect(expectExit(all, 0).stdout).to.match(/^pipeline <command> \[options\]/);
     expect(expectExit(run, 0).stdout).to.match(/^pipeline run\n/);
     expect(run.stdout).to.include('--type');
