@@ -1,89 +1,13 @@
 import yargs, { type Argv } from 'yargs';
-import { closest } from '../config/did-you-mean.ts';
 import { STAGES, type Stage } from '../config/stages.ts';
-import { ConfigError } from '../errors.ts';
 import type { GlobalArgs } from './context.ts';
+import { checkCommand, commandWord, usageError, type FailingUsage } from './usage.ts';
 
 /** The commands declared in {@link buildCli} (a test checks that `--help` lists exactly these). */
 export const COMMANDS = ['generate', 'ingest', 'sql', 'run', 'status', 'models', 'report'] as const;
 
-/** Words a user may try instead of a command, and what does it. */
-const COMMAND_HINTS: Readonly<Record<string, string>> = {
-  train: 'run --type TRAINING_PIPELINE',
-  training: 'run --type TRAINING_PIPELINE',
-  retrain: 'run --type TRAINING_PIPELINE',
-  predict: 'run --type PREDICTION_PIPELINE',
-  prediction: 'run --type PREDICTION_PIPELINE',
-  score: 'run --type PREDICTION_PIPELINE',
-  resume: 'run --resume RUN_ID',
-  query: 'sql',
-  load: 'ingest',
-  import: 'ingest',
-  model: 'models',
-  list: 'models list',
-  show: 'models show VERSION',
-  rollback: 'models rollback',
-  promote: 'models promote --from DEV --to UAT',
-};
-
-/** Global options that take a value: the token after them is not the command. */
-const GLOBAL_VALUE_OPTIONS = new Set(['--config', '--stage', '--db']);
-
-/** The first positional word of the command line (the command), or undefined. */
-function commandWord(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--') return argv[i + 1];
-    if (!a.startsWith('-')) return a;
-    if (GLOBAL_VALUE_OPTIONS.has(a)) i++;
-  }
-  return undefined;
-}
-
-/** Refuses an unknown command before yargs parses anything, with the closest command (or what does it). */
-function checkCommand(argv: readonly string[]): void {
-  const word = commandWord(argv);
-  if (word === undefined || (COMMANDS as readonly string[]).includes(word)) return;
-  const [best] = closest(word, [...COMMANDS, ...Object.keys(COMMAND_HINTS)]);
-  const hint = best === undefined ? '' : `; did you mean 'pipeline ${COMMAND_HINTS[best] ?? best}'?`;
-  throw new ConfigError(`unknown command '${word}'${hint}`, [`commands: ${COMMANDS.join(', ')} (pipeline --help)`]);
-}
-
 /** Stage names are accepted in any case (`--stage dev`); yargs checks the upper-cased name against the choices. */
 const upper = (v: string): Stage => v.toUpperCase() as Stage;
-
-/** What yargs's `fail` gets as its third argument: its usage instance, which knows the options of the failing command. */
-interface FailingUsage {
-  getDescriptions(): Record<string, unknown>;
-}
-
-/**
- * Rewrites yargs's usage messages into ours: an unknown option names the closest known one, an invalid
- * value echoes the value, the closest choice and all of them.
- */
-function usageError(msg: string, argv: readonly string[], usage: FailingUsage | undefined): ConfigError {
-  const unknown = /^Unknown arguments?: (.+)$/.exec(msg);
-  if (unknown) {
-    const known = typeof usage?.getDescriptions === 'function' ? Object.keys(usage.getDescriptions()) : [];
-    const problems = unknown[1].split(', ').map((name) => {
-      const dashed = name.length === 1 ? `-${name}` : `--${name}`;
-      if (!argv.some((a) => a === dashed || a.startsWith(`${dashed}=`))) return `unexpected argument '${name}'`;
-      const [best] = closest(name, known.filter((k) => k.length > 1));
-      return `unknown option '${dashed}'${best ? `; did you mean '--${best}'?` : ''}`;
-    });
-    return new ConfigError(problems[0], [...problems.slice(1), 'see --help for the options of this command']);
-  }
-  const invalid = [...msg.matchAll(/Argument: (\S+), Given: "([^"]*)", Choices: (.+)/g)];
-  if (invalid.length) {
-    const problems = invalid.map(([, arg, given, list]) => {
-      const choices = [...list.matchAll(/"([^"]*)"/g)].map((c) => c[1]);
-      const [best] = closest(given, choices);
-      return `invalid value '${given}' for ${arg}${best ? `; did you mean '${best}'?` : ''} (choices: ${choices.join(', ')})`;
-    });
-    return new ConfigError(problems[0], problems.slice(1));
-  }
-  return new ConfigError(msg);
-}
 
 let started = false;
 
@@ -96,7 +20,7 @@ export function commandStarted(): boolean {
 export function buildCli(args: string[]): Argv<GlobalArgs> {
   // `pipeline help [command]` is `pipeline [command] --help`
   const argv = commandWord(args) === 'help' ? [...args.filter((a, i) => i !== args.indexOf('help')), '--help'] : args;
-  checkCommand(argv);
+  checkCommand(argv, COMMANDS);
   return yargs(argv)
     .scriptName('pipeline')
     .usage('$0 <command> [options]\n\nTrain, monitor and serve a CO2 emission model; every fact lands in the stage\'s DuckDB file.')
@@ -105,6 +29,9 @@ export function buildCli(args: string[]): Argv<GlobalArgs> {
     .option('db', { type: 'string', describe: "Database file, overriding the stage's path from config", global: true })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'Debug logging and stack traces', global: true })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'Only warnings and errors on the console', global: true })
+    .middleware(() => {
+      started = true;
+    })
     .command(
       'generate',
       'Write a synthetic dataset (CSV or Parquet) for the configured contract, deterministic for a seed',
@@ -188,9 +115,6 @@ export function buildCli(args: string[]): Argv<GlobalArgs> {
           .option('out', { type: 'string', demandOption: true, describe: 'Output HTML file' }),
       async (args) => (await import('./commands/report.ts')).reportCommand(args),
     )
-    .middleware(() => {
-      started = true;
-    })
     .demandCommand(1, 'Name a command (see --help).')
     .strict()
     .recommendCommands()
