@@ -8,14 +8,15 @@ describe('docs: reading code blocks', () => {
   it('finds fenced blocks with their language, line and opt-out reason', () => {
     const { blocks, problems } = extractBlocks(
       'x.md',
-      md('# T', '```sh', 'npx pipeline status', '```', 'text', '````sql', 'select 1;', '````', '```sh', '# not run by the docs test: needs the network', 'npm ci', '```', '```', 'plain', '```'),
+      md('# T', '```sh', 'npx pipeline status', '```', 'text', '````sql', 'select 1;', '````', '```sh', '# not run by the docs test: needs the network', 'npm ci', '```', '```', 'plain', '```', '```bash', '# on a new database (empty)', 'pipeline status', '```'),
     );
     expect(problems).to.deep.equal([]);
-    expect(blocks.map((b) => [b.line, b.lang, b.text, b.skipReason])).to.deep.equal([
-      [2, 'sh', 'npx pipeline status', undefined],
-      [6, 'sql', 'select 1;', undefined],
-      [9, 'sh', '# not run by the docs test: needs the network\nnpm ci', 'needs the network'],
-      [13, '', 'plain', undefined],
+    expect(blocks.map((b) => [b.line, b.lang, b.text, b.skipReason, b.newDatabase])).to.deep.equal([
+      [2, 'sh', 'npx pipeline status', undefined, undefined],
+      [6, 'sql', 'select 1;', undefined, undefined],
+      [9, 'sh', '# not run by the docs test: needs the network\nnpm ci', 'needs the network', undefined],
+      [13, '', 'plain', undefined, undefined],
+      [16, 'bash', '# on a new database (empty)\npipeline status', undefined, true],
     ]);
   });
 

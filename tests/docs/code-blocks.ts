@@ -6,6 +6,8 @@
  * - A shell block may opt out with a visible comment line `# not run by the docs test: REASON` (a reason is
  *   required); keep such blocks few: things a test cannot do (reinstalling packages, running the suite itself).
  * - A shell command expected to fail ends with the comment `# exits N`; the test checks it exits with N.
+ * - A shell block with a comment line `# on a new database …` starts from an empty stage database instead of
+ *   the demo's (the blocks after it go on with the database it made).
  * - Fences must be well formed: a block left open, or an opening fence with a language inside an open block
  *   (a closing fence is missing above it), is a problem the test reports with its line.
  */
@@ -19,6 +21,8 @@ export interface CodeBlock {
   text: string;
   /** The reason given by a `# not run by the docs test: …` line, if any. */
   skipReason?: string;
+  /** The block says it starts on a new database (`# on a new database …`). */
+  newDatabase?: boolean;
 }
 
 export interface Extracted {
@@ -29,6 +33,7 @@ export interface Extracted {
 
 const FENCE = /^(\s{0,3})(`{3,}|~{3,})(.*)$/;
 const SKIP = /^\s*#\s*not run by the docs test:\s*(.*\S)?\s*$/m;
+const NEW_DATABASE = /^\s*#\s*on a new database\b/im;
 
 /** The fenced code blocks of a Markdown text. */
 export function extractBlocks(file: string, markdown: string): Extracted {
@@ -45,7 +50,7 @@ export function extractBlocks(file: string, markdown: string): Extracted {
     if (m && m[2][0] === open.fence[0] && m[2].length >= open.fence.length && m[3].trim() === '') {
       const text = open.body.join('\n');
       const skip = SKIP.exec(text);
-      blocks.push({ file, line: open.line, lang: open.lang, text, ...(skip ? { skipReason: skip[1] ?? '' } : {}) });
+      blocks.push({ file, line: open.line, lang: open.lang, text, ...(skip ? { skipReason: skip[1] ?? '' } : {}), ...(NEW_DATABASE.test(text) ? { newDatabase: true } : {}) });
       open = undefined;
       return;
     }

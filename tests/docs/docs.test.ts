@@ -8,12 +8,13 @@
  *   checkout's; `npx pipeline …` and `pipeline …` run this checkout's bin/pipeline.mjs, with PIPELINE_CONFIG
  *   naming a copy of config/config.yaml whose stage databases are in the sandbox's `data/`; paths under /tmp/
  *   are redirected into the sandbox; variables set in one shell block are seen by the later ones;
+ * - a shell block saying `# on a new database …` starts from empty stage databases (its commands make them);
  * - SQL blocks run statement by statement through the code of `pipeline sql` (read-only, sandboxed) against
  *   the sandbox's DEV database, as it is at that point of the document.
  */
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { openDatabase } from '../../src/db/database.ts';
 import { runReadOnlyQuery } from '../../src/inspect/read-only-query.ts';
@@ -87,15 +88,14 @@ describe('docs: the shell commands and SQL queries of README.md and docs/', func
 
     it(`${doc}: ${runnable.filter(isShell).length} shell and ${runnable.filter(isSql).length} SQL blocks run against the demo database`, async () => {
       const { dir, env } = sandbox(path.join(tmp(), doc.replace(/[/.]/g, '_')));
-      // the demo's files: the database copied (blocks change it), the data files linked
+      // the demo's files: its database and the data files it generated (copies: blocks change them)
       for (const f of readdirSync(demoData)) {
         const from = path.join(demoData, f);
-        if (!statSync(from).isFile()) continue;
-        if (f.endsWith('.duckdb') || f.endsWith('.wal')) copyFileSync(from, path.join(dir, 'data', f));
-        else linkSync(from, path.join(dir, 'data', f));
+        if (statSync(from).isFile()) copyFileSync(from, path.join(dir, 'data', f));
       }
       const dbFile = path.join(dir, 'data', 'dev.duckdb');
       expect(existsSync(dbFile)).to.equal(true);
+      // run in document order: a group of shell blocks in one shell, a SQL block on the database as it is then
 
       const assignments: string[] = [];
       for (let i = 0; i < runnable.length; ) {
@@ -117,7 +117,10 @@ describe('docs: the shell commands and SQL queries of README.md and docs/', func
         }
         // consecutive shell blocks run in one shell; assignments of earlier blocks are replayed
         const group: CodeBlock[] = [];
-        while (i < runnable.length && isShell(runnable[i])) group.push(runnable[i++]);
+        while (i < runnable.length && isShell(runnable[i]) && (group.length === 0 || !runnable[i].newDatabase)) group.push(runnable[i++]);
+        if (group[0].newDatabase) {
+          for (const f of readdirSync(path.join(dir, 'data'))) if (/\.duckdb(\.wal)?$/.test(f)) rmSync(path.join(dir, 'data', f));
+        }
         const script = `${PRELUDE}\n${assignments.join('\n')}\n${shellScript(group)}`.replaceAll('/tmp/', `${dir}/tmp/`);
         const res = await run('bash', ['-s'], dir, env, script);
         if (res.code !== 0) {
