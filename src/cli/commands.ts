@@ -1,7 +1,7 @@
 import yargs, { type Argv } from 'yargs';
 import { STAGES, type Stage } from '../config/stages.ts';
 import type { GlobalArgs } from './context.ts';
-import { checkCommand, commandWord, usageError, type FailingUsage } from './usage.ts';
+import { checkCommand, commandWord, skipHelpCache, usageError, type FailingUsage } from './usage.ts';
 
 /** The commands declared in {@link buildCli} (a test checks that `--help` lists exactly these). */
 export const COMMANDS = ['generate', 'ingest', 'sql', 'run', 'status', 'models', 'report'] as const;
@@ -21,7 +21,7 @@ export function buildCli(args: string[]): Argv<GlobalArgs> {
   // `pipeline help [command]` is `pipeline [command] --help`
   const argv = commandWord(args) === 'help' ? [...args.filter((a, i) => i !== args.indexOf('help')), '--help'] : args;
   checkCommand(argv, COMMANDS);
-  return yargs(argv)
+  const cli = yargs(argv)
     .scriptName('pipeline')
     .usage('$0 <command> [options]\n\nTrain, monitor and serve a CO2 emission model; every fact lands in the stage\'s DuckDB file.')
     .option('config', { type: 'string', describe: 'Config file (default: $PIPELINE_CONFIG, else config/config.yaml of the checkout)', global: true })
@@ -126,4 +126,6 @@ export function buildCli(args: string[]): Argv<GlobalArgs> {
       if (err) throw err;
       throw usageError(msg ?? 'invalid usage (see --help)', argv, y as unknown as FailingUsage | undefined);
     }) as unknown as Argv<GlobalArgs>;
+  skipHelpCache(cli);
+  return cli;
 }

@@ -79,3 +79,17 @@ export function usageError(msg: string, argv: readonly string[], usage: FailingU
   }
   return new ConfigError(msg);
 }
+
+/** The parts of yargs's internals {@link skipHelpCache} touches (yargs 18; absent, nothing is changed). */
+interface YargsInternals {
+  getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
+}
+
+/**
+ * yargs renders the running command's whole help text as each handler starts, to show it should the handler fail
+ * later; `pipeline` never shows help on a failure, and the rendering costs ~20 ms of every command's start-up.
+ */
+export function skipHelpCache(cli: unknown): void {
+  const usage = (cli as YargsInternals).getInternalMethods?.().getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => undefined;
+}
