@@ -28,6 +28,8 @@ async function main(): Promise<number> {
 /** Whether the logger was loaded: only a command's module loads it (`--help` and usage errors start without winston). */
 const loggingStarted = commandStarted;
 
-const code = await main();
-if (loggingStarted()) await (await import('../logger.ts')).closeLogging();
-process.exit(code);
+// no top-level await: bin/pipeline.mjs runs this module bundled as CommonJS
+void main().then(async (code) => {
+  if (loggingStarted()) await (await import('../logger.ts')).closeLogging();
+  process.exit(code);
+});

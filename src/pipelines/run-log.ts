@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/load.ts';
@@ -84,7 +85,6 @@ async function pauseForTests(step: string): Promise<void> {
   const spec = process.env.PIPELINE_PAUSE_STEP;
   if (!spec?.startsWith(`${step}=`)) return;
   const file = spec.slice(step.length + 1);
-  const { existsSync } = await import('node:fs');
   const until = Date.now() + 120_000;
   while (!existsSync(file) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
 }
