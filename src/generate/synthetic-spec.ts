@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { ConfigError } from '../errors.ts';
-import { PROJECT_ROOT, type Config } from '../config/load.ts';
+import type { Config } from '../config/load.ts';
 
 /** A dataset's synthetic generator: its SQL and the truth (parameters) the SQL reads. */
 export interface SyntheticSpec {
@@ -15,11 +15,7 @@ export interface SyntheticSpec {
 /** Finds `synthetic/<dataset>.yaml` beside the config file, falling back to the project's config folder. */
 export function loadSyntheticSpec(config: Config): SyntheticSpec {
   const name = config.contract.name;
-  const candidates = [
-    path.join(path.dirname(config.source), 'synthetic', `${name}.yaml`),
-    path.resolve(path.dirname(config.source), '..', 'synthetic', `${name}.yaml`),
-    path.join(PROJECT_ROOT, 'config', 'synthetic', `${name}.yaml`),
-  ];
+  const candidates = [path.join(path.dirname(config.source), 'synthetic', `${name}.yaml`), path.resolve(path.dirname(config.source), '..', 'synthetic', `${name}.yaml`)];
   const file = candidates.find((c) => existsSync(c));
   if (!file) throw new ConfigError(`no synthetic generator for dataset '${name}': expected ${candidates[0]}`);
   const truth = YAML.parse(readFileSync(file, 'utf8'), { merge: true }) as Record<string, unknown>;
