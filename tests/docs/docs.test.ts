@@ -51,6 +51,8 @@ function sandbox(dir: string): { dir: string; env: Record<string, string> } {
   mkdirSync(path.join(dir, 'data'), { recursive: true });
   mkdirSync(path.join(dir, 'tmp'), { recursive: true });
   for (const link of ['config', 'bin']) symlinkSync(path.join(PROJECT_ROOT, link), path.join(dir, link));
+  // the default dataset's generator, beside the sandbox's config as beside config/config.yaml
+  symlinkSync(path.join(PROJECT_ROOT, 'config', 'synthetic'), path.join(dir, 'synthetic'));
   const raw = rawDefaultConfig();
   raw.stages = { DEV: { database: 'data/dev.duckdb' }, UAT: { database: 'data/uat.duckdb' }, PROD: { database: 'data/prod.duckdb' } };
   const config = writeYaml(path.join(dir, 'pipeline.yaml'), raw);
