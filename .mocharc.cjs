@@ -3,7 +3,7 @@ const named = process.argv.slice(2).some((a) => /\.(test\.)?ts$/.test(a) || a.in
 
 module.exports = {
   import: 'tsx',
-  spec: named ? [] : ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts'],
+  spec: named ? [] : ['tests/unit/**/*.test.ts', 'tests/integration/**/*.test.ts', 'tests/docs/**/*.test.ts'],
   reporter: './tests/support/summary-reporter.cjs',
   timeout: 120000,
   forbidOnly: Boolean(process.env.CI),

@@ -4,6 +4,7 @@
  *
  *   npm run bench -- --rows N [--runs K] [--skip-baseline] [--skip-10m-check]
  *                    [--seed S] [--batch-rows M] [--skip-probes] [--keep-work]
+ *   npm run bench -- startup [--runs K]     (start-up time of everyday commands: bench/startup.ts)
  *
  * See BENCHMARKS.md for the method. Data files are cached in bench/cache/ (by generator, seed and size);
  * every measured command works on its own fresh database file; results go to bench/results/.
@@ -294,6 +295,10 @@ function preflight(opts: Options): void {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'startup') {
+    const { startupBenchmark } = await import('./startup.ts');
+    return startupBenchmark(process.argv.slice(3));
+  }
   const opts = parseOptions();
   preflight(opts);
   const tStart = performance.now();

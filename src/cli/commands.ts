@@ -1,18 +1,37 @@
 import yargs, { type Argv } from 'yargs';
-import { STAGES, type Stage } from '../config/schema.ts';
-import { ConfigError } from '../errors.ts';
+import { STAGES, type Stage } from '../config/stages.ts';
 import type { GlobalArgs } from './context.ts';
+import { checkCommand, commandWord, skipHelpCache, usageError, type FailingUsage } from './usage.ts';
+
+/** The commands declared in {@link buildCli} (a test checks that `--help` lists exactly these). */
+export const COMMANDS = ['generate', 'ingest', 'sql', 'run', 'status', 'models', 'report'] as const;
+
+/** Stage names are accepted in any case (`--stage dev`); yargs checks the upper-cased name against the choices. */
+const upper = (v: string): Stage => v.toUpperCase() as Stage;
+
+let started = false;
+
+/** Whether a command's handler was reached (help and usage errors never get there, and load no command module). */
+export function commandStarted(): boolean {
+  return started;
+}
 
 /** Every command of `pipeline`, declared in one place; each command's module is loaded only when it runs. */
-export function buildCli(argv: string[]): Argv<GlobalArgs> {
-  return yargs(argv)
+export function buildCli(args: string[]): Argv<GlobalArgs> {
+  // `pipeline help [command]` is `pipeline [command] --help`
+  const argv = commandWord(args) === 'help' ? [...args.filter((a, i) => i !== args.indexOf('help')), '--help'] : args;
+  checkCommand(argv, COMMANDS);
+  const cli = yargs(argv)
     .scriptName('pipeline')
     .usage('$0 <command> [options]\n\nTrain, monitor and serve a CO2 emission model; every fact lands in the stage\'s DuckDB file.')
-    .option('config', { type: 'string', describe: 'Config file (default: config/config.yaml)', global: true })
-    .option('stage', { choices: STAGES, default: 'DEV' as Stage, describe: 'Stage whose database to use', global: true })
+    .option('config', { type: 'string', describe: 'Config file (default: $PIPELINE_CONFIG, else config/config.yaml of the checkout)', global: true })
+    .option('stage', { choices: STAGES, default: 'DEV' as Stage, coerce: upper, describe: 'Stage whose database to use (any case)', global: true })
     .option('db', { type: 'string', describe: "Database file, overriding the stage's path from config", global: true })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'Debug logging and stack traces', global: true })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'Only warnings and errors on the console', global: true })
+    .middleware(() => {
+      started = true;
+    })
     .command(
       'generate',
       'Write a synthetic dataset (CSV or Parquet) for the configured contract, deterministic for a seed',
@@ -85,7 +104,7 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
           .positional('version', { type: 'number', describe: 'Model version (show, pin; diff: the first model; promote: which version, default the active one)' })
           .positional('other', { type: 'number', describe: 'diff: the second model' })
           .option('to', { type: 'string', describe: 'rollback: the version to re-activate; promote: the target stage' })
-          .option('from', { choices: STAGES, describe: 'promote: the source stage' })
+          .option('from', { choices: STAGES, coerce: upper, describe: 'promote: the source stage' })
           .option('from-db', { type: 'string', describe: "promote: the source database file, overriding the source stage's path" })
           .option('force', { type: 'boolean', default: false, describe: 'promote: deploy even if the gate refuses (needs --reason)' })
           .option('reason', { type: 'string', describe: 'Why (recorded in model_deployment_history; for rollback and pin, shown by status as the pin\'s reason)' })
@@ -108,8 +127,10 @@ export function buildCli(argv: string[]): Argv<GlobalArgs> {
     .alias('help', 'h')
     .version(false)
     .wrap(Math.min(110, process.stdout.columns || 110))
-    .fail((msg, err) => {
+    .fail((msg, err, y) => {
       if (err) throw err;
-      throw new ConfigError(msg ?? 'invalid usage (see --help)');
+      throw usageError(msg ?? 'invalid usage (see --help)', argv, y as unknown as FailingUsage | undefined);
     }) as unknown as Argv<GlobalArgs>;
+  skipHelpCache(cli);
+  return cli;
 }

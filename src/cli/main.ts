@@ -1,7 +1,6 @@
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, PipelineError, environmentFault, errorMessage } from '../errors.ts';
-import { closeLogging, logger } from '../logger.ts';
-import { buildCli } from './commands.ts';
+import { buildCli, commandStarted } from './commands.ts';
 
 const argv = hideBin(process.argv);
 // a reader that closes the pipe early (`| head`) ends the output, not the command with an unhandled error
@@ -22,7 +21,7 @@ async function main(): Promise<number> {
       process.stderr.write(`error: ${err.message}\n`);
       for (const d of err.details) process.stderr.write(`  - ${d}\n`);
       if (verbose && err.stack) process.stderr.write(`${err.stack}\n`);
-      logger.debug('command failed', { error: err.message, details: err.details, exitCode: err.exitCode });
+      if (loggingStarted()) (await import('../logger.ts')).logger.debug('command failed', { error: err.message, details: err.details, exitCode: err.exitCode });
       return err.exitCode;
     }
     process.stderr.write(`internal error: ${errorMessage(err).split('\n')[0]}\n`);
@@ -32,8 +31,13 @@ async function main(): Promise<number> {
   }
 }
 
-const code = await main();
-await closeLogging();
-// stdout into a pipe is written asynchronously: exit only once everything written has been handed over
-await new Promise<void>((resolve) => (process.stdout.writableLength === 0 || process.stdout.destroyed ? resolve() : process.stdout.write('', () => resolve())));
-process.exit(code);
+/** Whether the logger was loaded: only a command's module loads it (`--help` and usage errors start without winston). */
+const loggingStarted = commandStarted;
+
+// no top-level await: bin/pipeline.mjs runs this module bundled as CommonJS
+void main().then(async (code) => {
+  if (loggingStarted()) await (await import('../logger.ts')).closeLogging();
+  // stdout into a pipe is written asynchronously: exit only once everything written has been handed over
+  await new Promise<void>((resolve) => (process.stdout.writableLength === 0 || process.stdout.destroyed ? resolve() : process.stdout.write('', () => resolve())));
+  process.exit(code);
+});

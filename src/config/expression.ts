@@ -1,4 +1,5 @@
 import { quoteIdent } from '../db/sql-text.ts';
+import { didYouMean } from './did-you-mean.ts';
 
 /** Functions a derived-feature expression may call: pure, numeric, deterministic. */
 export const SAFE_FUNCTIONS = new Set(['abs', 'sqrt', 'ln', 'log', 'log10', 'log2', 'exp', 'pow', 'power', 'greatest', 'least', 'coalesce', 'round', 'floor', 'ceil', 'sign', 'nullif']);
@@ -46,13 +47,13 @@ export function parseExpression(text: string, allowedColumns: ReadonlySet<string
       out.push(t.text);
     } else if (tokens[i + 1]?.text === '(') {
       const fn = t.text.toLowerCase();
-      if (!SAFE_FUNCTIONS.has(fn)) errors.push(`function '${t.text}' is not allowed (allowed: ${[...SAFE_FUNCTIONS].join(', ')})`);
+      if (!SAFE_FUNCTIONS.has(fn)) errors.push(`function '${t.text}' is not allowed${suggest(fn, SAFE_FUNCTIONS)} (allowed: ${[...SAFE_FUNCTIONS].join(', ')})`);
       out.push(fn);
     } else if (allowedColumns.has(t.text)) {
       columns.add(t.text);
       out.push(quoteIdent(t.text));
     } else {
-      errors.push(`unknown column '${t.text}' (expressions may use the contract's numeric columns: ${[...allowedColumns].join(', ')})`);
+      errors.push(`unknown column '${t.text}'${suggest(t.text, allowedColumns)} (expressions may use the contract's numeric columns: ${[...allowedColumns].join(', ')})`);
     }
   }
   if (depth !== 0 && !errors.includes('unbalanced parentheses')) errors.push('unbalanced parentheses');
@@ -60,6 +61,12 @@ export function parseExpression(text: string, allowedColumns: ReadonlySet<string
   const grammar = checkGrammar(tokens);
   if (grammar) return { ok: false, errors: [grammar] };
   return { ok: true, value: { sql: `(${out.join(' ')})`, columns: [...columns] } };
+}
+
+/** "; did you mean 'x'?" for a close candidate, or ''. */
+function suggest(word: string, candidates: Iterable<string>): string {
+  const hint = didYouMean(word, candidates);
+  return hint ? `; ${hint}` : '';
 }
 
 type Token = { kind: 'num' | 'ident' | 'op'; text: string };

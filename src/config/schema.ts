@@ -1,7 +1,6 @@
 import { z } from 'zod';
 
-export const STAGES = ['DEV', 'UAT', 'PROD'] as const;
-export type Stage = (typeof STAGES)[number];
+export { STAGES, type Stage } from './stages.ts';
 
 const identifier = z
   .string()

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/load.ts';
@@ -7,6 +8,7 @@ import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { errorMessage } from '../errors.ts';
 import { logger } from '../logger.ts';
+import { runEnded, runStarted, stepEnded, stepStarted } from './activity.ts';
 import { progress } from './progress.ts';
 
 export type PipelineType = 'TRAINING_PIPELINE' | 'PREDICTION_PIPELINE';
@@ -63,6 +65,7 @@ export async function startRun(
       hostname: os.hostname(),
     },
   });
+  runStarted(db.path, { runId, pipeline: type, parentRunId: extra.parentRunId });
   logger.info(`${type} run ${runId} started on ${stage}${extra.parentRunId ? ` (child of run ${extra.parentRunId}: ${extra.triggerReason})` : ''}`);
   return { db, config, stage, runId, pipelineType: type };
 }
@@ -71,6 +74,19 @@ export async function finishRun(ctx: RunContext, status: 'succeeded' | 'failed',
   await runSqlFile(ctx.db, 'pipeline_runs', 'finish_run', {
     params: { run_id: ctx.runId, status, now: now(), error: error === undefined ? null : errorMessage(error), model_version: modelVersion ?? null },
   });
+  runEnded(ctx.db.path, ctx.runId);
+}
+
+/**
+ * Test hook for watching a run at work: with `PIPELINE_PAUSE_STEP=STEP=FILE`, step STEP waits (after it is
+ * recorded as started, before its work) until FILE exists, for at most two minutes.
+ */
+async function pauseForTests(step: string): Promise<void> {
+  const spec = process.env.PIPELINE_PAUSE_STEP;
+  if (!spec?.startsWith(`${step}=`)) return;
+  const file = spec.slice(step.length + 1);
+  const until = Date.now() + 120_000;
+  while (!existsSync(file) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
 }
 
 /** Ends a run that did no work, with the reason (pipeline_runs.skip_reason) and the model that stays. */
@@ -90,6 +106,8 @@ export async function runStep<T extends StepReport>(ctx: RunContext, name: strin
   logger.info(`step ${name} …`);
   const display = opts.transactional === false ? undefined : progress();
   display?.stepStarted(name, ctx.db.native);
+  stepStarted(ctx.db.path, { runId: ctx.runId, pipeline: ctx.pipelineType }, { name, order }, ctx.db.native);
+  await pauseForTests(name);
   try {
     let ms = 0;
     const work = async () => {
@@ -102,10 +120,12 @@ export async function runStep<T extends StepReport>(ctx: RunContext, name: strin
       return report;
     };
     const report = await (opts.transactional === false ? work() : ctx.db.transaction(work)).finally(() => display?.stepEnded(name));
+    stepEnded(ctx.db.path, ctx.runId, { name, status: 'succeeded', durationMs: ms, rowsOut: report.rowsOut });
     logger.info(`step ${name} done in ${(ms / 1000).toFixed(2)} s${report.rowsOut !== undefined ? `, ${report.rowsOut} rows` : ''}${report.message ? `: ${report.message}` : ''}`);
     return report;
   } catch (err) {
     const ms = performance.now() - t0;
+    stepEnded(ctx.db.path, ctx.runId, { name, status: 'failed', durationMs: ms });
     await finishStep(ctx, name, 'failed', ms, { message: errorMessage(err) }).catch((e) => logger.error(`could not record the failure of step ${name}: ${errorMessage(e)}`));
     logger.error(`step ${name} failed after ${(ms / 1000).toFixed(2)} s: ${errorMessage(err)}`);
     throw err;

@@ -1,5 +1,4 @@
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import type * as vl from 'vega-lite';
 import type { EvalPoint, HistogramBin, LevelCount, ModelHistoryRow, ResidualBin, StepRow } from './data.ts';
 
 /** Colours of the report, shared with its CSS. */
@@ -17,6 +16,17 @@ export const COLORS = {
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif';
 
+/**
+ * vega and vega-lite, loaded when a report renders. They are ES modules only (vega waits at the top level of a
+ * module), so bin/pipeline.mjs leaves them out of the command's CommonJS bundle and lends it an importer: code
+ * run from V8's code cache cannot call `import()` itself.
+ */
+async function loadVega(): Promise<[typeof import('vega'), typeof import('vega-lite')]> {
+  const importer = (globalThis as { __pipelineImport?: (specifier: string) => Promise<unknown> }).__pipelineImport;
+  if (importer) return (await Promise.all([importer('vega'), importer('vega-lite')])) as [typeof import('vega'), typeof import('vega-lite')];
+  return Promise.all([import('vega'), import('vega-lite')]);
+}
+
 const BASE_CONFIG: vl.TopLevelSpec['config'] = {
   font: FONT,
   view: { stroke: '#e5e7eb' },
@@ -32,6 +42,7 @@ let chartCounter = 0;
  * Element ids (clip paths, gradients) get a per-chart prefix, so many charts can share one HTML page.
  */
 export async function renderSvg(spec: vl.TopLevelSpec, label: string): Promise<string> {
+  const [vega, vl] = await loadVega();
   const compiled = vl.compile({ ...spec, config: { ...BASE_CONFIG, ...spec.config } }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   try {

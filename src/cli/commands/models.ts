@@ -28,7 +28,7 @@ export async function modelsCommand(args: ModelsArgs): Promise<void> {
   const json = (v: unknown) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
   if (args.action === 'promote') {
     if (!args.from || typeof args.to !== 'string') throw new ConfigError('promote needs --from STAGE --to STAGE (e.g. --from DEV --to UAT)');
-    const toStage = args.to as Stage;
+    const toStage = args.to.toUpperCase() as Stage;
     if (!['UAT', 'PROD', 'DEV'].includes(toStage) || toStage === args.from) throw new ConfigError(`--to must be another stage than --from (got ${args.to})`);
     const sourcePath = args.fromDb ? path.resolve(args.fromDb) : stageDatabasePath(ctx.config, args.from);
     const targetPath = args.db ? path.resolve(args.db) : stageDatabasePath(ctx.config, toStage);

@@ -41,7 +41,7 @@ describe('foundation: CLI', () => {
     const lines = res.stderr.split('\n');
     expect(lines[0]).to.equal(`error: invalid configuration in ${cfg}: 3 problems`);
     expect(lines).to.include('  - duckdb.threads: Invalid input: expected number, received string');
-    expect(lines).to.include("  - stages.DEV: unknown key(s) 'colour'");
+    expect(lines).to.include("  - stages.DEV: unknown key(s) 'colour' (allowed: database)");
     expect(lines.some((l) => l.startsWith('  - steps.train_test_split.test_fraction: '))).to.equal(true);
     expect(res.stderr).to.not.match(/\n\s+at /); // no stack trace without --verbose
   });
