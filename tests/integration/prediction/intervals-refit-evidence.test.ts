@@ -296,13 +296,19 @@ describe('intervals, refits and the evidence of a retrain', function () {
       expect(same.n).to.equal(1000);
       const md = await db.query<{ test: string }>('select test from model_drift_results where run_id = $1', [out.runId]);
       expect(md.length, 'the model-drift rows of the tested model stay').to.be.above(0);
+      // One error test: the batch check of the tested model is model drift's rmse_ratio test on the same rows
+      // (same F statistic and p-value; only the level it is held to differs).
+      const testedCheck = await one<{ f_statistic: number; f_p_value: number }>(db, "select f_statistic, f_p_value from batch_evaluations where run_id = $1 and role = 'tested'", [out.runId]);
+      const drift = await one<{ p_value: number; f: number }>(db, "select p_value, (detail->>'f_statistic')::double as f from model_drift_results where run_id = $1 and test = 'rmse_ratio'", [out.runId]);
+      expect(testedCheck.f_p_value).to.equal(drift.p_value);
+      expect(testedCheck.f_statistic).to.equal(drift.f);
     });
 
     it('checks the serving model on the batch and flags the served rows when it still fails', async () => {
       const s = await one<{ failed: boolean; reason: string; f_p_value: number }>(db, "select failed, reason, f_p_value from batch_evaluations where run_id = $1 and role = 'serving'", [out.runId]);
       // The retrained model mostly learned the old relation (8 000 old rows, 1 000 new): its batch error stays far above its held-out error.
       expect(s.failed, s.reason).to.equal(true);
-      expect(s.reason).to.match(/fails on this batch: batch MSE/);
+      expect(s.reason).to.match(/fails on this batch: batch RMSE [\d.]+ ÷ evaluation RMSE [\d.]+ = [\d.]+, lower 99\.50% bound [\d.]+ > tolerance 1\.25/);
       expect(out.flags).to.include('serving_model_fails_batch');
       const f = await one<{ n: number }>(db, "select count(*) filter (where list_contains(flags, 'serving_model_fails_batch')) as n from served_predictions where run_id = $1", [out.runId]);
       expect(f.n).to.equal(1000);
