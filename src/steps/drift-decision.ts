@@ -48,8 +48,10 @@ export interface ReferenceSpread {
  * Each feature's share of the prediction's spread: the sd of its term in the prediction over the reference rows —
  * |coefficient| × sd(x) ÷ scale for a numeric feature, the sd of its level coefficients (weighted by the reference's
  * level shares) for a categorical — divided by the sum over all features (calendar terms included).
+ * `partOf` maps a design feature that belongs to another (a missing indicator → its feature) to that feature: its
+ * share is added to the feature's, it makes the feature "used", and it gets no role of its own.
  */
-export function featureRoles(model: ModelShape, spread: ReferenceSpread, numerics: readonly string[], categoricals: readonly string[]): Map<string, FeatureRole> {
+export function featureRoles(model: ModelShape, spread: ReferenceSpread, numerics: readonly string[], categoricals: readonly string[], partOf: ReadonlyMap<string, string> = new Map()): Map<string, FeatureRole> {
   const coef = new Map(model.designColumns.map((c, i) => [c, model.coefficients[i]]));
   const contribution = new Map<string, number>();
   const used = new Map<string, boolean>();
@@ -75,8 +77,14 @@ export function featureRoles(model: ModelShape, spread: ReferenceSpread, numeric
     contribution.set(f, n > 0 ? Math.sqrt(Math.max(0, m2 - m1 * m1)) : 0);
   }
   const total = [...contribution.values()].reduce((a, b) => a + b, 0);
+  for (const [part, owner] of partOf) {
+    if (!contribution.has(part) || !contribution.has(owner)) continue;
+    contribution.set(owner, (contribution.get(owner) ?? 0) + (contribution.get(part) ?? 0));
+    used.set(owner, (used.get(owner) ?? false) || (used.get(part) ?? false));
+  }
   const roles = new Map<string, FeatureRole>();
   for (const f of [...numerics, ...categoricals]) {
+    if (partOf.has(f) && contribution.has(partOf.get(f) as string)) continue;
     const isUsed = used.get(f) ?? false;
     const counts = [...(spread.levelCounts.get(f)?.values() ?? [])];
     const balanced = categoricals.includes(f) && counts.length >= 2 && counts.every((c) => c === counts[0]);

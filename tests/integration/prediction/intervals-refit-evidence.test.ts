@@ -16,6 +16,7 @@ import { openDatabase, type PipelineDb } from '../../../src/db/database.ts';
 import { ingestFile } from '../../../src/ingest/ingest.ts';
 import { runPredictionPipeline, type PredictionOutcome } from '../../../src/pipelines/prediction.ts';
 import { runTrainingPipeline, type TrainingOutcome } from '../../../src/pipelines/training.ts';
+import { promote } from '../../../src/registry/promote.ts';
 import { configForDataset, configWith, csvText, generateFile, useTmpDir } from '../../support/helpers.ts';
 
 async function one<R>(db: PipelineDb, sql: string, params: unknown[] = []): Promise<R> {
@@ -248,6 +249,42 @@ describe('intervals, refits and the evidence of a retrain', function () {
       const active = await one<{ model_version: number }>(db, "select model_version from active_model where stage = 'DEV'");
       expect(active.model_version).to.equal(refit.model_version);
       expect(shifted.modelVersion).to.equal(refit.model_version);
+    });
+
+    it("the refit's drift reference is its own predictions on the gated model's test rows: the next batch of the same regime is not model drift", async () => {
+      const refitRun = await one<{ run_id: number }>(db, 'select run_id from pipeline_runs where parent_run_id = $1', [shifted.childRunIds[0]]);
+      // The gated model never saw the concept shift; the refit did: its errors on those (shifted) rows are far smaller.
+      const e = await one<{ n: number; refit_rmse: number; gated_rmse: number }>(
+        db,
+        `select count(*) as n, sqrt(avg((prediction - actual) ^ 2)) as refit_rmse, sqrt(avg((gated_prediction - actual) ^ 2)) as gated_rmse from eval_predictions_r${refitRun.run_id}`,
+      );
+      const split = await one<{ n_test: number }>(db, 'select n_test from train_test_split_metadata where run_id = $1', [shifted.childRunIds[0]]);
+      expect(e.n).to.equal(split.n_test);
+      expect(e.refit_rmse).to.be.below(e.gated_rmse / 1.5);
+      // The next 40 days of the same concept shift, scored by the refit (data-drift retraining off: a later season).
+      const next = path.join(tmp(), 'time-next.csv');
+      await generateFile(next, { rows: 1200, seed: 28, facilities: 30, startDate: '2024-07-19', scenario: 'concept-shift' }, config);
+      const noDataRetrain = configWith((raw) => {
+        raw.steps.train_test_split.method = 'time';
+        raw.steps.data_drift_detection.retrain_on_drift = false;
+      });
+      const out = await runPredictionPipeline(db, noDataRetrain, 'DEV', { input: next });
+      const md = await one<{ drifted: boolean; rule: string; reason: string }>(db, "select drifted, rule, reason from drift_decisions where run_id = $1 and kind = 'model'", [out.runId]);
+      expect(md.drifted, md.reason).to.equal(false);
+      expect(out.childRunIds).to.deep.equal([]);
+    });
+
+    it('promoting a refit copies its own drift reference (not the gated model’s predictions)', async () => {
+      const active = await one<{ model_version: number; run_id: number }>(db, "select a.model_version, m.run_id from active_model a join models m using (model_version) where a.stage = 'DEV'");
+      const dev = await db.query<{ batch_id: number; source_row: number; prediction: number }>(`select batch_id, source_row, prediction from eval_predictions_r${active.run_id} order by all`);
+      // Another process (here: another database instance) cannot open a file this one holds.
+      open.splice(open.indexOf(db), 1);
+      await db.close();
+      const uat = await fresh('time-refit-uat');
+      const r = await promote(uat, config, { sourcePath: path.join(tmp(), 'time-refit.duckdb'), fromStage: 'DEV', toStage: 'UAT' });
+      const copied = await uat.query<{ batch_id: number; source_row: number; prediction: number }>(`select batch_id, source_row, prediction from eval_predictions_r${r.runId} order by all`);
+      expect(copied.length).to.be.above(0);
+      expect(copied).to.deep.equal(dev);
     });
   });
 
