@@ -105,7 +105,7 @@ describe('byod: a country panel with NULLs and a collinear column (config/exampl
     expect(f).to.include({ used_by_model: false, counted: false, importance: 0, p_value_adjusted: null });
   });
 
-  it('2016–2019: no dataset drift; a feature flag on renewables (0.4% of the prediction) is not the decision', async () => {
+  it('2016–2019: no dataset drift; a feature flag on renewables (which the model barely uses) is not the decision', async () => {
     expect(s.later.dataDrift).to.equal(false);
     expect(s.later.childRunIds).to.deep.equal([]);
     const d = await decision(s.later.runId);
