@@ -26,7 +26,7 @@ import { runTables, type RunContext } from '../../src/pipelines/run-log.ts';
 import { runTrainingPipeline } from '../../src/pipelines/training.ts';
 import { seededRng, type Rng } from '../../src/stats/rng.ts';
 import { loadFitParams } from '../../src/steps/data-processing.ts';
-import { testFeatures, type LoadedSamples } from '../../src/steps/data-drift-detection.ts';
+import { driftFeatures, testFeatures, type LoadedSamples } from '../../src/steps/data-drift-detection.ts';
 import { decideDatasetDrift, decideModelDrift, featureRoles, type ErrorSample, type FeatureRole } from '../../src/steps/drift-decision.ts';
 import { numericReference, numericSample, type CategoricalSample, type NumericReference, type NumericSample } from '../../src/steps/drift-tests.ts';
 import { featureSet } from '../../src/steps/features.ts';
@@ -119,10 +119,9 @@ export async function prepareSimulation(setup: SimSetup, log: (s: string) => voi
     log(`training on one year (${setup.yearRows} rows, ${setup.facilities} facilities)`);
     await ingestFile(db, config, await gen('train', 'baseline', 42, '2024-01-01'));
     const trained = await runTrainingPipeline(db, config, 'DEV');
-    const model = await loadModel(db, trained.modelVersion);
-    const fs = featureSet(config.contract);
-    const modelNumerics = fs.numerics.filter((f) => model.numericFeatures.includes(f.name));
-    const tested = modelNumerics.filter((f) => f.source !== 'calendar');
+    // the model that scores the pools: a refit, when the config refits after the gate
+    const model = await loadModel(db, trained.refit?.modelVersion ?? trained.modelVersion);
+    const { modelNumerics, tested, indicatorOf } = driftFeatures(featureSet(config.contract), model);
     const categoricals = model.categoricalFeatures;
 
     const pools = new Map<Scenario, Pool>();
@@ -162,6 +161,7 @@ export async function prepareSimulation(setup: SimSetup, log: (s: string) => voi
       { numericStd: new Map([...refNumeric].map(([k, v]) => [k, v.std])), levelCounts: new Map([...refCategorical].map(([k, v]) => [k, v.counts])) },
       modelNumerics.map((f) => f.name),
       categoricals,
+      indicatorOf,
     );
     return {
       config,

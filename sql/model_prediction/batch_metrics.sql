@@ -1,12 +1,10 @@
--- A model's error and interval coverage on the labelled rows of a batch it scored, beside its evaluation
--- on held-out rows (model_evaluation_metadata of the model's training run).
+-- A model's error and interval coverage on the labelled rows of a batch it scored (the error test against its
+-- evaluation reads model_drift_detection's batch_error and evaluation_error).
 select
     count(p.actual) as n_actual,
     sqrt(avg((p.prediction - p.actual) ^ 2)) as rmse,
     avg(abs(p.prediction - p.actual)) as mae,
     avg(p.prediction - p.actual) as bias,
-    count(*) filter (where p.actual between p.prediction_lower and p.prediction_upper) as n_covered,
-    (select new_rmse from model_evaluation_metadata where run_id = $model_run_id) as evaluation_rmse,
-    (select n_test from model_evaluation_metadata where run_id = $model_run_id) as n_test
+    count(*) filter (where p.actual between p.prediction_lower and p.prediction_upper) as n_covered
 from {{predictions_table}} p
 where p.actual is not null

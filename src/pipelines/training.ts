@@ -96,7 +96,7 @@ async function runRefit(parent: RunContext, gatedVersion: number, decision: Gate
     const processed = await runStep(ctx, 'data_processing', 1, () => dataProcessing(ctx, input, undefined, { split: 'none' }));
     const split = await runStep(ctx, 'train_test_split', 2, () => trainTestSplit(ctx, processed.processedTable, processed.split!));
     const trained = await runStep(ctx, 'model_training', 3, () => modelTraining(ctx, split.trainView, processed.fit, processed.referenceTable as string, inputs, { refitOf: gatedVersion }));
-    await runStep(ctx, 'model_evaluation', 4, () => inheritEvaluation(ctx, parent.runId, trained.modelVersion));
+    await runStep(ctx, 'model_evaluation', 4, () => inheritEvaluation(ctx, parent.runId, trained.modelVersion, processed.processedTable, processed.fit));
     await runStep(ctx, 'model_deployment', 5, async () => {
       const reason = `deployed: refit of v${gatedVersion} on all ${split.nTrain} labelled rows; v${gatedVersion} passed the gate (${decision.reason.replace(/^deployed: /, '')})`;
       const deploymentId = await recordDeployment(db, { runId: ctx.runId, modelVersion: trained.modelVersion, stage, decision: 'deployed', reason, evidence: { ...decision.evidence, refit_of: gatedVersion, gated_run_id: parent.runId }, activates: true });

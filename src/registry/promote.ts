@@ -91,7 +91,9 @@ export async function promote(
     const [src] = await runSqlFile<SourceModelRow>(target, STEP, 'source_model', { params: { model_version: version } });
     if (!src) throw new InputError(`model version ${version} does not exist on ${opts.fromStage}`);
     const sourceBatches = await runSqlFile<Record<string, unknown>>(target, STEP, 'source_batches', { params: { run_id: src.run_id } });
-    const [srcEval] = await runSqlFile<{ predictions_table: string }>(target, STEP, 'source_eval_table', { params: { run_id: src.run_id } });
+    const [srcEval] = await runSqlFile<{ predictions_table: string; model_version: number; evaluated_model_version: number | null }>(target, STEP, 'source_eval_table', { params: { run_id: src.run_id } });
+    // What drift detection compares batches with: a refit's own predictions on the gated model's test rows.
+    const srcEvalTable = srcEval && srcEval.evaluated_model_version !== null && srcEval.evaluated_model_version !== srcEval.model_version ? runTables.evalPredictions(src.run_id) : srcEval?.predictions_table;
     const now = new Date().toISOString();
     const promoted = await target.transaction(async () => {
       const [{ run_id: runId }] = await runSqlFile<{ run_id: number }>(target, STEP, 'insert_promotion_run', {
@@ -101,7 +103,7 @@ export async function promote(
       const reference = runTables.reference(runId);
       const evalTable = runTables.evalPredictions(runId);
       await runSqlFile(target, STEP, 'copy_table', { fragments: { target_table: quoteIdent(reference), source_table: quoteIdent(src.reference_table) } });
-      if (srcEval) await runSqlFile(target, STEP, 'copy_table', { fragments: { target_table: quoteIdent(evalTable), source_table: quoteIdent(srcEval.predictions_table) } });
+      if (srcEvalTable) await runSqlFile(target, STEP, 'copy_table', { fragments: { target_table: quoteIdent(evalTable), source_table: quoteIdent(srcEvalTable) } });
       const ids = { new_run_id: runId, new_version: newVersion, run_id: src.run_id, model_version: version };
       await runSqlFile(target, STEP, 'copy_model', {
         params: {

@@ -1,3 +1,4 @@
+import { INDICATOR_SUFFIX } from '../config/contract.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile, runSqlFileColumns } from '../db/sql-runner.ts';
 import { quoteIdent } from '../db/sql-text.ts';
@@ -16,7 +17,7 @@ import {
   type NumericReference,
   type NumericSample,
 } from './drift-tests.ts';
-import { featureSet } from './features.ts';
+import { featureSet, type FeatureSet, type NumericFeature } from './features.ts';
 import type { StoredModel } from './model.ts';
 
 const STEP = 'data_drift_detection';
@@ -128,6 +129,21 @@ export async function compareSamples(db: PipelineDb, s: DriftSamples, cfg: RunCo
 }
 
 /**
+ * Which of the model's numeric features are tested for drift. Calendar terms are functions of the timestamp: a
+ * batch covering one month always "differs" from a year of reference in them, which says when the batch is, not
+ * that the data changed; they are not tested, but their spread counts in each feature's share of the prediction.
+ * A missing indicator is a function of its feature's missingness, which the feature's missing-share test compares
+ * (one-sided); testing it as a feature too would count one change twice: it is not tested, and its share of the
+ * prediction is its feature's (`indicatorOf`, for featureRoles).
+ */
+export function driftFeatures(fs: FeatureSet, model: Pick<StoredModel, 'numericFeatures'>): { modelNumerics: NumericFeature[]; tested: NumericFeature[]; indicatorOf: Map<string, string> } {
+  const modelNumerics = fs.numerics.filter((f) => model.numericFeatures.includes(f.name));
+  const tested = modelNumerics.filter((f) => f.source !== 'calendar' && f.source !== 'indicator');
+  const indicatorOf = new Map(modelNumerics.filter((f) => f.source === 'indicator').map((f) => [f.name, f.name.slice(0, -INDICATOR_SUFFIX.length)]));
+  return { modelNumerics, tested, indicatorOf };
+}
+
+/**
  * data_drift_detection: every feature of the batch against the active model's reference sample, one
  * stored row per feature (drifted or not), and the dataset decision (drift-decision.ts: features the model uses,
  * Holm-adjusted at half the false-alarm level, important-feature and share rules, a minimum batch size).
@@ -136,11 +152,7 @@ export async function dataDriftDetection(ctx: RunContext, model: StoredModel, ba
   const { db, config, runId } = ctx;
   const cfg = config.steps.data_drift_detection;
   const fs = featureSet(config.contract);
-  // Calendar terms are functions of the timestamp: a batch covering one month always "differs" from a
-  // year of reference in them, which says when the batch is, not that the data changed. They are not tested,
-  // but their spread counts in each feature's share of the prediction.
-  const modelNumerics = fs.numerics.filter((f) => model.numericFeatures.includes(f.name));
-  const tested = modelNumerics.filter((f) => f.source !== 'calendar');
+  const { modelNumerics, tested, indicatorOf } = driftFeatures(fs, model);
   const numerics = tested.map((f) => ({ name: f.name, sql: f.rawSql }));
   const categoricals = model.categoricalFeatures.map((c) => ({ name: c, sql: quoteIdent(c) }));
   const current = await sampledRows(db, '(select * from raw_data where batch_id = $batch_id)', { batch_id: batchId }, cfg.reference_sample_size);
@@ -162,6 +174,7 @@ export async function dataDriftDetection(ctx: RunContext, model: StoredModel, ba
     },
     modelNumerics.map((f) => f.name),
     model.categoricalFeatures,
+    indicatorOf,
   );
   const decision = decideDatasetDrift(tests, roles, current.n, cfg);
   for (const f of decision.features) {

@@ -9,7 +9,7 @@
  * retrain decision raises a false alarm at most at rate α on batches without drift, whatever their size.
  */
 import type { Config } from '../config/load.ts';
-import { errorRatioTest } from '../stats/error-ratio.ts';
+import { errorRatioTest, type ErrorRatioResult } from '../stats/error-ratio.ts';
 import { holmAdjust } from '../stats/holm.ts';
 import { describeTest, featureTestSettings, formatP, testNumericFeature, type DriftMethod, type FeatureTest, type NumericReference, type NumericSample } from './drift-tests.ts';
 
@@ -48,8 +48,10 @@ export interface ReferenceSpread {
  * Each feature's share of the prediction's spread: the sd of its term in the prediction over the reference rows —
  * |coefficient| × sd(x) ÷ scale for a numeric feature, the sd of its level coefficients (weighted by the reference's
  * level shares) for a categorical — divided by the sum over all features (calendar terms included).
+ * `partOf` maps a design feature that belongs to another (a missing indicator → its feature) to that feature: its
+ * share is added to the feature's, it makes the feature "used", and it gets no role of its own.
  */
-export function featureRoles(model: ModelShape, spread: ReferenceSpread, numerics: readonly string[], categoricals: readonly string[]): Map<string, FeatureRole> {
+export function featureRoles(model: ModelShape, spread: ReferenceSpread, numerics: readonly string[], categoricals: readonly string[], partOf: ReadonlyMap<string, string> = new Map()): Map<string, FeatureRole> {
   const coef = new Map(model.designColumns.map((c, i) => [c, model.coefficients[i]]));
   const contribution = new Map<string, number>();
   const used = new Map<string, boolean>();
@@ -75,8 +77,14 @@ export function featureRoles(model: ModelShape, spread: ReferenceSpread, numeric
     contribution.set(f, n > 0 ? Math.sqrt(Math.max(0, m2 - m1 * m1)) : 0);
   }
   const total = [...contribution.values()].reduce((a, b) => a + b, 0);
+  for (const [part, owner] of partOf) {
+    if (!contribution.has(part) || !contribution.has(owner)) continue;
+    contribution.set(owner, (contribution.get(owner) ?? 0) + (contribution.get(part) ?? 0));
+    used.set(owner, (used.get(owner) ?? false) || (used.get(part) ?? false));
+  }
   const roles = new Map<string, FeatureRole>();
   for (const f of [...numerics, ...categoricals]) {
+    if (partOf.has(f) && contribution.has(partOf.get(f) as string)) continue;
     const isUsed = used.get(f) ?? false;
     const counts = [...(spread.levelCounts.get(f)?.values() ?? [])];
     const balanced = categoricals.includes(f) && counts.length >= 2 && counts.every((c) => c === counts[0]);
@@ -218,6 +226,27 @@ export interface ErrorSample {
   mse: number;
 }
 
+/** The labelled-error test's result, with whether the tolerance was exceeded at the level and what was compared. */
+export interface LabelledErrorTest extends ErrorRatioResult {
+  /** p < level: the lower (1 − level) bound of the RMSE ratio exceeds the tolerance. */
+  exceeded: boolean;
+  /** "batch RMSE … ÷ evaluation RMSE … = ratio, lower …% bound … > tolerance … (F p … < level)". */
+  text: string;
+}
+
+/**
+ * The one test of a model's labelled error on a batch against its evaluation error: H0 "batch RMSE ≤ tolerance ×
+ * evaluation RMSE", the error-ratio F test with both n and the evaluation errors' kurtosis (stats/error-ratio.ts).
+ * Model drift's `rmse_ratio` uses it, and so does the check of the model that serves a labelled batch
+ * (batch-evaluation.ts).
+ */
+export function labelledErrorTest(batch: ErrorSample, evaluation: ErrorSample & { kurtosis: number | null }, tolerance: number, level: number): LabelledErrorTest {
+  const e = errorRatioTest({ batchMse: batch.mse, nBatch: batch.n, referenceMse: evaluation.mse, nReference: evaluation.n, tolerance, level, kurtosis: evaluation.kurtosis });
+  const exceeded = e.pValue < level;
+  const text = `batch RMSE ${Math.sqrt(batch.mse).toPrecision(4)} ÷ evaluation RMSE ${Math.sqrt(evaluation.mse).toPrecision(4)} = ${e.rmseRatio.toFixed(3)}, lower ${(100 * (1 - level)).toFixed(2)}% bound ${e.lowerBound.toFixed(3)} ${e.lowerBound > tolerance ? '>' : '≤'} tolerance ${tolerance} (F p ${formatP(e.pValue)} ${exceeded ? '<' : '≥'} ${level})`;
+  return { ...e, exceeded, text };
+}
+
 export interface ModelDecision {
   drifted: boolean;
   rule: 'too_few_rows' | 'prediction_distribution' | 'rmse_ratio' | 'prediction_distribution+rmse_ratio' | 'none';
@@ -270,9 +299,9 @@ export function decideModelDrift(
     summary: predictionJudged ? `prediction_distribution: ${pText}` : `prediction_distribution: not judged (${nRows} rows < min_batch_rows ${dataCfg.min_batch_rows}; ${pText})`,
   });
   if (batchError !== null && batchError.n > 0 && evalError !== null && evalError.mse > 0) {
-    const e = errorRatioTest({ batchMse: batchError.mse, nBatch: batchError.n, referenceMse: evalError.mse, nReference: evalError.n, tolerance: cfg.rmse_ratio_threshold, level: share, kurtosis: evalError.kurtosis });
-    const drifted = errorJudged && e.pValue < share;
-    const what = `batch RMSE ${Math.sqrt(batchError.mse).toPrecision(4)} ÷ evaluation RMSE ${Math.sqrt(evalError.mse).toPrecision(4)} = ${e.rmseRatio.toFixed(3)}, lower ${(100 * (1 - share)).toFixed(2)}% bound ${e.lowerBound.toFixed(3)} ${e.lowerBound > cfg.rmse_ratio_threshold ? '>' : '≤'} tolerance ${cfg.rmse_ratio_threshold} (F p ${formatP(e.pValue)} ${e.pValue < share ? '<' : '≥'} ${share})`;
+    const e = labelledErrorTest(batchError, evalError, cfg.rmse_ratio_threshold, share);
+    const drifted = errorJudged && e.exceeded;
+    const what = e.text;
     tests.push({
       test: 'rmse_ratio',
       method: 'f_test',

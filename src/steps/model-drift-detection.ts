@@ -1,8 +1,9 @@
+import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { quoteIdent } from '../db/sql-text.ts';
 import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
 import { loadSamples, sampledRows } from './data-drift-detection.ts';
-import { decideModelDrift, type ModelDecision, type ModelTest } from './drift-decision.ts';
+import { decideModelDrift, type ErrorSample, type ModelDecision, type ModelTest } from './drift-decision.ts';
 import type { StoredModel } from './model.ts';
 
 const STEP = 'model_drift_detection';
@@ -14,6 +15,23 @@ export interface ModelDriftResult extends StepReport {
   decision: ModelDecision;
   drifted: boolean;
   hasActuals: boolean;
+}
+
+/**
+ * A model's squared error on the labelled rows of a batch it scored (null: none labelled) and on its evaluation
+ * (test) rows, with the kurtosis of those errors (null: no evaluation rows): the inputs of labelledErrorTest, read
+ * the same way by model drift and by the check of the model serving a labelled batch (batch-evaluation.ts).
+ */
+export async function labelledErrors(db: PipelineDb, model: Pick<StoredModel, 'runId'>, predictionsTable: string): Promise<{ batch: ErrorSample | null; evaluation: (ErrorSample & { kurtosis: number | null }) | null }> {
+  const [err] = await runSqlFile<{ n_actual: number; batch_mse: number | null }>(db, STEP, 'batch_error', { deterministic: true, fragments: { predictions_table: quoteIdent(predictionsTable) } });
+  const [ev] = await runSqlFile<{ n_test: number; mse: number | null; kurtosis: number | null }>(db, STEP, 'evaluation_error', {
+    deterministic: true,
+    fragments: { predictions_table: quoteIdent(runTables.evalPredictions(model.runId)) },
+  });
+  return {
+    batch: err.n_actual > 0 && err.batch_mse !== null ? { n: err.n_actual, mse: err.batch_mse } : null,
+    evaluation: ev.n_test > 0 && ev.mse !== null ? { n: ev.n_test, mse: ev.mse, kurtosis: ev.kurtosis } : null,
+  };
 }
 
 /**
@@ -37,17 +55,9 @@ export async function modelDriftDetection(ctx: RunContext, model: StoredModel, p
     currentNumeric: [{ name: 'prediction', sql: quoteIdent('prediction') }],
     currentCategorical: [],
   });
-  const [err] = await runSqlFile<{ n_actual: number; batch_mse: number | null }>(db, STEP, 'batch_error', { deterministic: true, fragments: { predictions_table: quoteIdent(predictionsTable) } });
-  const [ev] = await runSqlFile<{ n_test: number; mse: number | null; kurtosis: number | null }>(db, STEP, 'evaluation_error', { deterministic: true, fragments: { predictions_table: evalTable } });
-  const hasActuals = err.n_actual > 0;
-  const decision = decideModelDrift(
-    samples.refNumeric.get('prediction')!,
-    samples.curNumeric.get('prediction')!,
-    hasActuals && err.batch_mse !== null ? { n: err.n_actual, mse: err.batch_mse } : null,
-    ev.n_test > 0 && ev.mse !== null ? { n: ev.n_test, mse: ev.mse, kurtosis: ev.kurtosis } : null,
-    dataCfg,
-    cfg,
-  );
+  const errors = await labelledErrors(db, model, predictionsTable);
+  const hasActuals = errors.batch !== null;
+  const decision = decideModelDrift(samples.refNumeric.get('prediction')!, samples.curNumeric.get('prediction')!, errors.batch, errors.evaluation, dataCfg, cfg);
   for (const t of decision.tests) {
     await runSqlFile(db, STEP, 'insert_result', {
       params: {

@@ -196,13 +196,26 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
 /**
  * model_evaluation of a refit: the refit was fitted on every labelled row, so nothing is held out to test it
  * on. Its evaluation is the gated model's on that model's test rows, recorded under the refit's run with
- * evaluated_model_version naming the model those metrics are of; its evaluation predictions are a view of the
- * gated model's.
+ * evaluated_model_version naming the model those metrics are of. Its drift reference, eval_predictions_r{run},
+ * holds the refit's own predictions on those rows (beside the gated model's): with a time split they are the
+ * newest rows, often the drifted batch, which the gated model never learned and the refit did — against the gated
+ * model's predictions, the next batch of the same kind would look like model drift again.
  */
-export async function inheritEvaluation(ctx: RunContext, gatedRunId: number, modelVersion: number): Promise<EvaluationResult> {
-  const { db, runId } = ctx;
+export async function inheritEvaluation(ctx: RunContext, gatedRunId: number, modelVersion: number, processedTable: string, fit: FitParams): Promise<EvaluationResult> {
+  const { db, runId, config } = ctx;
   const predictionsTable = runTables.evalPredictions(runId);
-  await runSqlFile(db, STEP, 'inherited_predictions', { fragments: { predictions_table: quoteIdent(predictionsTable), gated_predictions_table: quoteIdent(runTables.evalPredictions(gatedRunId)) } });
+  const refit = predictionSql(await loadModel(db, modelVersion), fit, 'r');
+  await db.exec(`drop table if exists ${quoteIdent(predictionsTable)}`);
+  await runSqlFile(db, STEP, 'inherited_predictions', {
+    fragments: {
+      predictions_table: quoteIdent(predictionsTable),
+      gated_predictions_table: quoteIdent(runTables.evalPredictions(gatedRunId)),
+      gated_key_columns: keyColumns(config.contract).map((k) => `g.${k}`).join(', '),
+      processed_table: quoteIdent(processedTable),
+      refit_prediction: refit.expr,
+    },
+    params: refit.params,
+  });
   await runSqlFile(db, STEP, 'inherit_evaluation', { params: { run_id: runId, model_version: modelVersion, gated_run_id: gatedRunId, now: new Date().toISOString() } });
   const e = await readEvaluation(db, runId);
   return { ...e, rowsOut: 1, message: `no held-out rows (a refit): the evaluation of the gated model (run ${gatedRunId}) on its ${e.nTest} test rows stands for it` };

@@ -16,6 +16,7 @@ import { openDatabase, type PipelineDb } from '../../../src/db/database.ts';
 import { ingestFile } from '../../../src/ingest/ingest.ts';
 import { runPredictionPipeline, type PredictionOutcome } from '../../../src/pipelines/prediction.ts';
 import { runTrainingPipeline, type TrainingOutcome } from '../../../src/pipelines/training.ts';
+import { promote } from '../../../src/registry/promote.ts';
 import { configForDataset, configWith, csvText, generateFile, useTmpDir } from '../../support/helpers.ts';
 
 async function one<R>(db: PipelineDb, sql: string, params: unknown[] = []): Promise<R> {
@@ -249,6 +250,42 @@ describe('intervals, refits and the evidence of a retrain', function () {
       expect(active.model_version).to.equal(refit.model_version);
       expect(shifted.modelVersion).to.equal(refit.model_version);
     });
+
+    it("the refit's drift reference is its own predictions on the gated model's test rows: the next batch of the same regime is not model drift", async () => {
+      const refitRun = await one<{ run_id: number }>(db, 'select run_id from pipeline_runs where parent_run_id = $1', [shifted.childRunIds[0]]);
+      // The gated model never saw the concept shift; the refit did: its errors on those (shifted) rows are far smaller.
+      const e = await one<{ n: number; refit_rmse: number; gated_rmse: number }>(
+        db,
+        `select count(*) as n, sqrt(avg((prediction - actual) ^ 2)) as refit_rmse, sqrt(avg((gated_prediction - actual) ^ 2)) as gated_rmse from eval_predictions_r${refitRun.run_id}`,
+      );
+      const split = await one<{ n_test: number }>(db, 'select n_test from train_test_split_metadata where run_id = $1', [shifted.childRunIds[0]]);
+      expect(e.n).to.equal(split.n_test);
+      expect(e.refit_rmse).to.be.below(e.gated_rmse / 1.5);
+      // The next 40 days of the same concept shift, scored by the refit (data-drift retraining off: a later season).
+      const next = path.join(tmp(), 'time-next.csv');
+      await generateFile(next, { rows: 1200, seed: 28, facilities: 30, startDate: '2024-07-19', scenario: 'concept-shift' }, config);
+      const noDataRetrain = configWith((raw) => {
+        raw.steps.train_test_split.method = 'time';
+        raw.steps.data_drift_detection.retrain_on_drift = false;
+      });
+      const out = await runPredictionPipeline(db, noDataRetrain, 'DEV', { input: next });
+      const md = await one<{ drifted: boolean; rule: string; reason: string }>(db, "select drifted, rule, reason from drift_decisions where run_id = $1 and kind = 'model'", [out.runId]);
+      expect(md.drifted, md.reason).to.equal(false);
+      expect(out.childRunIds).to.deep.equal([]);
+    });
+
+    it('promoting a refit copies its own drift reference (not the gated model’s predictions)', async () => {
+      const active = await one<{ model_version: number; run_id: number }>(db, "select a.model_version, m.run_id from active_model a join models m using (model_version) where a.stage = 'DEV'");
+      const dev = await db.query<{ batch_id: number; source_row: number; prediction: number }>(`select batch_id, source_row, prediction from eval_predictions_r${active.run_id} order by all`);
+      // Another process (here: another database instance) cannot open a file this one holds.
+      open.splice(open.indexOf(db), 1);
+      await db.close();
+      const uat = await fresh('time-refit-uat');
+      const r = await promote(uat, config, { sourcePath: path.join(tmp(), 'time-refit.duckdb'), fromStage: 'DEV', toStage: 'UAT' });
+      const copied = await uat.query<{ batch_id: number; source_row: number; prediction: number }>(`select batch_id, source_row, prediction from eval_predictions_r${r.runId} order by all`);
+      expect(copied.length).to.be.above(0);
+      expect(copied).to.deep.equal(dev);
+    });
   });
 
   describe('after a model-drift retrain (concept shift, a small labelled batch against a long history)', () => {
@@ -296,13 +333,19 @@ describe('intervals, refits and the evidence of a retrain', function () {
       expect(same.n).to.equal(1000);
       const md = await db.query<{ test: string }>('select test from model_drift_results where run_id = $1', [out.runId]);
       expect(md.length, 'the model-drift rows of the tested model stay').to.be.above(0);
+      // One error test: the batch check of the tested model is model drift's rmse_ratio test on the same rows
+      // (same F statistic and p-value; only the level it is held to differs).
+      const testedCheck = await one<{ f_statistic: number; f_p_value: number }>(db, "select f_statistic, f_p_value from batch_evaluations where run_id = $1 and role = 'tested'", [out.runId]);
+      const drift = await one<{ p_value: number; f: number }>(db, "select p_value, (detail->>'f_statistic')::double as f from model_drift_results where run_id = $1 and test = 'rmse_ratio'", [out.runId]);
+      expect(testedCheck.f_p_value).to.equal(drift.p_value);
+      expect(testedCheck.f_statistic).to.equal(drift.f);
     });
 
     it('checks the serving model on the batch and flags the served rows when it still fails', async () => {
       const s = await one<{ failed: boolean; reason: string; f_p_value: number }>(db, "select failed, reason, f_p_value from batch_evaluations where run_id = $1 and role = 'serving'", [out.runId]);
       // The retrained model mostly learned the old relation (8 000 old rows, 1 000 new): its batch error stays far above its held-out error.
       expect(s.failed, s.reason).to.equal(true);
-      expect(s.reason).to.match(/fails on this batch: batch MSE/);
+      expect(s.reason).to.match(/fails on this batch: batch RMSE [\d.]+ ÷ evaluation RMSE [\d.]+ = [\d.]+, lower 99\.50% bound [\d.]+ > tolerance 1\.25/);
       expect(out.flags).to.include('serving_model_fails_batch');
       const f = await one<{ n: number }>(db, "select count(*) filter (where list_contains(flags, 'serving_model_fails_batch')) as n from served_predictions where run_id = $1", [out.runId]);
       expect(f.n).to.equal(1000);

@@ -151,6 +151,26 @@ describe('data_processing: fitted on training rows only, a missing-value policy 
       expect(s.mean).to.be.closeTo(share.share, 1e-12);
     });
 
+    it('tests a missing indicator once, through its feature’s missing share: no drift row of its own, and a drop in missing values is not drift', async () => {
+      const rows = await db.query<{ feature: string }>('select feature from data_drift_results where run_id = $1', [scored.runId]);
+      expect(rows.map((r) => r.feature)).to.include('temperature_c').and.not.include('temperature_c__missing');
+      // A batch in which temperature is never missing (10% of the reference is): the share fell, which is not drift;
+      // tested as a 0/1 feature the indicator was flagged (KS D 0.1, W/sd 0.33) and counted.
+      const full = path.join(tmp(), 'no-blanks.csv');
+      await generateFile(full, { rows: 1000, seed: 14, facilities: FACILITIES, startDate: '2024-01-01' }, config);
+      const out = await runPredictionPipeline(db, config, 'DEV', { input: full });
+      const t = await one<{ missing_share_ref: number; missing_share_cur: number; drifted: boolean; signal: string | null }>(
+        db,
+        "select missing_share_ref, missing_share_cur, drifted, signal from data_drift_results where run_id = $1 and feature = 'temperature_c'",
+        [out.runId],
+      );
+      expect(t.missing_share_ref).to.be.closeTo(0.1, 0.02);
+      expect(t.missing_share_cur).to.equal(0);
+      expect(t.signal ?? '').to.not.match(/missing_share/);
+      const n = await one<{ n: number }>(db, "select count(*) as n from data_drift_results where run_id = $1 and feature like '%\\_\\_missing' escape '\\'", [out.runId]);
+      expect(n.n).to.equal(0);
+    });
+
     it("maps a missing categorical to '(missing)' or to the most frequent training level, as configured", async () => {
       expect(proc.levels.region).to.include('(missing)');
       expect(proc.feature_stats.missing.categorical.region).to.deep.equal({ policy: 'missing_level', fill: '(missing)' });

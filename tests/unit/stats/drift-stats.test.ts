@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { errorRatioTest, effectiveDof } from '../../../src/stats/error-ratio.ts';
+import { binomialLowerPValue } from '../../../src/stats/error-tests.ts';
 import { fisherExactGreater } from '../../../src/stats/fisher.ts';
 import { holmAdjust } from '../../../src/stats/holm.ts';
 import { ksStatistic } from '../../../src/stats/ks.ts';
@@ -90,6 +91,14 @@ describe('stats: errorRatioTest (batch MSE vs evaluation MSE, F with both n)', (
     // One reference sample: its own noise (±2% of σ²) moves the rate a little; binomial SD at 4000 trials ≈ 0.0035.
     expect(alarms / trials).to.be.within(0.035, 0.065);
   });
+});
+
+describe('stats: binomialLowerPValue (interval coverage of a labelled batch)', () => {
+  for (const c of ref.binom_cdf) {
+    it(`${c.k} of ${c.n} covered at level ${c.p}: scipy binom.cdf = ${c.cdf}`, () => {
+      expectP(binomialLowerPValue(c.k, c.n, c.p), c.cdf, 'P(X ≤ k)');
+    });
+  }
 });
 
 describe('stats: holmAdjust', () => {

@@ -197,6 +197,21 @@ describe('steps: dataset decision', () => {
     expect(roles.get('country')!.importance).to.be.closeTo(Math.sqrt(6) / total, 1e-12);
     expect(roles.get('dead')).to.deep.include({ used: false, inShare: false, importance: 0 });
   });
+
+  it("a missing indicator gets no role of its own: its share of the prediction is its feature's, and it makes the feature used", () => {
+    const roles = featureRoles(
+      { designColumns: ['gdp', 'gdp__missing', 'ren', 'ren__missing'], coefficients: [1, 6, 0, 2], numericScale: new Map([['gdp', 1], ['gdp__missing', 0.3], ['ren', 1], ['ren__missing', 0.5]]) },
+      { numericStd: new Map([['gdp', 2], ['gdp__missing', 0.3], ['ren', 1], ['ren__missing', 0.5]]), levelCounts: new Map() },
+      ['gdp', 'gdp__missing', 'ren', 'ren__missing'],
+      [],
+      new Map([['gdp__missing', 'gdp'], ['ren__missing', 'ren']]),
+    );
+    // contributions: gdp 2, gdp__missing 6, ren 0, ren__missing 2 (total 10)
+    expect([...roles.keys()]).to.deep.equal(['gdp', 'ren']);
+    expect(roles.get('gdp')!.importance).to.be.closeTo(0.8, 1e-12);
+    expect(roles.get('ren')).to.deep.include({ used: true, inShare: true });
+    expect(roles.get('ren')!.importance).to.be.closeTo(0.2, 1e-12);
+  });
 });
 
 describe('steps: model decision', () => {
