@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../config/load.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 import { SqlError, errorMessage } from '../errors.ts';
 import { logger } from '../logger.ts';
-import type { PipelineDb } from './database.ts';
+import type { PipelineDb } from './pipeline-db.ts';
 
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { PROJECT_ROOT } from '../config/load.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 import { SqlError, errorMessage } from '../errors.ts';
 import { logger } from '../logger.ts';
 import type { PipelineDb } from './database.ts';

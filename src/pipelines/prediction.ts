@@ -14,7 +14,7 @@ import { modelDriftDetection } from '../steps/model-drift-detection.ts';
 import { modelPrediction } from '../steps/model-prediction.ts';
 import { evaluateOnBatch } from '../steps/batch-evaluation.ts';
 import { servePrediction } from '../steps/serve-prediction.ts';
-import { abortStaleRuns, finishRun, runStep, runTables, startRun, type RunContext } from './run-log.ts';
+import { abortStaleRuns, finishRun, runStep, runTables, startRun, type RunContext } from '../runs/run-log.ts';
 import { runTrainingPipeline } from './training.ts';
 import { applyRetention } from './retention.ts';
 import { reopenRun, tableExists, type ResumeState } from './resume.ts';

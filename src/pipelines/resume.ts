@@ -3,7 +3,7 @@ import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError, ResumeRefusedError } from '../errors.ts';
 import { logger } from '../logger.ts';
-import { configHash, type PipelineType } from './run-log.ts';
+import { configHash, type PipelineType } from '../runs/run-log.ts';
 
 const STEP = 'resume';
 

@@ -8,9 +8,9 @@ import { gateDecision, modelDeployment, recordDeployment, stagePin, type Deploym
 import { inheritEvaluation, modelEvaluation, readEvaluation, type EvaluationResult } from '../steps/model-evaluation.ts';
 import { identicalToActive, modelTraining, trainingInputs, type TrainingInputs } from '../steps/model-training.ts';
 import { splitRule, trainTestSplit, type SplitResult } from '../steps/train-test-split.ts';
-import { runTables } from './run-log.ts';
+import { runTables } from '../runs/run-log.ts';
 import { ensureLabelledData } from './bootstrap.ts';
-import { abortStaleRuns, finishRun, runStep, skipRun, startRun, type RunContext } from './run-log.ts';
+import { abortStaleRuns, finishRun, runStep, skipRun, startRun, type RunContext } from '../runs/run-log.ts';
 import { applyRetention } from './retention.ts';
 import { reopenRun, tableExists, type ResumeState } from './resume.ts';
 

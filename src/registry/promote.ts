@@ -9,7 +9,7 @@ import { pendingMigrations } from '../db/migrate.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { quoteIdent, quoteLiteral } from '../db/sql-text.ts';
 import { InputError } from '../errors.ts';
-import { configHash, runTables } from '../pipelines/run-log.ts';
+import { configHash, runTables } from '../runs/run-log.ts';
 import { gateDecision, pinnedDecision, recordDeployment, stagePin } from '../steps/model-deployment.ts';
 import type { Metrics } from '../steps/model-evaluation.ts';
 

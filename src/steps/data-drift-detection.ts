@@ -2,7 +2,7 @@ import { INDICATOR_SUFFIX } from '../config/contract.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile, runSqlFileColumns } from '../db/sql-runner.ts';
 import { quoteIdent } from '../db/sql-text.ts';
-import type { RunContext, StepReport } from '../pipelines/run-log.ts';
+import type { RunContext, StepReport } from '../runs/run-log.ts';
 import { loadFitParams } from './data-processing.ts';
 import { decideDatasetDrift, featureRoles, type DatasetDecision, type JudgedFeature } from './drift-decision.ts';
 import {

@@ -2,7 +2,7 @@ import { MISSING_LEVEL, type Contract } from '../config/contract.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { quoteIdent } from '../db/sql-text.ts';
 import { InputError } from '../errors.ts';
-import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
+import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
 import { featureSet, keyColumns, rawFeatureSelect, type FeatureSet } from './features.ts';
 import { designColumns, type DroppedFeature, type FitParams } from './fit-params.ts';
 import { modelReadySql } from './model-ready.ts';

@@ -1,7 +1,7 @@
 import type { Config } from '../config/load.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
-import type { RunContext, StepReport } from '../pipelines/run-log.ts';
+import type { RunContext, StepReport } from '../runs/run-log.ts';
 import type { Metrics } from './model-evaluation.ts';
 
 const STEP = 'model_deployment';

@@ -1,7 +1,7 @@
 import { runSqlFile } from '../db/sql-runner.ts';
 import { quoteIdent } from '../db/sql-text.ts';
 import type { PipelineDb } from '../db/database.ts';
-import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
+import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
 import { loadFitParams } from './data-processing.ts';
 import { featureSet, keyColumns } from './features.ts';
 import type { FitParams } from './fit-params.ts';

@@ -4,7 +4,7 @@ import { runSqlFile } from '../db/sql-runner.ts';
 import { quoteIdent } from '../db/sql-text.ts';
 import { InputError, errorMessage } from '../errors.ts';
 import { logger } from '../logger.ts';
-import type { RunContext, StepReport } from '../pipelines/run-log.ts';
+import type { RunContext, StepReport } from '../runs/run-log.ts';
 import { fitOls, type OlsFit } from '../stats/ols.ts';
 import { assembleDesignStats, type GroupSums } from './design-stats.ts';
 import { designColumns, type FitParams } from './fit-params.ts';

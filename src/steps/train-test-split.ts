@@ -1,7 +1,7 @@
 import { runSqlFile } from '../db/sql-runner.ts';
 import { quoteIdent, quoteLiteral } from '../db/sql-text.ts';
 import { InputError } from '../errors.ts';
-import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
+import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
 import { keyColumns } from './features.ts';
 
 const STEP = 'train_test_split';

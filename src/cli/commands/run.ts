@@ -1,8 +1,8 @@
 import { logger } from '../../logger.ts';
-import { setProgressReporter, terminalProgress } from '../../pipelines/progress.ts';
+import { setProgressReporter, terminalProgress } from '../../runs/progress.ts';
 import { PREDICTION_STEPS, runPredictionPipeline } from '../../pipelines/prediction.ts';
 import { prepareResume, type ResumeState } from '../../pipelines/resume.ts';
-import { abortStaleRuns } from '../../pipelines/run-log.ts';
+import { abortStaleRuns } from '../../runs/run-log.ts';
 import { TRAINING_STEPS, runTrainingPipeline } from '../../pipelines/training.ts';
 import { ConfigError, InputError } from '../../errors.ts';
 import { createContext, type GlobalArgs } from '../context.ts';
