@@ -3,7 +3,7 @@ import type { Stage } from '../config/schema.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { fillFragments, readSqlFile, runSqlFile } from '../db/sql-runner.ts';
 import { quoteIdent } from '../db/sql-text.ts';
-import { tableExists } from '../pipelines/resume.ts';
+import { tableExists } from '../db/catalog.ts';
 import { loadFitParams } from '../steps/data-processing.ts';
 import { featureSet } from '../steps/features.ts';
 import { loadModel, predictionSql } from '../steps/model.ts';

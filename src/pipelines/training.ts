@@ -12,7 +12,8 @@ import { runTables } from '../runs/run-log.ts';
 import { ensureLabelledData } from './bootstrap.ts';
 import { abortStaleRuns, finishRun, runStep, skipRun, startRun, type RunContext } from '../runs/run-log.ts';
 import { applyRetention } from './retention.ts';
-import { reopenRun, tableExists, type ResumeState } from './resume.ts';
+import { reopenRun, type ResumeState } from './resume.ts';
+import { tableExists } from '../db/catalog.ts';
 
 export interface TrainingOutcome {
   runId: number;

@@ -1,9 +1,9 @@
 import type { Config } from '../config/load.ts';
 import type { PipelineDb } from '../db/database.ts';
+import { tableExists } from '../db/catalog.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { quoteIdent } from '../db/sql-text.ts';
 import { InputError } from '../errors.ts';
-import { featureSet } from '../steps/features.ts';
 import type { Stage } from '../config/schema.ts';
 import { diffModels, type ModelDiff } from '../inspect/model-diff.ts';
 
@@ -246,10 +246,6 @@ export interface ReportData {
   retrained: ModelDiff[];
 }
 
-async function tableExists(db: PipelineDb, name: string): Promise<boolean> {
-  const [row] = await runSqlFile<{ present: boolean }>(db, SQL, 'table_exists', { params: { table_name: name } });
-  return Boolean(row?.present);
-}
 
 /** The run to report on: the one asked for, or the newest top-level run. */
 async function chooseRun(db: PipelineDb, runId: number | undefined): Promise<RunRow> {
@@ -264,7 +260,34 @@ async function chooseRun(db: PipelineDb, runId: number | undefined): Promise<Run
   return run;
 }
 
-async function loadDrift(db: PipelineDb, config: Config, run: RunRow): Promise<DriftSection | null> {
+/**
+ * The histograms and level counts a run's data-drift tests counted, as saved with its results (data_drift_bins):
+ * the report draws what the decision saw and recounts nothing. A run tested before they were saved has none.
+ */
+async function storedDriftBins(db: PipelineDb, runId: number): Promise<{ numericBins: HistogramBin[]; levelCounts: LevelCount[] } | null> {
+  if (!(await tableExists(db, 'data_drift_bins'))) return null;
+  const rows = await db.kysely
+    .selectFrom('data_drift_bins')
+    .select(['feature', 'feature_kind', 'bin', 'bin_start', 'bin_end', 'level', 'n_ref', 'n_cur'])
+    .where('run_id', '=', runId)
+    .orderBy('feature')
+    .orderBy('bin')
+    .execute();
+  if (!rows.length) return null;
+  const numericBins: HistogramBin[] = [];
+  const levelCounts: LevelCount[] = [];
+  for (const r of rows) {
+    if (r.feature_kind === 'numeric') {
+      const edges = { feature: r.feature, bin: r.bin, bin_start: r.bin_start ?? 0, bin_end: r.bin_end ?? 0 };
+      numericBins.push({ ...edges, sample: 'reference', n: r.n_ref }, { ...edges, sample: 'current', n: r.n_cur });
+    } else {
+      levelCounts.push({ feature: r.feature, level: r.level ?? '', n_ref: r.n_ref, n_cur: r.n_cur });
+    }
+  }
+  return { numericBins, levelCounts };
+}
+
+async function loadDrift(db: PipelineDb, run: RunRow): Promise<DriftSection | null> {
   const [target] = await runSqlFile<{ run_id: number; batch_id: number | null; model_version: number | null }>(db, SQL, 'drift_run', { params: { run_id: run.run_id } });
   if (!target) return null;
   const features = await runSqlFile<FeatureDriftRow>(db, SQL, 'data_drift_results', { params: { run_id: target.run_id } });
@@ -272,58 +295,23 @@ async function loadDrift(db: PipelineDb, config: Config, run: RunRow): Promise<D
   let [ref] = await runSqlFile<{ model_version: number; reference_table: string }>(db, SQL, 'drift_reference_model', { params: { run_id: target.run_id } });
   if (!ref && target.model_version !== null) {
     [ref] = await runSqlFile<{ model_version: number; reference_table: string }>(db, SQL, 'model_reference', { params: { model_version: target.model_version } });
-    if (ref) notes.push(`No deployment record covers the start of run ${target.run_id}; the reference sample shown is that of model v${ref.model_version}, which scored the run.`);
+    if (ref) notes.push(`No deployment record covers the start of run ${target.run_id}; its reference was that of model v${ref.model_version}, which scored the run.`);
   }
-  const section: DriftSection = {
+  const stored = features.length ? await storedDriftBins(db, target.run_id) : null;
+  if (features.length && !stored) {
+    notes.push(`Run ${target.run_id} was tested before the histograms its drift tests counted were saved with the results, so no histograms are drawn (recounting now could show other rows than the tests saw).`);
+  }
+  return {
     runId: target.run_id,
     batchId: target.batch_id,
     referenceModel: ref?.model_version ?? null,
     referenceTable: ref?.reference_table ?? null,
     features,
     decision: (await runSqlFile<DriftDecisionRow>(db, SQL, 'drift_decisions', { params: { run_id: target.run_id } })).find((x) => x.kind === 'data') ?? null,
-    numericBins: [],
-    levelCounts: [],
+    numericBins: stored?.numericBins ?? [],
+    levelCounts: stored?.levelCounts ?? [],
     notes,
   };
-  if (target.batch_id === null) {
-    notes.push(`Run ${target.run_id} records no batch, so there is nothing to draw the histograms from.`);
-    return section;
-  }
-  if (!ref) {
-    notes.push(`The reference model of run ${target.run_id} is unknown, so no histograms are drawn.`);
-    return section;
-  }
-  if (!(await tableExists(db, ref.reference_table))) {
-    notes.push(`The reference sample ${ref.reference_table} of model v${ref.model_version} no longer exists, so no histograms are drawn.`);
-    return section;
-  }
-  const fs = featureSet(config.contract);
-  const numericNames = new Set(features.filter((f) => f.feature_kind === 'numeric').map((f) => f.feature));
-  const categoricalNames = new Set(features.filter((f) => f.feature_kind === 'categorical').map((f) => f.feature));
-  const numerics = fs.numerics.filter((f) => numericNames.has(f.name));
-  const categoricals = fs.categoricals.filter((c) => categoricalNames.has(c.name));
-  const unknown = [...numericNames, ...categoricalNames].filter((n) => !numerics.some((f) => f.name === n) && !categoricals.some((c) => c.name === n));
-  if (unknown.length) notes.push(`Not in the current contract's features, so not drawn: ${unknown.join(', ')}.`);
-  const referenceTable = quoteIdent(ref.reference_table);
-  if (numerics.length) {
-    section.numericBins = await runSqlFile<HistogramBin>(db, SQL, 'numeric_histograms', {
-      fragments: {
-        reference_columns: numerics.map((f) => quoteIdent(f.name)).join(', '),
-        reference_table: referenceTable,
-        current_features: numerics.map((f) => `${f.rawSql} as ${quoteIdent(f.name)}`).join(', '),
-      },
-      params: { batch_id: target.batch_id, bins: HISTOGRAM_BINS },
-    });
-  }
-  if (categoricals.length) {
-    // The same level counts drift detection uses, over the whole batch.
-    const columns = categoricals.map((c) => quoteIdent(c.name)).join(', ');
-    section.levelCounts = await runSqlFile<LevelCount>(db, 'data_drift_detection', 'category_counts', {
-      fragments: { reference_columns: columns, current_features: columns, reference_table: referenceTable, current_rows: '(select * from raw_data where batch_id = $batch_id)' },
-      params: { batch_id: target.batch_id },
-    });
-  }
-  return section;
 }
 
 async function loadEvaluation(db: PipelineDb, run: RunRow, active: ActiveModelRow | null): Promise<EvaluationSection | null> {
@@ -368,7 +356,7 @@ export async function loadReportData(db: PipelineDb, config: Config, opts: { sta
   const modelDrift = await runSqlFile<ModelDriftRow>(db, SQL, 'model_drift_results', { params });
   const [activeModel] = await runSqlFile<ActiveModelRow>(db, SQL, 'active_model', { params: { stage } });
   const deployments = await runSqlFile<DeploymentRow>(db, SQL, 'deployment_history', { params: { stage } });
-  const drift = await loadDrift(db, config, run);
+  const drift = await loadDrift(db, run);
   const evaluation = await loadEvaluation(db, run, activeModel ?? null);
   const models = await runSqlFile<ModelHistoryRow>(db, SQL, 'model_history', { params: { stage } });
   const retrained = await loadRetrained(db, config, stage, run);

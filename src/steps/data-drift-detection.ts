@@ -4,6 +4,7 @@ import { runSqlFile, runSqlFileColumns } from '../db/sql-runner.ts';
 import { quoteIdent } from '../db/sql-text.ts';
 import type { RunContext, StepReport } from '../runs/run-log.ts';
 import { loadFitParams } from './data-processing.ts';
+import { driftBinRows, saveDriftBins } from './drift-bins.ts';
 import { decideDatasetDrift, featureRoles, type DatasetDecision, type JudgedFeature } from './drift-decision.ts';
 import {
   featureTestSettings,
@@ -205,6 +206,8 @@ export async function dataDriftDetection(ctx: RunContext, model: StoredModel, ba
       },
     });
   }
+  // The counts the tests saw, for the report to draw as they were.
+  await saveDriftBins(db, driftBinRows(runId, samples, decision.features.map((f) => ({ feature: f.feature, kind: f.kind }))));
   return {
     features: decision.features,
     decision,
