@@ -38,7 +38,13 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
   if (options.threads) duckOptions.threads = String(options.threads);
   if (options.memoryLimit) duckOptions.memory_limit = options.memoryLimit;
   const dialect = new DuckDBDialect({ path: dbPath, options: duckOptions });
-  const kysely = new Kysely<Database>({ dialect });
+  const kysely = new Kysely<Database>({
+    dialect,
+    // Queries of the typed builder are logged with their SQL (the raw ones are logged by whoever ran them, e.g. the SQL runner).
+    log: (event) => {
+      if (event.level === 'query' && event.query.query.kind !== 'RawNode') logger.debug(`kysely: ${event.query.sql} ${event.queryDurationMillis.toFixed(1)} ms`);
+    },
+  });
   try {
     // Kysely creates the driver lazily; the first query opens the file.
     await kysely.executeQuery(CompiledQuery.raw("set TimeZone = 'UTC'"));

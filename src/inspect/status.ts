@@ -1,6 +1,6 @@
 import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
-import { stagePin } from '../steps/model-deployment.ts';
+import { stagePin } from '../registry/deploy.ts';
 
 export interface StatusReport {
   stage: string;

@@ -9,7 +9,7 @@ import { logger } from '../logger.ts';
 import { dataDriftDetection, recordDriftDecision } from '../steps/data-drift-detection.ts';
 import { dataProcessing, loadFitParams } from '../steps/data-processing.ts';
 import { loadModel } from '../steps/model.ts';
-import { activeModelOf } from '../steps/model-evaluation.ts';
+import { activeModelOf } from '../registry/active-model.ts';
 import { modelDriftDetection } from '../steps/model-drift-detection.ts';
 import { modelPrediction } from '../steps/model-prediction.ts';
 import { evaluateOnBatch } from '../steps/batch-evaluation.ts';

@@ -10,7 +10,7 @@ import { runSqlFile } from '../db/sql-runner.ts';
 import { quoteIdent, quoteLiteral } from '../db/sql-text.ts';
 import { InputError } from '../errors.ts';
 import { configHash, runTables } from '../runs/run-log.ts';
-import { gateDecision, pinnedDecision, recordDeployment, stagePin } from '../steps/model-deployment.ts';
+import { gateDecision, pinnedDecision, recordDeployment, stagePin } from './deploy.ts';
 import type { Metrics } from '../steps/model-evaluation.ts';
 
 const STEP = 'registry';

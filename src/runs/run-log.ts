@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/load.ts';
 import type { Stage } from '../config/schema.ts';
 import type { PipelineDb } from '../db/database.ts';
-import { runSqlFile } from '../db/sql-runner.ts';
+import { sql } from 'kysely';
 import { errorMessage } from '../errors.ts';
 import { logger } from '../logger.ts';
 import { runEnded, runStarted, stepEnded, stepStarted } from './activity.ts';
@@ -39,8 +39,18 @@ export function configHash(config: Config): string {
 
 /** Marks runs and steps left 'running' by a dead process as 'aborted'. */
 export async function abortStaleRuns(db: PipelineDb): Promise<number[]> {
-  const rows = await runSqlFile<{ run_id: number }>(db, 'pipeline_runs', 'abort_stale_runs', { params: { now: now() } });
-  await runSqlFile(db, 'pipeline_runs', 'abort_stale_steps', { params: { now: now() } });
+  // One process holds a database's write lock, so a run still 'running' when a process opens it belongs to a dead process.
+  const rows = await db.kysely
+    .updateTable('pipeline_runs')
+    .set({ status: 'aborted', ended_at: now(), error: sql<string>`coalesce(error, 'process ended before the run finished (found at start of a later run)')` })
+    .where('status', '=', 'running')
+    .returning('run_id')
+    .execute();
+  await db.kysely
+    .updateTable('step_runs')
+    .set({ status: 'aborted', ended_at: now(), message: sql<string>`coalesce(message, 'process ended during this step')` })
+    .where('status', '=', 'running')
+    .execute();
   for (const r of rows) logger.warn(`run ${r.run_id} was left running by a process that ended; marked aborted`);
   return rows.map((r) => r.run_id);
 }
@@ -52,28 +62,34 @@ export async function startRun(
   type: PipelineType,
   extra: { parentRunId?: number; triggerReason?: string; batchId?: number } = {},
 ): Promise<RunContext> {
-  const [{ run_id: runId }] = await runSqlFile<{ run_id: number }>(db, 'pipeline_runs', 'insert_run', {
-    params: {
+  const { run_id: runId } = await db.kysely
+    .insertInto('pipeline_runs')
+    .values({
+      run_id: sql<number>`nextval('run_id_seq')`,
       pipeline_type: type,
       stage,
-      now: now(),
+      status: 'running',
+      started_at: now(),
       parent_run_id: extra.parentRunId ?? null,
       trigger_reason: extra.triggerReason ?? null,
       batch_id: extra.batchId ?? null,
       config_hash: configHash(config),
       pid: process.pid,
       hostname: os.hostname(),
-    },
-  });
+    })
+    .returning('run_id')
+    .executeTakeFirstOrThrow();
   runStarted(db.path, { runId, pipeline: type, parentRunId: extra.parentRunId });
   logger.info(`${type} run ${runId} started on ${stage}${extra.parentRunId ? ` (child of run ${extra.parentRunId}: ${extra.triggerReason})` : ''}`);
   return { db, config, stage, runId, pipelineType: type };
 }
 
 export async function finishRun(ctx: RunContext, status: 'succeeded' | 'failed', error?: unknown, modelVersion?: number): Promise<void> {
-  await runSqlFile(ctx.db, 'pipeline_runs', 'finish_run', {
-    params: { run_id: ctx.runId, status, now: now(), error: error === undefined ? null : errorMessage(error), model_version: modelVersion ?? null },
-  });
+  await ctx.db.kysely
+    .updateTable('pipeline_runs')
+    .set({ status, ended_at: now(), error: error === undefined ? null : errorMessage(error), model_version: sql<number | null>`coalesce(${modelVersion ?? null}::integer, model_version)` })
+    .where('run_id', '=', ctx.runId)
+    .execute();
   runEnded(ctx.db.path, ctx.runId);
 }
 
@@ -91,7 +107,7 @@ async function pauseForTests(step: string): Promise<void> {
 
 /** Ends a run that did no work, with the reason (pipeline_runs.skip_reason) and the model that stays. */
 export async function skipRun(ctx: RunContext, reason: string, modelVersion: number | null): Promise<void> {
-  await runSqlFile(ctx.db, 'pipeline_runs', 'skip_run', { params: { run_id: ctx.runId, now: now(), skip_reason: reason, model_version: modelVersion } });
+  await ctx.db.kysely.updateTable('pipeline_runs').set({ status: 'skipped', ended_at: now(), skip_reason: reason, model_version: modelVersion }).where('run_id', '=', ctx.runId).execute();
   logger.info(`run ${ctx.runId} skipped: ${reason}`);
 }
 
@@ -101,7 +117,7 @@ export async function skipRun(ctx: RunContext, reason: string, modelVersion: num
  * failed step leaves nothing half-written; the failure is recorded and rethrown.
  */
 export async function runStep<T extends StepReport>(ctx: RunContext, name: string, order: number, fn: () => Promise<T>, opts: { transactional?: boolean } = {}): Promise<T> {
-  await runSqlFile(ctx.db, 'pipeline_runs', 'insert_step', { params: { run_id: ctx.runId, step_name: name, step_order: order, now: now() } });
+  await ctx.db.kysely.insertInto('step_runs').values({ run_id: ctx.runId, step_name: name, step_order: order, status: 'running', started_at: now() }).execute();
   const t0 = performance.now();
   logger.info(`step ${name} …`);
   const display = opts.transactional === false ? undefined : progress();
@@ -133,19 +149,12 @@ export async function runStep<T extends StepReport>(ctx: RunContext, name: strin
 }
 
 async function finishStep(ctx: RunContext, name: string, status: string, ms: number, r: StepReport): Promise<void> {
-  await runSqlFile(ctx.db, 'pipeline_runs', 'finish_step', {
-    params: {
-      run_id: ctx.runId,
-      step_name: name,
-      status,
-      now: now(),
-      duration_ms: ms,
-      rows_in: r.rowsIn ?? null,
-      rows_out: r.rowsOut ?? null,
-      message: r.message ?? null,
-      input_fingerprint: r.inputFingerprint ?? null,
-    },
-  });
+  await ctx.db.kysely
+    .updateTable('step_runs')
+    .set({ status, ended_at: now(), duration_ms: ms, rows_in: r.rowsIn ?? null, rows_out: r.rowsOut ?? null, message: r.message ?? null, input_fingerprint: r.inputFingerprint ?? null })
+    .where('run_id', '=', ctx.runId)
+    .where('step_name', '=', name)
+    .execute();
 }
 
 /** Per-run table names: one place decides them. */

@@ -1,6 +1,7 @@
 import { runSqlFile } from '../db/sql-runner.ts';
 import { quoteIdent } from '../db/sql-text.ts';
 import type { PipelineDb } from '../db/database.ts';
+import { activeModelOf } from '../registry/active-model.ts';
 import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
 import { loadFitParams } from './data-processing.ts';
 import { featureSet, keyColumns } from './features.ts';
@@ -115,11 +116,6 @@ export interface EvaluationResult extends StepReport {
   activeModelVersion: number | null;
   nTest: number;
   intervals?: IntervalEvaluation;
-}
-
-export async function activeModelOf(db: PipelineDb, stage: string): Promise<{ modelVersion: number; runId: number } | null> {
-  const rows = await runSqlFile<{ model_version: number; run_id: number }>(db, STEP, 'active_model', { params: { stage } });
-  return rows.length ? { modelVersion: rows[0].model_version, runId: rows[0].run_id } : null;
 }
 
 /**

@@ -160,7 +160,7 @@ describe('reliability: SIGKILL during a run leaves a consistent database', funct
       { step: 'train_test_split', after: /info\s+step train_test_split …/, what: 'creating the split views' },
       { step: 'model_training', after: /debug\s+sql\/model_training\/next_model_version\.sql/, what: 'writing the models row' },
       { step: 'model_evaluation', after: /info\s+step model_evaluation …/, what: 'scoring the test rows' },
-      { step: 'model_deployment', after: /debug\s+sql\/model_deployment\/insert_history\.sql/, what: 'decision row written, active_model not yet' },
+      { step: 'model_deployment', after: /debug\s+kysely: insert into "model_deployment_history"/, what: 'decision row written, active_model not yet' },
     ];
     for (const p of points) {
       it(`killed during ${p.step} (${p.what}): nothing of the step is visible, the active model is unchanged`, async () => {
