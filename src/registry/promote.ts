@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { sql } from 'kysely';
 import os from 'node:os';
 import type { Config } from '../config/load.ts';
 import type { Stage } from '../config/schema.ts';
@@ -96,9 +97,22 @@ export async function promote(
     const srcEvalTable = srcEval && srcEval.evaluated_model_version !== null && srcEval.evaluated_model_version !== srcEval.model_version ? runTables.evalPredictions(src.run_id) : srcEval?.predictions_table;
     const now = new Date().toISOString();
     const promoted = await target.transaction(async () => {
-      const [{ run_id: runId }] = await runSqlFile<{ run_id: number }>(target, STEP, 'insert_promotion_run', {
-        params: { stage: opts.toStage, now, reason: `promotion of ${opts.fromStage} v${version}`, config_hash: configHash(config), pid: process.pid, hostname: os.hostname() },
-      });
+      const { run_id: runId } = await target.kysely
+        .insertInto('pipeline_runs')
+        .values({
+          run_id: sql<number>`nextval('run_id_seq')`,
+          pipeline_type: 'PROMOTION',
+          stage: opts.toStage,
+          status: 'succeeded',
+          started_at: now,
+          ended_at: now,
+          trigger_reason: `promotion of ${opts.fromStage} v${version}`,
+          config_hash: configHash(config),
+          pid: process.pid,
+          hostname: os.hostname(),
+        })
+        .returning('run_id')
+        .executeTakeFirstOrThrow();
       const [{ model_version: newVersion }] = await runSqlFile<{ model_version: number }>(target, 'model_training', 'next_model_version');
       const reference = runTables.reference(runId);
       const evalTable = runTables.evalPredictions(runId);
