@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { SQL_DIR } from '../db/sql-runner.ts';
 
@@ -8,7 +8,7 @@ const PLANS: Record<string, { step: string; note?: string }[]> = {
     { step: 'train_test_split' },
     { step: 'model_training' },
     { step: 'model_evaluation' },
-    { step: 'model_deployment' },
+    { step: 'model_deployment', note: 'the gate and its record: typed queries in src/registry/deploy.ts' },
   ],
   PREDICTION_PIPELINE: [
     { step: 'data_processing', note: "replay the active model's processing on the batch" },
@@ -24,7 +24,9 @@ export function printPlan(type: string): string {
   const lines = [`${type}:`];
   PLANS[type].forEach(({ step, note }, i) => {
     lines.push(`  ${i + 1}. ${step}${note ? `  (${note})` : ''}`);
-    for (const f of readdirSync(path.join(SQL_DIR, step)).filter((f) => f.endsWith('.sql')).sort()) lines.push(`       sql/${step}/${f}`);
+    const dir = path.join(SQL_DIR, step);
+    if (!existsSync(dir)) return;
+    for (const f of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) lines.push(`       sql/${step}/${f}`);
   });
   return `${lines.join('\n')}\n`;
 }
