@@ -14,10 +14,10 @@ function renderError(fn: () => unknown): SqlError {
 }
 
 describe('sql-runner: renderSql', () => {
-  it('turns $name parameters into positional ones, in order of first use', () => {
+  it('turns $name parameters into positional ones, one per use, in order', () => {
     const out = renderSql('select $b as b, $a as a, $b + 1 as c', { params: { a: 1, b: 2 } }, 'q.sql');
-    expect(out.sql).to.equal('select $1 as b, $2 as a, $1 + 1 as c');
-    expect(out.params).to.deep.equal([2, 1]);
+    expect(out.sql).to.equal('select $1 as b, $2 as a, $3 + 1 as c');
+    expect(out.params).to.deep.equal([2, 1, 2]);
   });
 
   it('binds only the parameters the text uses', () => {
