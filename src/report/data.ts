@@ -5,7 +5,7 @@ import { tableExists } from '../db/catalog.ts';
 import type { DataDriftResultsTable, DriftDecisionsTable, ModelDeploymentHistoryTable, ModelDriftResultsTable, ModelEvaluationMetadataTable, PipelineRunsTable, StepRunsTable } from '../db/tables.ts';
 import { activeModelRecord, type ActiveModelRecord } from '../registry/active-model.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
-import { quoteIdent } from '../db/sql-text.ts';
+import { sql } from 'kysely';
 import { InputError } from '../errors.ts';
 import type { Stage } from '../config/schema.ts';
 import { diffModels, type ModelDiff } from '../inspect/model-diff.ts';
@@ -240,9 +240,9 @@ async function loadEvaluation(db: PipelineDb, run: RunRow, active: ActiveModelRo
     section.notes.push(`The test predictions table ${evaluation.predictions_table} no longer exists, so no plots are drawn.`);
     return section;
   }
-  const fragments = { predictions_table: quoteIdent(evaluation.predictions_table) };
-  section.points = await runSqlFile<EvalPoint>(db, SQL, 'eval_sample', { fragments, params: { limit: SCATTER_POINTS } });
-  section.residualBins = await runSqlFile<ResidualBin>(db, SQL, 'residual_histogram', { fragments, params: { bins: HISTOGRAM_BINS } });
+  const slots = { predictions_table: sql.id(evaluation.predictions_table) };
+  section.points = await runSqlFile<EvalPoint>(db, SQL, 'eval_sample', { slots, params: { limit: SCATTER_POINTS } });
+  section.residualBins = await runSqlFile<ResidualBin>(db, SQL, 'residual_histogram', { slots, params: { bins: HISTOGRAM_BINS } });
   return section;
 }
 

@@ -6,6 +6,7 @@ import type { Config } from '../config/load.ts';
 import type { Stage } from '../config/schema.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { sql } from 'kysely';
+import { inStep } from '../sql/recorder.ts';
 import { errorMessage } from '../errors.ts';
 import { logger } from '../logger.ts';
 import { runEnded, runStarted, stepEnded, stepStarted } from './activity.ts';
@@ -116,7 +117,12 @@ export async function skipRun(ctx: RunContext, reason: string, modelVersion: num
  * happen in one transaction (unless `transactional` is false, for steps that start child runs), so a
  * failed step leaves nothing half-written; the failure is recorded and rethrown.
  */
-export async function runStep<T extends StepReport>(ctx: RunContext, name: string, order: number, fn: () => Promise<T>, opts: { transactional?: boolean } = {}): Promise<T> {
+export function runStep<T extends StepReport>(ctx: RunContext, name: string, order: number, fn: () => Promise<T>, opts: { transactional?: boolean } = {}): Promise<T> {
+  // every statement of the step, its bookkeeping included, is attributed to it (pipeline compile, run --dry-run)
+  return inStep(name, () => stepBody(ctx, name, order, fn, opts));
+}
+
+async function stepBody<T extends StepReport>(ctx: RunContext, name: string, order: number, fn: () => Promise<T>, opts: { transactional?: boolean }): Promise<T> {
   await ctx.db.kysely.insertInto('step_runs').values({ run_id: ctx.runId, step_name: name, step_order: order, status: 'running', started_at: now() }).execute();
   const t0 = performance.now();
   logger.info(`step ${name} …`);
