@@ -198,10 +198,10 @@ describe('reliability: SIGKILL during a run leaves a consistent database', funct
     // (the last statement before the commit) leaves neither the outputs nor the success: they commit together.
     it('killed after the deployment work, before step_runs records it: outputs and step status agree', async () => {
       const activeBefore = await readDb(dbPath, (db) => activeModel(db));
-      const w = startScript(CRASH_AT, [dbPath, '^\\s*update\\s+step_runs', 'model_deployment', 'succeeded']);
+      const w = startScript(CRASH_AT, [dbPath, '^\\s*update\\s+"?step_runs"?', 'model_deployment', 'succeeded']);
       const exit = await w.exited;
       expect(exit.signal, explain(exit)).to.equal('SIGKILL');
-      expect(exit.stderr).to.match(/crash-at: killing this process before: update step_runs/);
+      expect(exit.stderr).to.match(/crash-at: killing this process before: update "?step_runs"?/);
       await readDb(dbPath, async (db) => {
         const run = await one<{ run_id: number }>(db, 'select max(run_id) as run_id from pipeline_runs');
         killedRuns.push(run.run_id);
