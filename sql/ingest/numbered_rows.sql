@@ -1,10 +1,12 @@
 -- Each parsed record with its physical line in the file. A record's index k counts the rejected records before it
 -- (they are not in ingest_staging); its line comes from the line map (blank lines and quoted line breaks shift it).
 -- The positional staging columns stay (for the raw values) and also get the contract's names. A view: nothing is copied.
+-- The ordinal is the staged rowid from the first one: a table made inside a transaction (the typed path's re-read)
+-- numbers its rows from a large offset.
 create or replace temp view ingest_numbered as
 with
 staged as (
-    select rowid as ordinal, s.*, {{contract_columns}}
+    select rowid - (select min(rowid) from ingest_staging) as ordinal, s.*, {{contract_columns}}
     from ingest_staging as s({{positional}})
 ),
 rejects as (
