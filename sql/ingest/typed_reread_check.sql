@@ -8,5 +8,5 @@ with rejected as (
 select
     (select count(*) from ingest_gaps) as gaps,
     (select count(*) from rejected) as rejected,
-    (select count(*) from rejected where line in (select line from ingest_gaps)) as gaps_rejected,
+    (select count(distinct line) from rejected where line in (select line from ingest_gaps)) as gaps_rejected,
     (select coalesce(max(rowid) - min(rowid) + 1, 0) = count(*) from ingest_staging) as dense

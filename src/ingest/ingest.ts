@@ -140,6 +140,10 @@ class TypedPathUnusable extends Error {
   batchId: number | null = null;
 }
 
+let lastPath: 'typed' | 'text' | null = null;
+/** Which path the last ingestFile in this process took (tests check that the typed path is taken where it should be). */
+export const lastIngestPath = (): 'typed' | 'text' | null => lastPath;
+
 /** Test hook: PIPELINE_INGEST_PATH=text makes every CSV take the text path (to compare the two paths' results). */
 const textPathOnly = (): boolean => process.env.PIPELINE_INGEST_PATH === 'text';
 
@@ -432,6 +436,7 @@ async function ingestFileWith(db: PipelineDb, config: Config, file: string, opti
     if (scan?.numberedCopy && csvMapping) {
       try {
         const out = await ingestTyped(ctx, scan, scan.numberedCopy, csvMapping, bufferBytes);
+        lastPath = 'typed';
         logIngested(file, out);
         return out;
       } catch (err) {
@@ -525,6 +530,7 @@ async function ingestText(ctx: BatchContext, scan: CsvScan | null, csvMapping: C
     const [{ n: duplicates }] = await runSqlFile<{ n: number }>(db, STEP, 'duplicate_count');
     return finishBatch(ctx, { batchId, now, hasTarget, sqlParts, mapping, rowsRead: counts.rows_read, rowsRejected: counts.rows_rejected, duplicates, hasRejects: true });
   });
+  lastPath = 'text';
   logIngested(file, out);
   return out;
 }
