@@ -15,7 +15,7 @@
  *   node --import tsx bench/ingest.ts --csv FILE [--runs 3] [--text] [--config FILE]
  *   node --import tsx bench/ingest.ts --rows 1000000 [--runs 3]     (generates bench/cache/ingest-ROWS.csv, seed 42)
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -44,7 +44,11 @@ function duckType(c: { type?: string; role: string }, timeKind: string): string 
 async function floorChild(csv: string, db: string, configFile: string): Promise<void> {
   const cfg = parseYaml(readFileSync(configFile, 'utf8')) as Contract & { dataset: { time?: { column_kind?: string } } };
   const timeKind = cfg.dataset.time?.column_kind ?? 'date';
-  const header = readFileSync(csv, { encoding: 'utf8' }).slice(0, 1 << 16).split(/\r?\n/)[0].split(cfg.dataset.delimiter ?? ',');
+  const head = Buffer.alloc(1 << 16);
+  const fd = openSync(csv, 'r');
+  const got = readSync(fd, head, 0, head.length, 0);
+  closeSync(fd);
+  const header = head.subarray(0, got).toString('utf8').replace(/^\uFEFF/, '').split(/\r?\n|\r/)[0].split(cfg.dataset.delimiter ?? ',');
   const types = new Map(cfg.dataset.columns.map((c) => [c.name, duckType(c, timeKind)]));
   const columns = header.map((h) => `'${h.replace(/'/g, "''")}': '${types.get(h) ?? 'VARCHAR'}'`).join(', ');
   const instance = await DuckDBInstance.create(db, { threads: String(cfg.duckdb?.threads ?? 2), memory_limit: cfg.duckdb?.memory_limit ?? '4GB' });
@@ -106,6 +110,8 @@ async function main(): Promise<void> {
         let run: TimedRun & { sql?: Record<string, number> };
         if (kind === 'floor') {
           run = await runTimed(NODE, ['--import', 'tsx', 'bench/ingest.ts', '--floor-child', '--csv', csv, '--db', db, '--config', configFile], { cwd: ROOT });
+          const child = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { rows?: number; queryS?: number };
+          (run as TimedRun & { queryS?: number }).queryS = child.queryS;
         } else {
           const env = { ...process.env, ...(kind === 'text' ? { PIPELINE_INGEST_PATH: 'text' } : {}) };
           run = await runTimed(NODE, ['bin/pipeline.mjs', 'ingest', csv, '--db', db, '--config', configFile, '-v'], { cwd: ROOT, env });
@@ -134,7 +140,7 @@ async function main(): Promise<void> {
       medianPeakRssMb: median(rs.map((x) => x.peakRssMb)),
       peakRssMb: rs.map((x) => x.peakRssMb),
       loadBefore: rs.map((x) => x.loadBefore),
-      ...(kind === 'floor' ? {} : { sqlMedianS: statements }),
+      ...(kind === 'floor' ? { medianQueryS: median(rs.map((x) => (x as { queryS?: number }).queryS ?? Number.NaN)) } : { sqlMedianS: statements }),
     };
   }
   const med = (k: string) => (summary[k] as { medianWallS: number }).medianWallS;
