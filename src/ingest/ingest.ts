@@ -186,6 +186,15 @@ async function extractLines(file: string, lines: readonly number[], newline: New
   }
 }
 
+/** Lines per block when the typed path looks for missing lines (sql/ingest/typed_gaps.sql). */
+const GAP_BLOCK_LINES = 1024;
+
+/** The file's record lines as intervals [lo, hi): one per line-map point (records are one line each on the typed path). */
+function recordIntervals(scan: CsvScan): { lo: number; hi: number }[] {
+  const m = scan.lineMap;
+  return m.map((pt, i) => ({ lo: pt.p, hi: pt.p + ((i + 1 < m.length ? m[i + 1].k : scan.records) - pt.k) }));
+}
+
 /** The line map of the extract: its record k is line k + 2 of the extract and line lines[k] of the file. */
 function extractLineMap(lines: readonly number[]): LinePoint[] {
   const points: LinePoint[] = [];
@@ -255,8 +264,9 @@ async function ingestTyped(ctx: BatchContext, scan: CsvScan, copy: string, mappi
         checkUnchanged(abs, file, ctx.identity);
         const [{ n: inserted }] = await runSqlFile<{ n: number }>(db, STEP, 'typed_inserted', { params: { batch_id: batchId } });
         if (inserted > scan.records) throw new TypedPathUnusable(`the typed read gave ${inserted} rows for ${scan.records} records`);
-        await runSqlFile(db, STEP, 'line_map', { params: { points: JSON.stringify(scan.lineMap) } });
-        if (inserted < scan.records) await runSqlFile(db, STEP, 'typed_gaps', { params: { batch_id: batchId, records: scan.records } });
+        if (inserted < scan.records) {
+          await runSqlFile(db, STEP, 'typed_gaps', { params: { batch_id: batchId, intervals: JSON.stringify(recordIntervals(scan)), block: GAP_BLOCK_LINES } });
+        }
         else await runSqlFile(db, STEP, 'typed_no_gaps');
         const [{ n: gaps }] = await db.query<{ n: number }>('select count(*) as n from ingest_gaps');
         if (inserted + gaps !== scan.records) throw new TypedPathUnusable(`${inserted} rows and ${gaps} missing lines for ${scan.records} records`);
