@@ -3,6 +3,7 @@ import path from 'node:path';
 import { CompiledQuery, Kysely } from 'kysely';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { convertParameter } from './dialect/convert-value.ts';
+import { notFromFile, noteStatement } from '../sql/recorder.ts';
 import { EnvironmentError, LockedError, PipelineError, environmentFault, errorMessage, InputError } from '../errors.ts';
 import { logger } from '../logger.ts';
 import { DuckDBDialect } from './dialect/duckdb-dialect.ts';
@@ -96,6 +97,7 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
       return res.rows as R[];
     },
     async queryColumns(sqlText: string, params: readonly unknown[] = []) {
+      noteStatement(sqlText, params);
       const values = params.map(convertParameter) as DuckDBValue[];
       const reader = await noting(driver.withNative((native) => native.runAndReadAll(sqlText, values.length ? values : undefined)));
       return reader.getColumnsObjectJS() as Record<string, unknown[]>;
@@ -118,13 +120,13 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
     async deterministic<T>(fn: () => Promise<T>): Promise<T> {
       if (options.deterministic === false || singleThreaded) return fn();
       singleThreaded = true;
-      const [{ threads }] = await db.query<{ threads: number }>("select current_setting('threads')::integer as threads");
-      await db.exec('set threads = 1');
+      const [{ threads }] = await notFromFile(() => db.query<{ threads: number }>("select current_setting('threads')::integer as threads"));
+      await notFromFile(() => db.exec('set threads = 1'));
       try {
         return await fn();
       } finally {
         singleThreaded = false;
-        await db.exec(`set threads = ${Math.trunc(threads)}`);
+        await notFromFile(() => db.exec(`set threads = ${Math.trunc(threads)}`));
       }
     },
     async close() {

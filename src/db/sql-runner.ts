@@ -5,21 +5,12 @@ import { PROJECT_ROOT } from '../config/load.ts';
 import { SqlError, errorMessage } from '../errors.ts';
 import { logger } from '../logger.ts';
 import type { PipelineDb } from './database.ts';
+import { fromFile } from '../sql/recorder.ts';
+import { compileSql, renderSqlText, type SqlInputs } from '../sql/render.ts';
 
 export const SQL_DIR = path.join(PROJECT_ROOT, 'sql');
 
-/**
- * What a step's `.sql` file may be given:
- * - `params`: values, written `$name` in the file and bound as parameters;
- * - `fragments`: SQL text written `{{name}}` in the file, built only from validated config
- *   (quoted identifiers, validated expressions) — never from data.
- */
-export interface SqlInputs {
-  params?: Record<string, unknown>;
-  fragments?: Record<string, string>;
-  /** An aggregate over DOUBLE whose result must be bit-identical run to run: run it on one thread. */
-  deterministic?: boolean;
-}
+export type { SqlInputs } from '../sql/render.ts';
 
 const cache = new Map<string, string>();
 
@@ -34,37 +25,21 @@ export function readSqlFile(step: string, file: string): string {
   return text;
 }
 
-/** Fills the `{{fragments}}` of `text`, leaving `$name` parameters as they are. Unknown names are errors, not blanks. */
-export function fillFragments(text: string, fragments: Record<string, string>, label: string): string {
-  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, name: string) => {
-    if (!(name in fragments)) throw new SqlError(`${label}: no fragment '${name}' was given`, label);
-    return fragments[name];
-  });
-}
-
-/** Fills `{{fragments}}` and turns `$name` parameters into positional ones. Unknown names are errors, not blanks. */
-export function renderSql(text: string, inputs: SqlInputs, label: string): { sql: string; params: unknown[] } {
-  const withFragments = fillFragments(text, inputs.fragments ?? {}, label);
-  const params = inputs.params ?? {};
-  const order: string[] = [];
-  // Skip comments, quoted strings and identifiers so a '$' (or an apostrophe) inside them is left alone.
-  const sql = withFragments.replace(/(--[^\n]*|'(?:[^']|'')*'|"(?:[^"]|"")*")|\$([a-z_][a-z0-9_]*)/gi, (m, skipped: string | undefined, name: string | undefined) => {
-    if (skipped !== undefined || name === undefined) return m;
-    if (!(name in params)) throw new SqlError(`${label}: parameter $${name} was not given`, label);
-    let idx = order.indexOf(name);
-    if (idx < 0) idx = order.push(name) - 1;
-    return `$${idx + 1}`;
-  });
-  return { sql, params: order.map((n) => params[n]) };
+/**
+ * `sql/<step>/<file>.sql` rendered for `inputs` and compiled by Kysely: the exact text DuckDB will run and its bound
+ * values (`$1`, `$2`, … in order).
+ */
+export function compileSqlFile(step: string, file: string, inputs: SqlInputs = {}): { sql: string; params: unknown[] } {
+  return compileSql(renderSqlText(readSqlFile(step, file), inputs, `sql/${step}/${file}.sql`));
 }
 
 /** Renders `sql/<step>/<file>.sql`, runs it with `exec`, logs its name and duration, and labels any error with the file. */
 async function runRendered<T>(step: string, file: string, inputs: SqlInputs, exec: (sql: string, params: unknown[]) => Promise<T>, rowCount: (out: T) => number): Promise<T> {
   const label = `sql/${step}/${file}.sql`;
-  const { sql, params } = renderSql(readSqlFile(step, file), inputs, label);
   const t0 = performance.now();
   try {
-    const out = await exec(sql, params);
+    const { sql, params } = compileSqlFile(step, file, inputs);
+    const out = await fromFile(label, () => exec(sql, params));
     logger.debug(`${label} ${(performance.now() - t0).toFixed(1)} ms`, { rows: rowCount(out) });
     return out;
   } catch (err) {
@@ -88,3 +63,4 @@ export function runSqlFile<R = Record<string, unknown>>(db: PipelineDb, step: st
     (rows) => rows.length,
   );
 }
+

@@ -1,5 +1,6 @@
 import { DOUBLE, type DuckDBConnection as NativeConnection, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely';
+import { noteStatement } from '../../sql/recorder.ts';
 import { convertParameter, convertValue } from './convert-value.ts';
 
 const isLargeIntegral = (v: unknown): boolean => typeof v === 'number' && Number.isInteger(v) && !Number.isSafeInteger(v);
@@ -17,6 +18,7 @@ export class DuckDBKyselyConnection implements DatabaseConnection {
   }
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    noteStatement(compiledQuery.sql, compiledQuery.parameters);
     const params = compiledQuery.parameters.map(convertParameter) as DuckDBValue[];
     // The client binds an integral JS number as INTEGER/BIGINT: one beyond 2^53 (a large statistic) is a DOUBLE.
     const bindTypes = params.some(isLargeIntegral) ? params.map((p) => (isLargeIntegral(p) ? DOUBLE : undefined)) : undefined;
