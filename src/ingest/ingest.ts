@@ -256,9 +256,6 @@ async function ingestTyped(ctx: BatchContext, scan: CsvScan, copy: string, mappi
             max_line_size: MAX_LINE_BYTES,
             buffer_size: bufferBytes,
           },
-        }).catch((err: unknown) => {
-          // whatever the typed read cannot do, the text path does (or reports, as before)
-          throw new TypedPathUnusable(`the typed read failed: ${errorMessage(err).split('\n')[0]}`, { cause: err });
         });
         // the copy holds the bytes checksummed; a file changed since is refused as on the text path
         checkUnchanged(abs, file, ctx.identity);
