@@ -31,8 +31,12 @@ function parseExpr(c: ContractColumn, contract: Contract, v: string, fmtParam: s
 /**
  * Builds, from the contract, the reasons expression (one entry per broken rule) and the typed values
  * inserted into raw_data. Bounds and levels are parameters; only column names are written into the SQL, quoted.
+ *
+ * `typedColumns` names the columns the CSV reader has already parsed (the typed path, typedCsvColumns): their value is the
+ * parsed value, and it is null exactly when the text is empty, so `any_broken` and the typed values read it as is.
+ * (`reasons` is meant for text columns only: the typed path spells out reasons from the text, re-read.)
  */
-export function ingestSql(contract: Contract, fileHasTarget: boolean): ContractSql {
+export function ingestSql(contract: Contract, fileHasTarget: boolean, typedColumns: ReadonlySet<string> = new Set()): ContractSql {
   const params: Record<string, unknown> = {};
   /** Each rule as the condition that breaks it and the reason given (SQL expressions over the row's text). */
   const checks: { broken: string; reason: string }[] = [];
@@ -50,9 +54,10 @@ export function ingestSql(contract: Contract, fileHasTarget: boolean): ContractS
     if (c.role === 'target' && !fileHasTarget) return;
     const q = quoteIdent(c.name);
     const v = `__text_${i}`;
-    textValues.push(`nullif(trim(${q}), '') as ${v}`);
+    const isTyped = typedColumns.has(c.name) && c.type !== 'varchar';
+    textValues.push(isTyped ? `${q} as ${v}` : `nullif(trim(${q}), '') as ${v}`);
     const parsed = c.type === 'varchar' ? v : `__parsed_${i}`;
-    if (c.type !== 'varchar') parsedValues.push(`${parseExpr(c, contract, v, fmt)} as ${parsed}`);
+    if (c.type !== 'varchar') parsedValues.push(`${isTyped ? v : parseExpr(c, contract, v, fmt)} as ${parsed}`);
     const label = (text: string) => `'${c.name}: ${text}'`;
     // the raw value as a reason quotes it: cut after SHOWN_CHARS characters
     const shown = `(left(${q}, ${SHOWN_CHARS}) || case when length(${q}) > ${SHOWN_CHARS} then '…' else '' end)`;
@@ -107,4 +112,22 @@ export function ingestSql(contract: Contract, fileHasTarget: boolean): ContractS
       key_match: [...contract.idColumns, contract.timestamp.name].map((n) => `r.${quoteIdent(n)} = n.${quoteIdent(n)}`).join(' and '),
     },
   };
+}
+
+/** A time format of only year, month and day fields: DuckDB's CSV reader parses it as `try_strptime(…)::date` does. */
+const DATE_ONLY_FORMAT = /^(?:%[Ymd]|[-/. ])+$/;
+
+/**
+ * The contract columns the typed path lets the CSV reader parse: numbers (double) and dates with a date-only format.
+ * For these the reader's value is the one `try_cast(trim(x) as double)` / `try_strptime(trim(x), format)::date` gives,
+ * or the record is rejected, or (for NaN, infinity, overflow) the value breaks a rule; either way the record is then
+ * re-read as text (see ingest.ts). Integers and timestamps stay text: the reader's parse of them may differ.
+ */
+export function typedCsvColumns(contract: Contract): Map<string, 'DOUBLE' | 'DATE'> {
+  const typed = new Map<string, 'DOUBLE' | 'DATE'>();
+  for (const c of contract.columns) {
+    if (c.type === 'double') typed.set(c.name, 'DOUBLE');
+    else if (c.type === 'date' && contract.timeFormat && DATE_ONLY_FORMAT.test(contract.timeFormat)) typed.set(c.name, 'DATE');
+  }
+  return typed;
 }

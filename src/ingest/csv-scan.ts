@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { InputError, errorMessage } from '../errors.ts';
@@ -36,6 +36,20 @@ export interface CsvScan {
   mixedNewline: { line: number; expected: Newline; found: Newline } | null;
   /** The longest data record: its bytes (line breaks inside quotes not counted) and the physical line it starts on. */
   longestRecord: { bytes: number; line: number };
+  /** Line breaks inside quoted fields (the header's included). */
+  quotedLineBreaks: number;
+  /**
+   * The numbered copy asked for (ScanOptions.numberedCopy), written when every record of the file is one line: each
+   * record prefixed by its physical line and the delimiter, the header replaced by `__ingest_line` and positional
+   * names, blank lines left out. Null when the file does not qualify (gzip, a quoted line break, an unclosed quote,
+   * mixed line endings).
+   */
+  numberedCopy: string | null;
+}
+
+export interface ScanOptions {
+  /** Where to write the numbered copy of the file (see CsvScan.numberedCopy). */
+  numberedCopy?: string;
 }
 
 export type Newline = 'LF' | 'CRLF' | 'CR';
@@ -75,11 +89,22 @@ class Scanner {
   lineMap: LinePoint[] = [];
   unclosedQuoteLine: number | null = null;
   longestRecord = { bytes: 0, line: 0 };
+  /** Line breaks inside quoted fields so far. */
+  quotedLineBreaks = 0;
   private last: LinePoint | null = null;
+
+  /** Where the numbered copy goes (null: no copy, or given up because a record spans lines). */
+  sink: NumberedCopySink | null = null;
+  /** The chunk being scanned, where the current line's bytes not yet copied start, and whether its prefix is out. */
+  private buf: Buffer = Buffer.alloc(0);
+  private copyFrom = 0;
+  private copyStarted = false;
 
   constructor(private readonly onHeader: (header: Buffer) => void) {}
 
   push(buf: Buffer): void {
+    this.buf = buf;
+    this.copyFrom = 0;
     if (!this.headerDone) {
       this.headerChunks.push(buf);
       this.headerBytes += buf.length;
@@ -99,12 +124,12 @@ class Scanner {
       if (this.pendingCR) {
         this.pendingCR = false;
         if (buf[i] === LF) {
-          this.lineBreak('CRLF');
+          this.lineBreak('CRLF', i + 1);
           i++;
           if (nextLF < i) nextLF = next(LF, i);
           continue;
         }
-        this.lineBreak('CR');
+        this.lineBreak('CR', i);
       }
       const special = Math.min(nextQuote, nextCR, nextLF);
       if (special > i) {
@@ -119,7 +144,7 @@ class Scanner {
         this.pendingCR = true;
         nextCR = next(CR, i + 1);
       } else if (b === LF) {
-        this.lineBreak('LF');
+        this.lineBreak('LF', i + 1);
         nextLF = next(LF, i + 1);
       } else {
         this.inQuotes = !this.inQuotes;
@@ -130,16 +155,37 @@ class Scanner {
       }
       i++;
     }
+    // a data record continues in the next chunk: its bytes so far go to the copy
+    if (this.sink && this.headerDone && this.recLen > 0) this.copyRecord(n);
     if (!this.headerDone && this.headerBytes > MAX_HEADER_BYTES) throw new HeaderTooLong();
   }
 
+  /** Copies the current data record's bytes up to `end` (exclusive) in the chunk, after its line number. */
+  private copyRecord(end: number): void {
+    const sink = this.sink!;
+    if (!this.copyStarted) {
+      sink.prefix(this.recStartLine);
+      this.copyStarted = true;
+    }
+    if (end > this.copyFrom) sink.put(this.buf, this.copyFrom, end);
+    this.copyFrom = end;
+  }
+
   /** A line break at the current position: inside quotes it is part of the value; otherwise it ends a record. */
-  private lineBreak(kind: Newline): void {
+  private lineBreak(kind: Newline, end: number): void {
     this.lineHasBytes = false;
     if (this.inQuotes) {
       this.recEmbedded++;
+      this.quotedLineBreaks++;
       this.line++;
+      // a record over several lines: the copy, one record per line, cannot be made
+      this.sink = null;
       return;
+    }
+    if (this.sink) {
+      if (this.headerDone && this.recLen > 0) this.copyRecord(end);
+      this.copyFrom = Math.max(end, 0);
+      this.copyStarted = false;
     }
     if (this.newline === null) this.newline = kind;
     else if (kind !== this.newline && this.mixed === null) this.mixed = { line: this.line, expected: this.newline, found: kind };
@@ -190,7 +236,7 @@ class Scanner {
   finish(): void {
     if (this.pendingCR) {
       this.pendingCR = false;
-      this.lineBreak('CR');
+      this.lineBreak('CR', -1);
     }
     this.lines = this.lineHasBytes ? this.line : this.line - 1;
     if (this.recLen > 0) {
@@ -202,6 +248,97 @@ class Scanner {
         this.onHeader(this.header);
         this.recLen = 0;
       } else this.endRecord();
+    }
+  }
+}
+
+/**
+ * The numbered copy of a file (see CsvScan.numberedCopy), written while the file is scanned: the scanner hands it each
+ * data record's line number and bytes (line ending included); blank lines and the header are not handed over.
+ */
+class NumberedCopySink {
+  private readonly fd: number;
+  private readonly out = Buffer.allocUnsafe(4 << 20);
+  private pos = 0;
+  /** A write failed (disk full?): the copy is given up, the ingest goes on without it. */
+  failed = false;
+
+  constructor(
+    readonly file: string,
+    private readonly delimiter: Buffer,
+  ) {
+    this.fd = openSync(file, 'w');
+  }
+
+  /** The header line: `__ingest_line` and the positional names of `columns` columns. */
+  header(columns: number, newline: Newline): void {
+    const d = this.delimiter.toString('utf8');
+    const names = ['__ingest_line', ...Array.from({ length: columns }, (_, i) => `__ingest_col_${i}`)];
+    const nl = newline === 'LF' ? '\n' : newline === 'CRLF' ? '\r\n' : '\r';
+    const b = Buffer.from(names.join(d) + nl, 'utf8');
+    this.put(b, 0, b.length);
+  }
+
+  /** Writes `line` in decimal and the delimiter. */
+  prefix(line: number): void {
+    if (this.pos + 32 > this.out.length) this.flush();
+    const out = this.out;
+    let digits = 1;
+    for (let v = line; v >= 10; v = (v / 10) | 0) digits++;
+    let at = this.pos + digits;
+    for (let v = line, j = at - 1; j >= this.pos; j--) {
+      const q = (v / 10) | 0;
+      out[j] = 48 + v - q * 10;
+      v = q;
+    }
+    for (let j = 0; j < this.delimiter.length; j++) out[at++] = this.delimiter[j];
+    this.pos = at;
+  }
+
+  put(buf: Buffer, from: number, to: number): void {
+    const len = to - from;
+    if (this.pos + len > this.out.length) {
+      this.flush();
+      if (len > this.out.length) {
+        try {
+          if (!this.failed) this.write(buf, from, len);
+        } catch {
+          this.failed = true;
+        }
+        return;
+      }
+    }
+    buf.copy(this.out, this.pos, from, to);
+    this.pos += len;
+  }
+
+  private flush(): void {
+    try {
+      if (!this.failed) this.write(this.out, 0, this.pos);
+    } catch {
+      this.failed = true;
+    }
+    this.pos = 0;
+  }
+
+  private write(buf: Buffer, from: number, len: number): void {
+    let done = 0;
+    while (done < len) done += writeSync(this.fd, buf, from + done, len - done);
+  }
+
+  close(): void {
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+    }
+  }
+
+  abandon(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
     }
   }
 }
@@ -252,8 +389,15 @@ function sniffMagic(first: Buffer, file: string, gzipped: boolean): string | nul
  * Reads `file` once: its checksum, its header and where its records start. Throws InputError, naming the file and
  * the problem, when the file is not UTF-8 CSV text with a header line.
  */
-export async function scanCsv(file: string, displayName: string, delimiter: string): Promise<CsvScan> {
+export async function scanCsv(file: string, displayName: string, delimiter: string, options: ScanOptions = {}): Promise<CsvScan> {
   const gzipped = /\.gz$/i.test(file);
+  // gzip: the copy would be as large as the uncompressed file; such a file takes the text path
+  let copy: NumberedCopySink | null = null;
+  try {
+    if (options.numberedCopy && !gzipped) copy = new NumberedCopySink(options.numberedCopy, Buffer.from(delimiter, 'utf8'));
+  } catch {
+    // the temporary folder cannot be written: no copy, the ingest takes the text path
+  }
   const hash = createHash('sha256');
   let header: string[] | null = null;
   let headerError: string | null = null;
@@ -274,7 +418,10 @@ export async function scanCsv(file: string, displayName: string, delimiter: stri
       return;
     }
     header = splitHeader(text, delimiter);
+    if (copy && scanner.newline) copy.header(header.length, scanner.newline);
+    else scanner.sink = null;
   });
+  scanner.sink = copy;
   let first = true;
   const hashing = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -297,7 +444,9 @@ export async function scanCsv(file: string, displayName: string, delimiter: stri
       if (headerError) throw new InputError(headerError);
     }
     scanner.finish();
+    copy?.close();
   } catch (err) {
+    copy?.abandon();
     raw.destroy();
     if (err instanceof InputError) throw err;
     if (err instanceof HeaderTooLong) {
@@ -321,5 +470,11 @@ export async function scanCsv(file: string, displayName: string, delimiter: stri
     unclosedQuoteLine: scanner.unclosedQuoteLine,
     mixedNewline: scanner.mixed,
     longestRecord: scanner.longestRecord,
+    quotedLineBreaks: scanner.quotedLineBreaks,
+    numberedCopy:
+      // (line numbers of 2^31 and more would not survive the sink's integer arithmetic)
+      copy && !copy.failed && scanner.sink === copy && scanner.lines < 2 ** 31 && scanner.quotedLineBreaks === 0 && scanner.unclosedQuoteLine === null && scanner.mixed === null && scanner.records > 0
+        ? copy.file
+        : null,
   };
 }

@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, renameSync, statSync, type BigIntStats } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { closeSync, createReadStream, openSync, renameSync, rmSync, statSync, writeSync, type BigIntStats } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/load.ts';
 import type { PipelineDb } from '../db/database.ts';
@@ -8,9 +9,9 @@ import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError, errorMessage, SqlError } from '../errors.ts';
 import { logger } from '../logger.ts';
 import { quoteIdent } from '../db/sql-text.ts';
-import { ingestSql } from './checks.ts';
-import { csvColumnsStruct, mapColumns } from './columns.ts';
-import { newlineText, scanCsv, type CsvScan } from './csv-scan.ts';
+import { ingestSql, typedCsvColumns } from './checks.ts';
+import { csvColumnsStruct, mapColumns, positionalName, type ColumnMapping } from './columns.ts';
+import { newlineText, scanCsv, type CsvScan, type LinePoint, type Newline } from './csv-scan.ts';
 
 export interface IngestOptions {
   force?: boolean;
@@ -34,7 +35,7 @@ export interface IngestResult {
 
 const STEP = 'ingest';
 const TEMP_VIEWS = ['ingest_numbered'];
-const TEMP_TABLES = ['ingest_duplicates', 'ingest_rejected', 'ingest_staging', 'ingest_line_map', 'ingest_rejects', 'ingest_reject_errors', 'ingest_reject_scans'];
+const TEMP_TABLES = ['ingest_duplicates', 'ingest_rejected', 'ingest_staging', 'ingest_line_map', 'ingest_rejects', 'ingest_reject_errors', 'ingest_reject_scans', 'ingest_gaps'];
 
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
@@ -133,12 +134,271 @@ export async function nothingAcceptedError(db: PipelineDb, r: IngestResult, file
   ]);
 }
 
+/** The typed path cannot account for the file exactly: it gives way to the text path (same batch, nothing kept). */
+class TypedPathUnusable extends Error {
+  /** The batch id the typed path drew (sequences do not roll back): the text path uses it. */
+  batchId: number | null = null;
+}
+
+let lastPath: 'typed' | 'text' | null = null;
+/** Which path the last ingestFile in this process took (tests check that the typed path is taken where it should be). */
+export const lastIngestPath = (): 'typed' | 'text' | null => lastPath;
+
+/** Test hook: PIPELINE_INGEST_PATH=text makes every CSV take the text path (to compare the two paths' results). */
+const textPathOnly = (): boolean => process.env.PIPELINE_INGEST_PATH === 'text';
+
+function tempCsvPath(kind: string): string {
+  return path.join(tmpdir(), `pipeline-ingest-${kind}-${process.pid}-${randomBytes(6).toString('hex')}.csv`);
+}
+
+/**
+ * Copies lines `lines` (physical line numbers, ascending) of `file` to `out`, under a header of positional names: the
+ * records the typed path re-reads as text. Only used for files whose records are one line each (see CsvScan.numberedCopy).
+ */
+async function extractLines(file: string, lines: readonly number[], newline: Newline, columns: number, delimiter: string, out: string): Promise<void> {
+  const term = newline === 'CR' ? 0x0d : 0x0a;
+  const nl = newline === 'LF' ? '\n' : newline === 'CRLF' ? '\r\n' : '\r';
+  const fd = openSync(out, 'w');
+  try {
+    const write = (buf: Buffer) => {
+      let done = 0;
+      while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done);
+    };
+    write(Buffer.from(Array.from({ length: columns }, (_, i) => positionalName(i)).join(delimiter) + nl, 'utf8'));
+    let line = 1;
+    let w = 0;
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+      const n = chunk.length;
+      let i = 0;
+      while (i < n && w < lines.length) {
+        const end = chunk.indexOf(term, i);
+        const stop = end < 0 ? n : end + 1;
+        if (line === lines[w]) write(chunk.subarray(i, stop));
+        if (end < 0) break;
+        if (line === lines[w]) w++;
+        line++;
+        i = stop;
+      }
+      if (w >= lines.length) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Lines per block when the typed path looks for missing lines (sql/ingest/typed_gaps.sql). */
+const GAP_BLOCK_LINES = 1024;
+
+/** The file's record lines as intervals [lo, hi): one per line-map point (records are one line each on the typed path). */
+function recordIntervals(scan: CsvScan): { lo: number; hi: number }[] {
+  const m = scan.lineMap;
+  return m.map((pt, i) => ({ lo: pt.p, hi: pt.p + ((i + 1 < m.length ? m[i + 1].k : scan.records) - pt.k) }));
+}
+
+/** The line map of the extract: its record k is line k + 2 of the extract and line lines[k] of the file. */
+function extractLineMap(lines: readonly number[]): LinePoint[] {
+  const points: LinePoint[] = [];
+  lines.forEach((p, k) => {
+    if (k === 0 || p - k !== lines[k - 1] - (k - 1)) points.push({ k, d: k + 2, p });
+  });
+  return points;
+}
+
+interface BatchContext {
+  db: PipelineDb;
+  config: Config;
+  abs: string;
+  file: string;
+  format: 'csv' | 'parquet';
+  checksum: string;
+  fileBytes: number;
+  forced: boolean;
+  origin: string;
+  identity: FileIdentity;
+}
+
+/**
+ * The typed path for a CSV file whose records are one line each: a typed parallel read_csv of the scan's numbered copy
+ * inserts the accepted rows into raw_data (sql/ingest/typed_insert.sql); the lines it leaves out, and the rows that
+ * repeat a key, are copied from the file and go through the text path's SQL for their reasons and raw values. The
+ * result is the text path's: the same rows, line numbers, reasons and counts. Throws TypedPathUnusable (having undone
+ * its inserts) when the re-read text does not reject exactly the lines the typed read left out.
+ */
+async function ingestTyped(ctx: BatchContext, scan: CsvScan, copy: string, mapping: ColumnMapping, bufferBytes: number): Promise<IngestResult> {
+  const { db, config, abs, file } = ctx;
+  const contract = config.contract;
+  const typedTypes = typedCsvColumns(contract);
+  const typed = new Set<string>();
+  const csvColumns = [`'__ingest_line': 'BIGINT'`];
+  scan.header.forEach((name, i) => {
+    const t = typedTypes.get(name);
+    if (t) typed.add(name);
+    csvColumns.push(`'${positionalName(i)}': '${t ?? 'VARCHAR'}'`);
+  });
+  const hasTarget = mapping.hasTarget;
+  const typedParts = ingestSql(contract, hasTarget, typed);
+  const textParts = ingestSql(contract, hasTarget);
+  const now = new Date().toISOString();
+  const keyNames = [...contract.idColumns, contract.timestamp.name].map(quoteIdent);
+  let extract: string | null = null;
+  try {
+    return await db.transaction(async () => {
+      const [{ batch_id: batchId }] = await runSqlFile<{ batch_id: number }>(db, STEP, 'next_batch_id');
+      try {
+        await runSqlFile(db, STEP, 'typed_insert', {
+          fragments: { ...typedParts.fragments, contract_columns: mapping.fragments.contract_columns, csv_columns: `{${csvColumns.join(', ')}}` },
+          params: {
+            ...typedParts.params,
+            batch_id: batchId,
+            path: copy,
+            delimiter: contract.delimiter,
+            date_format: contract.timeFormat ?? '%Y-%m-%d',
+            max_line_size: MAX_LINE_BYTES,
+            buffer_size: bufferBytes,
+          },
+        });
+        // the copy holds the bytes checksummed; a file changed since is refused as on the text path
+        checkUnchanged(abs, file, ctx.identity);
+        const [{ n: inserted }] = await runSqlFile<{ n: number }>(db, STEP, 'typed_inserted', { params: { batch_id: batchId } });
+        if (inserted > scan.records) throw new TypedPathUnusable(`the typed read gave ${inserted} rows for ${scan.records} records`);
+        if (inserted < scan.records) {
+          await runSqlFile(db, STEP, 'typed_gaps', { params: { batch_id: batchId, intervals: JSON.stringify(recordIntervals(scan)), block: GAP_BLOCK_LINES } });
+        }
+        else await runSqlFile(db, STEP, 'typed_no_gaps');
+        const [{ n: gaps }] = await db.query<{ n: number }>('select count(*) as n from ingest_gaps');
+        if (inserted + gaps !== scan.records) throw new TypedPathUnusable(`${inserted} rows and ${gaps} missing lines for ${scan.records} records`);
+        await runSqlFile(db, STEP, 'duplicate_rows', { fragments: { key_names: keyNames.join(', ') }, params: { batch_id: batchId } });
+        const [{ n: duplicates }] = await runSqlFile<{ n: number }>(db, STEP, 'duplicate_count');
+        if (gaps + duplicates > 0) {
+          // the missing lines (for their reasons) and the repeated keys (for their raw values), as text
+          const lines = (await runSqlFile<{ line: number }>(db, STEP, 'typed_reread_lines')).map((r) => Number(r.line));
+          extract = tempCsvPath('reread');
+          await extractLines(abs, lines, scan.newline, scan.header.length, contract.delimiter, extract);
+          checkUnchanged(abs, file, ctx.identity);
+          await runSqlFile(db, STEP, 'staging_from_csv', {
+            fragments: { columns: csvColumnsStruct(scan.header.length) },
+            params: { path: extract, delimiter: contract.delimiter, skip: 0, max_line_size: MAX_LINE_BYTES, buffer_size: bufferBytes },
+          });
+          await runSqlFile(db, STEP, 'line_map', { params: { points: JSON.stringify(extractLineMap(lines)) } });
+          await runSqlFile(db, STEP, 'csv_rejects', { params: { unclosed_quote_line: scan.unclosedQuoteLine, last_line: scan.lines } });
+          await runSqlFile(db, STEP, 'numbered_rows', { fragments: mapping.fragments });
+          await runSqlFile(db, STEP, 'validated_rows', { fragments: { ...textParts.fragments, raw_values: mapping.fragments.raw_values }, params: { ...textParts.params, ...mapping.params } });
+          const [check] = await runSqlFile<{ gaps: number; rejected: number; gaps_rejected: number; dense: boolean }>(db, STEP, 'typed_reread_check');
+          if (!check.dense) throw new TypedPathUnusable('the re-read rows are not numbered densely');
+          if (check.rejected !== gaps || check.gaps_rejected !== gaps) {
+            throw new TypedPathUnusable(`of ${gaps} lines the typed read left out, the text rules reject ${check.gaps_rejected} (and ${check.rejected - check.gaps_rejected} others)`);
+          }
+        }
+        return await finishBatch(ctx, {
+          batchId,
+          now,
+          hasTarget,
+          sqlParts: textParts,
+          mapping,
+          rowsRead: scan.records,
+          rowsRejected: gaps,
+          duplicates,
+          hasRejects: gaps > 0,
+        });
+      } catch (err) {
+        if (err instanceof TypedPathUnusable) {
+          err.batchId = batchId;
+          await runSqlFile(db, STEP, 'typed_undo', { params: { batch_id: batchId } });
+        }
+        throw err;
+      }
+    });
+  } finally {
+    if (extract) rmSync(extract, { force: true });
+  }
+}
+
+interface BatchRows {
+  batchId: number;
+  now: string;
+  hasTarget: boolean;
+  sqlParts: ReturnType<typeof ingestSql>;
+  mapping: ColumnMapping;
+  rowsRead: number;
+  /** Rows quarantined before the duplicate check: rules broken and malformed records. */
+  rowsRejected: number;
+  duplicates: number;
+  /** ingest_rejected and ingest_rejects exist (the typed path makes them only when it re-reads lines). */
+  hasRejects: boolean;
+}
+
+/**
+ * The end of a batch, inside its transaction, once raw_data holds its accepted rows and ingest_duplicates the rows
+ * that repeat a key: the duplicates to quarantine, older rows superseded, the rejected rows to quarantine, and the
+ * batch's row in ingest_batches.
+ */
+async function finishBatch(ctx: BatchContext, b: BatchRows): Promise<IngestResult> {
+  const { db } = ctx;
+  const { batchId, now, sqlParts, mapping } = b;
+  if (b.duplicates > 0) {
+    await runSqlFile(db, STEP, 'quarantine_duplicates', {
+      fragments: { raw_values: mapping.fragments.raw_values },
+      params: { ...mapping.params, batch_id: batchId, key_label: sqlParts.params.key_label, now },
+    });
+    await runSqlFile(db, STEP, 'delete_duplicates', { params: { batch_id: batchId } });
+  }
+  const [{ any_older: anyOlder }] = b.hasTarget ? await runSqlFile<{ any_older: boolean }>(db, STEP, 'older_rows', { params: { batch_id: batchId } }) : [{ any_older: false }];
+  if (anyOlder) {
+    await runSqlFile(db, STEP, 'supersede_older_rows', { fragments: { ...sqlParts.fragments, key_columns: sqlParts.fragments.key_names }, params: { batch_id: batchId } });
+  }
+  if (b.hasRejects) {
+    await runSqlFile(db, STEP, 'insert_quarantine_rows', { params: { batch_id: batchId, now } });
+    await runSqlFile(db, STEP, 'insert_quarantine_rejects', { params: { batch_id: batchId, now } });
+  }
+  const [summary] = await runSqlFile<{ rows_labelled: number; min_time: string | null; max_time: string | null }>(db, STEP, 'batch_summary', { ...sqlParts, params: { batch_id: batchId } });
+  const rowsQuarantined = b.rowsRejected + b.duplicates;
+  const rowsAccepted = b.rowsRead - rowsQuarantined;
+  await runSqlFile(db, STEP, 'insert_batch', {
+    params: {
+      batch_id: batchId,
+      source_file: ctx.abs,
+      file_format: ctx.format,
+      checksum: ctx.checksum,
+      file_bytes: ctx.fileBytes,
+      rows_read: b.rowsRead,
+      rows_accepted: rowsAccepted,
+      rows_quarantined: rowsQuarantined,
+      has_target: b.hasTarget,
+      rows_labelled: summary.rows_labelled,
+      min_time: summary.min_time,
+      max_time: summary.max_time,
+      forced: ctx.forced,
+      origin: ctx.origin,
+      now,
+    },
+  });
+  return {
+    batchId,
+    file: ctx.abs,
+    rowsRead: b.rowsRead,
+    rowsAccepted,
+    rowsQuarantined,
+    rowsLabelled: summary.rows_labelled,
+    hasTarget: b.hasTarget,
+  };
+}
+
 /**
  * Loads a CSV or Parquet file as one batch: accepted rows into raw_data, every other row into quarantine
  * with its reasons, and a row in ingest_batches. read = accepted + quarantined, always. A file that
  * cannot be used at all is refused whole and the database is left as it was.
  */
 export async function ingestFile(db: PipelineDb, config: Config, file: string, options: IngestOptions = {}): Promise<IngestResult> {
+  // the scan's numbered copy of a CSV file, for the typed path; removed whatever happens
+  const copy = inputFormat(file) === 'csv' && !textPathOnly() ? tempCsvPath('numbered') : undefined;
+  try {
+    return await ingestFileWith(db, config, file, options, copy);
+  } finally {
+    if (copy) rmSync(copy, { force: true });
+  }
+}
+
+async function ingestFileWith(db: PipelineDb, config: Config, file: string, options: IngestOptions, copy: string | undefined): Promise<IngestResult> {
   const contract = config.contract;
   const abs = path.resolve(file);
   let stat;
@@ -154,7 +414,7 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
   if (!identity) throw new InputError(`input file not found: ${file}`);
   const format = inputFormat(abs);
   // CSV: one pass reads the checksum, the header and where records start, and refuses what is not UTF-8 CSV text.
-  const scan = format === 'csv' ? await scanCsv(abs, file, contract.delimiter) : null;
+  const scan = format === 'csv' ? await scanCsv(abs, file, contract.delimiter, { numberedCopy: copy }) : null;
   const checksum =
     scan?.sha256 ??
     (await sha256File(abs).catch((err: unknown) => {
@@ -175,123 +435,109 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
   const bufferBytes = scan ? readerBufferBytes(scan, file) : 0;
   await ensureDataTables(db, contract);
   await dropTemps(db);
+  const ctx: BatchContext = { db, config, abs, file, format, checksum, fileBytes: stat.size, forced: Boolean(options.force && previous.length), origin: options.origin ?? 'ingest', identity };
   try {
     // CSV: the header decides the columns before anything is read, so a file without the contract's columns is refused at once.
     const csvMapping = scan ? mapColumns(contract, scan.header, file, 'csv') : null;
     replaceInputForTest(abs);
-    try {
-      if (scan) {
-        await runSqlFile(db, STEP, 'staging_from_csv', {
-          fragments: { columns: csvColumnsStruct(scan.header.length) },
-          params: { path: abs, delimiter: contract.delimiter, skip: scan.skipLines, max_line_size: MAX_LINE_BYTES, buffer_size: bufferBytes },
-        });
-      } else {
-        await runSqlFile(db, STEP, 'staging_from_parquet', { params: { path: abs } });
+    if (scan?.numberedCopy && csvMapping) {
+      try {
+        const out = await ingestTyped(ctx, scan, scan.numberedCopy, csvMapping, bufferBytes);
+        lastPath = 'typed';
+        logIngested(file, out);
+        return out;
+      } catch (err) {
+        if (!(err instanceof TypedPathUnusable)) throw err;
+        logger.debug(`${file}: the typed read cannot account for the file (${err.message}); reading it as text`);
+        await dropTemps(db);
+        return await ingestText(ctx, scan, csvMapping, bufferBytes, err.batchId);
       }
-    } catch (err) {
-      const cause = errorMessage(err instanceof SqlError && err.cause ? err.cause : err).split('\n')[0];
-      throw new InputError(`cannot read ${file} as ${format.toUpperCase()}: ${cause}`, [], { cause: err });
     }
-    // the file is not read again: from here on the batch is what was staged
-    checkUnchanged(abs, file, identity);
-    const mapping = csvMapping ?? mapColumns(contract, (await runSqlFile<{ name: string }>(db, STEP, 'staging_columns')).map((r) => r.name), file, 'parquet');
-    const hasTarget = mapping.hasTarget;
-    // Parquet rows have no lines: row i is numbered i + 2, as if under a header line, like a CSV of the same rows.
-    const lineMap = scan ? scan.lineMap : [{ k: 0, d: 2, p: 2 }];
-    await runSqlFile(db, STEP, 'line_map', { params: { points: JSON.stringify(lineMap) } });
-    if (scan) {
-      await runSqlFile(db, STEP, 'csv_rejects', { params: { unclosed_quote_line: scan.unclosedQuoteLine, last_line: scan.lines } });
-    } else {
-      await runSqlFile(db, STEP, 'empty_rejects');
-    }
-    const [{ n: malformed }] = await runSqlFile<{ n: number }>(db, STEP, 'reject_count');
-    // Record k is on line k + constant unless a malformed record, a blank line or a quoted line break shifts it.
-    const simple = malformed === 0 && lineMap.length <= 1;
-    if (simple) {
-      await runSqlFile(db, STEP, 'numbered_rows_simple', { fragments: mapping.fragments });
-    } else {
-      await runSqlFile(db, STEP, 'numbered_rows', { fragments: mapping.fragments });
-    }
-    const sqlParts = ingestSql(contract, hasTarget);
-    // One pass over the staged text: the rows that break a rule, with their reasons and raw values.
-    await runSqlFile(db, STEP, 'validated_rows', { fragments: { ...sqlParts.fragments, raw_values: mapping.fragments.raw_values }, params: { ...sqlParts.params, ...mapping.params } });
-    const [counts] = await runSqlFile<{ rows_read: number; rows_rejected: number }>(db, STEP, 'batch_counts');
-    if (counts.rows_read === 0) throw new InputError(format === 'csv' ? `${file} has a header but no data rows` : `${file} has no rows`);
-    // read = accepted + quarantined is checked against the file: every record the scan counted must be a staged row or a reject
-    if (scan && counts.rows_read !== scan.records) {
-      throw new InputError(`${file}: the file holds ${scan.records} records but the CSV reader accounted for ${counts.rows_read} (rows and rejects); nothing was ingested`, [
-        `the longest record starts on line ${scan.longestRecord.line} (${scan.longestRecord.bytes} bytes)`,
-        'this is a disagreement between the pipeline\'s count of the file and DuckDB\'s reader: please report it with the file',
-      ]);
-    }
-    const now = new Date().toISOString();
-    const keyNames = [...contract.idColumns, contract.timestamp.name].map(quoteIdent);
-    const result = await db.transaction(async () => {
-      const [{ batch_id: batchId }] = await runSqlFile<{ batch_id: number }>(db, STEP, 'next_batch_id');
-      await runSqlFile(db, STEP, 'insert_raw_data', {
-        fragments: {
-          ...sqlParts.fragments,
-          // the staged rows are in file order; only the line-map joins of the general case need a sort
-          // the same test that picked ingest_rejected, negated: a filter keeps file order (a join with ingest_rejected would not)
-          accepted_filter: counts.rows_rejected > malformed ? `where not ${sqlParts.fragments.any_broken}` : '',
-          file_order: simple ? '' : 'order by source_row',
-        },
-        params: { ...sqlParts.params, batch_id: batchId },
-      });
-      await runSqlFile(db, STEP, 'duplicate_rows', {
-        fragments: { key_names: keyNames.join(', ') },
-        params: { batch_id: batchId },
-      });
-      const [{ n: duplicates }] = await runSqlFile<{ n: number }>(db, STEP, 'duplicate_count');
-      if (duplicates > 0) {
-        await runSqlFile(db, STEP, 'quarantine_duplicates', {
-          fragments: { raw_values: mapping.fragments.raw_values },
-          params: { ...mapping.params, batch_id: batchId, key_label: sqlParts.params.key_label, now },
-        });
-        await runSqlFile(db, STEP, 'delete_duplicates', { params: { batch_id: batchId } });
-      }
-      const [{ any_older: anyOlder }] = hasTarget ? await runSqlFile<{ any_older: boolean }>(db, STEP, 'older_rows', { params: { batch_id: batchId } }) : [{ any_older: false }];
-      if (anyOlder) {
-        await runSqlFile(db, STEP, 'supersede_older_rows', { fragments: { ...sqlParts.fragments, key_columns: sqlParts.fragments.key_names }, params: { batch_id: batchId } });
-      }
-      await runSqlFile(db, STEP, 'insert_quarantine_rows', { params: { batch_id: batchId, now } });
-      await runSqlFile(db, STEP, 'insert_quarantine_rejects', { params: { batch_id: batchId, now } });
-      const [summary] = await runSqlFile<{ rows_labelled: number; min_time: string | null; max_time: string | null }>(db, STEP, 'batch_summary', { ...sqlParts, params: { batch_id: batchId } });
-      const rowsQuarantined = counts.rows_rejected + duplicates;
-      const rowsAccepted = counts.rows_read - rowsQuarantined;
-      await runSqlFile(db, STEP, 'insert_batch', {
-        params: {
-          batch_id: batchId,
-          source_file: abs,
-          file_format: format,
-          checksum,
-          file_bytes: stat.size,
-          rows_read: counts.rows_read,
-          rows_accepted: rowsAccepted,
-          rows_quarantined: rowsQuarantined,
-          has_target: hasTarget,
-          rows_labelled: summary.rows_labelled,
-          min_time: summary.min_time,
-          max_time: summary.max_time,
-          forced: Boolean(options.force && previous.length),
-          origin: options.origin ?? 'ingest',
-          now,
-        },
-      });
-      return { batchId, rowsLabelled: summary.rows_labelled, rowsAccepted, rowsQuarantined };
-    });
-    const out: IngestResult = {
-      batchId: result.batchId,
-      file: abs,
-      rowsRead: counts.rows_read,
-      rowsAccepted: result.rowsAccepted,
-      rowsQuarantined: result.rowsQuarantined,
-      rowsLabelled: result.rowsLabelled,
-      hasTarget,
-    };
-    logger.info(`ingested ${file} as batch ${out.batchId}: ${out.rowsRead} read, ${out.rowsAccepted} accepted, ${out.rowsQuarantined} quarantined${hasTarget ? '' : ' (no target column)'}`);
-    return out;
+    return await ingestText(ctx, scan, csvMapping, bufferBytes, null);
   } finally {
     await dropTemps(db).catch(() => undefined);
   }
+}
+
+function logIngested(file: string, out: IngestResult): void {
+  logger.info(`ingested ${file} as batch ${out.batchId}: ${out.rowsRead} read, ${out.rowsAccepted} accepted, ${out.rowsQuarantined} quarantined${out.hasTarget ? '' : ' (no target column)'}`);
+}
+
+/**
+ * The text path: the file staged as text (every column VARCHAR, in file order, numbered by its staged rowid), every
+ * rule checked on the text in one pass, the accepted rows parsed into raw_data. Parquet files, gzip files and CSV files
+ * with records over several lines take it, as does a file the typed path cannot account for.
+ */
+async function ingestText(ctx: BatchContext, scan: CsvScan | null, csvMapping: ColumnMapping | null, bufferBytes: number, drawnBatchId: number | null): Promise<IngestResult> {
+  const { db, config, abs, file, format } = ctx;
+  const contract = config.contract;
+  try {
+    if (scan) {
+      await runSqlFile(db, STEP, 'staging_from_csv', {
+        fragments: { columns: csvColumnsStruct(scan.header.length) },
+        params: { path: abs, delimiter: contract.delimiter, skip: scan.skipLines, max_line_size: MAX_LINE_BYTES, buffer_size: bufferBytes },
+      });
+    } else {
+      await runSqlFile(db, STEP, 'staging_from_parquet', { params: { path: abs } });
+    }
+  } catch (err) {
+    const cause = errorMessage(err instanceof SqlError && err.cause ? err.cause : err).split('\n')[0];
+    throw new InputError(`cannot read ${file} as ${format.toUpperCase()}: ${cause}`, [], { cause: err });
+  }
+  // the file is not read again: from here on the batch is what was staged
+  checkUnchanged(abs, file, ctx.identity);
+  const mapping = csvMapping ?? mapColumns(contract, (await runSqlFile<{ name: string }>(db, STEP, 'staging_columns')).map((r) => r.name), file, 'parquet');
+  const hasTarget = mapping.hasTarget;
+  // Parquet rows have no lines: row i is numbered i + 2, as if under a header line, like a CSV of the same rows.
+  const lineMap = scan ? scan.lineMap : [{ k: 0, d: 2, p: 2 }];
+  await runSqlFile(db, STEP, 'line_map', { params: { points: JSON.stringify(lineMap) } });
+  if (scan) {
+    await runSqlFile(db, STEP, 'csv_rejects', { params: { unclosed_quote_line: scan.unclosedQuoteLine, last_line: scan.lines } });
+  } else {
+    await runSqlFile(db, STEP, 'empty_rejects');
+  }
+  const [{ n: malformed }] = await runSqlFile<{ n: number }>(db, STEP, 'reject_count');
+  // Record k is on line k + constant unless a malformed record, a blank line or a quoted line break shifts it.
+  const simple = malformed === 0 && lineMap.length <= 1;
+  if (simple) {
+    await runSqlFile(db, STEP, 'numbered_rows_simple', { fragments: mapping.fragments });
+  } else {
+    await runSqlFile(db, STEP, 'numbered_rows', { fragments: mapping.fragments });
+  }
+  const sqlParts = ingestSql(contract, hasTarget);
+  // One pass over the staged text: the rows that break a rule, with their reasons and raw values.
+  await runSqlFile(db, STEP, 'validated_rows', { fragments: { ...sqlParts.fragments, raw_values: mapping.fragments.raw_values }, params: { ...sqlParts.params, ...mapping.params } });
+  const [counts] = await runSqlFile<{ rows_read: number; rows_rejected: number }>(db, STEP, 'batch_counts');
+  if (counts.rows_read === 0) throw new InputError(format === 'csv' ? `${file} has a header but no data rows` : `${file} has no rows`);
+  // read = accepted + quarantined is checked against the file: every record the scan counted must be a staged row or a reject
+  if (scan && counts.rows_read !== scan.records) {
+    throw new InputError(`${file}: the file holds ${scan.records} records but the CSV reader accounted for ${counts.rows_read} (rows and rejects); nothing was ingested`, [
+      `the longest record starts on line ${scan.longestRecord.line} (${scan.longestRecord.bytes} bytes)`,
+      'this is a disagreement between the pipeline\'s count of the file and DuckDB\'s reader: please report it with the file',
+    ]);
+  }
+  const now = new Date().toISOString();
+  const keyNames = [...contract.idColumns, contract.timestamp.name].map(quoteIdent);
+  const out = await db.transaction(async () => {
+    const batchId = drawnBatchId ?? (await runSqlFile<{ batch_id: number }>(db, STEP, 'next_batch_id'))[0].batch_id;
+    await runSqlFile(db, STEP, 'insert_raw_data', {
+      fragments: {
+        ...sqlParts.fragments,
+        // the staged rows are in file order; only the line-map joins of the general case need a sort
+        // the same test that picked ingest_rejected, negated: a filter keeps file order (a join with ingest_rejected would not)
+        accepted_filter: counts.rows_rejected > malformed ? `where not ${sqlParts.fragments.any_broken}` : '',
+        file_order: simple ? '' : 'order by source_row',
+      },
+      params: { ...sqlParts.params, batch_id: batchId },
+    });
+    await runSqlFile(db, STEP, 'duplicate_rows', {
+      fragments: { key_names: keyNames.join(', ') },
+      params: { batch_id: batchId },
+    });
+    const [{ n: duplicates }] = await runSqlFile<{ n: number }>(db, STEP, 'duplicate_count');
+    return finishBatch(ctx, { batchId, now, hasTarget, sqlParts, mapping, rowsRead: counts.rows_read, rowsRejected: counts.rows_rejected, duplicates, hasRejects: true });
+  });
+  lastPath = 'text';
+  logIngested(file, out);
+  return out;
 }

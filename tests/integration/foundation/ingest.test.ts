@@ -211,6 +211,37 @@ describe('foundation: ingestion', () => {
     });
   });
 
+  it('numbers the rows after consecutive malformed records by their own lines (on both ingest paths)', async () => {
+    const H = defaultHeader();
+    const lines = [
+      H.join(','),
+      'A,2024-03-01,Lazio,energy,10,100,0.2,100,80,50', //  2 accepted
+      'B,2024-03-01,Lazio', //                              3 too few fields
+      'C,2024-03-01,Lazio', //                              4 too few fields
+      'D,2024-03-01,Lazio,energy,10,100,0.2,100,80,50', //  5 accepted
+      'E,2024-03-01,Lazio,energy,10,100,0.2,100,80,50', //  6 accepted
+    ];
+    for (const textPath of [false, true]) {
+      const f = file('consecutive');
+      writeFileSync(f, `${lines.join('\n')}\n`);
+      if (textPath) process.env.PIPELINE_INGEST_PATH = 'text';
+      try {
+        // the same bytes twice: the second time is forced
+        const r = await ingestFile(db, defaultConfig(), f, { force: true });
+        await expectBalanced(db, r);
+        const kept = await db.query<{ source_row: number; facility_id: string }>('select source_row, facility_id from raw_data where batch_id = $1 order by source_row', [r.batchId]);
+        expect(kept, textPath ? 'text path' : 'typed path').to.deep.equal([
+          { source_row: 2, facility_id: 'A' },
+          { source_row: 5, facility_id: 'D' },
+          { source_row: 6, facility_id: 'E' },
+        ]);
+        expect((await quarantined(db, r.batchId)).map((x) => x.source_row)).to.deep.equal([3, 4]);
+      } finally {
+        delete process.env.PIPELINE_INGEST_PATH;
+      }
+    }
+  });
+
   it('--bad-rows 0.05: about 5% quarantined, each with a reason, and the counts add up exactly', async () => {
     const f = file('bad-rows');
     const gen = await generateFile(f, { rows: 20000, seed: 5, badRows: 0.05 });
