@@ -1,28 +1,35 @@
+import { sql } from 'kysely';
 import type { Contract, ContractColumn } from '../config/contract.ts';
 import { sqlType } from '../db/data-tables.ts';
-import { quoteIdent } from '../db/sql-text.ts';
+import { keyColumns, keyNames } from '../sql/features.ts';
+import type { SqlFragment } from '../sql/render.ts';
 
 /** Longest text value accepted in an id or other text column without levels (a longer one is corruption, not an id). */
 export const MAX_TEXT_LENGTH = 1000;
 /** How much of a bad value a reason quotes (the whole value stays in quarantine.raw_values). */
 const SHOWN_CHARS = 100;
 
-/** SQL fragments (from the validated contract) and the parameter values they refer to. */
+/** SQL fragments built with the `sql` tag from the validated contract, and the parameter values the files refer to. */
 export interface ContractSql {
-  fragments: Record<string, string>;
+  slots: Record<string, SqlFragment>;
   params: Record<string, unknown>;
 }
 
-function parseExpr(c: ContractColumn, contract: Contract, v: string, fmtParam: string): string {
+/** A column's SQL type: a keyword from sqlType's fixed map, never config text. */
+const typeKeyword = (c: ContractColumn): SqlFragment => sql.raw(sqlType(c.type));
+
+function parseExpr(c: ContractColumn, contract: Contract, v: SqlFragment): SqlFragment {
+  // the time format is a bound value (try_strptime takes a parameter)
+  const fmt = contract.timeFormat;
   switch (c.type) {
     case 'double':
-      return `try_cast(${v} as double)`;
+      return sql`try_cast(${v} as double)`;
     case 'integer':
-      return `try_cast(${v} as bigint)`;
+      return sql`try_cast(${v} as bigint)`;
     case 'date':
-      return contract.timeFormat ? `try_strptime(${v}, ${fmtParam})::date` : `try_cast(${v} as date)`;
+      return fmt ? sql`try_strptime(${v}, ${fmt})::date` : sql`try_cast(${v} as date)`;
     case 'timestamp':
-      return contract.timeFormat ? `try_strptime(${v}, ${fmtParam})` : `try_cast(${v} as timestamp)`;
+      return fmt ? sql`try_strptime(${v}, ${fmt})` : sql`try_cast(${v} as timestamp)`;
     default:
       return v;
   }
@@ -30,86 +37,86 @@ function parseExpr(c: ContractColumn, contract: Contract, v: string, fmtParam: s
 
 /**
  * Builds, from the contract, the reasons expression (one entry per broken rule) and the typed values
- * inserted into raw_data. Bounds and levels are parameters; only column names are written into the SQL, quoted.
+ * inserted into raw_data. Bounds, levels and reason texts are bound values; only column names are written into the
+ * SQL, quoted (sql.id).
  *
  * `typedColumns` names the columns the CSV reader has already parsed (the typed path, typedCsvColumns): their value is the
  * parsed value, and it is null exactly when the text is empty, so `any_broken` and the typed values read it as is.
  * (`reasons` is meant for text columns only: the typed path spells out reasons from the text, re-read.)
  */
 export function ingestSql(contract: Contract, fileHasTarget: boolean, typedColumns: ReadonlySet<string> = new Set()): ContractSql {
-  const params: Record<string, unknown> = {};
   /** Each rule as the condition that breaks it and the reason given (SQL expressions over the row's text). */
-  const checks: { broken: string; reason: string }[] = [];
-  const check = (broken: string, reason: string) => checks.push({ broken, reason });
-  const typed: string[] = [];
-  const columns: string[] = [];
+  const checks: { broken: SqlFragment; reason: SqlFragment }[] = [];
+  const check = (broken: SqlFragment, reason: SqlFragment) => checks.push({ broken, reason });
+  const typed: SqlFragment[] = [];
+  const columns: SqlFragment[] = [];
   // Each column's trimmed text and parsed value are computed once, as columns of two nested projections
   // (text_values, then parsed_values), and the rules refer to them: DuckDB does not share repeated
   // subexpressions inside a WHERE, so writing nullif(trim(x), '') into every rule costs one trim per rule.
-  const textValues: string[] = [];
-  const parsedValues: string[] = [];
-  const fmt = '$time_format';
-  if (contract.timeFormat) params.time_format = contract.timeFormat;
+  const textValues: SqlFragment[] = [];
+  const parsedValues: SqlFragment[] = [];
+  // SHOWN_CHARS is a constant of this code: written into the SQL as the literal it is
+  const cut = sql.lit(SHOWN_CHARS);
   contract.columns.forEach((c, i) => {
     if (c.role === 'target' && !fileHasTarget) return;
-    const q = quoteIdent(c.name);
-    const v = `__text_${i}`;
+    const q = sql.id(c.name);
+    const v = sql.id(`__text_${i}`);
     const isTyped = typedColumns.has(c.name) && c.type !== 'varchar';
-    textValues.push(isTyped ? `${q} as ${v}` : `nullif(trim(${q}), '') as ${v}`);
-    const parsed = c.type === 'varchar' ? v : `__parsed_${i}`;
-    if (c.type !== 'varchar') parsedValues.push(`${isTyped ? v : parseExpr(c, contract, v, fmt)} as ${parsed}`);
-    const label = (text: string) => `'${c.name}: ${text}'`;
+    textValues.push(isTyped ? sql`${q} as ${v}` : sql`nullif(trim(${q}), '') as ${v}`);
+    const parsed = c.type === 'varchar' ? v : sql.id(`__parsed_${i}`);
+    if (c.type !== 'varchar') parsedValues.push(sql`${isTyped ? v : parseExpr(c, contract, v)} as ${parsed}`);
+    // the start of the reason's text: a bound value
+    const label = (text: string): SqlFragment => sql.val(`${c.name}: ${text}`);
     // the raw value as a reason quotes it: cut after SHOWN_CHARS characters
-    const shown = `(left(${q}, ${SHOWN_CHARS}) || case when length(${q}) > ${SHOWN_CHARS} then '…' else '' end)`;
+    const shown = sql`(left(${q}, ${cut}) || case when length(${q}) > ${cut} then '…' else '' end)`;
     // The target may be empty in a labelled file: that row is simply unlabelled.
     const required = c.role !== 'target' && !c.nullable;
-    if (required) check(`${v} is null`, label('missing value'));
+    if (required) check(sql`${v} is null`, label('missing value'));
     if (c.type === 'double' || c.type === 'integer') {
-      check(`${v} is not null and ${parsed} is null`, `${label(`not ${c.type === 'integer' ? 'an integer' : 'a number'}`)} || ' (' || ${shown} || ')'`);
-      if (c.type === 'double') check(`isnan(${parsed}) or isinf(${parsed})`, `${label('not a finite number')} || ' (' || ${shown} || ')'`);
+      check(sql`${v} is not null and ${parsed} is null`, sql`${label(`not ${c.type === 'integer' ? 'an integer' : 'a number'}`)} || ' (' || ${shown} || ')'`);
+      if (c.type === 'double') check(sql`isnan(${parsed}) or isinf(${parsed})`, sql`${label('not a finite number')} || ' (' || ${shown} || ')'`);
       if (c.min !== undefined) {
-        params[`min_${i}`] = c.min;
-        check(`${parsed} < $min_${i}`, `${label('below the minimum')} || ' ' || $min_${i}::varchar || ' (' || ${shown} || ')'`);
+        check(sql`${parsed} < ${c.min}`, sql`${label('below the minimum')} || ' ' || ${c.min}::varchar || ' (' || ${shown} || ')'`);
       }
       if (c.max !== undefined) {
-        params[`max_${i}`] = c.max;
-        check(`${parsed} > $max_${i}`, `${label('above the maximum')} || ' ' || $max_${i}::varchar || ' (' || ${shown} || ')'`);
+        check(sql`${parsed} > ${c.max}`, sql`${label('above the maximum')} || ' ' || ${c.max}::varchar || ' (' || ${shown} || ')'`);
       }
     } else if (c.type === 'date' || c.type === 'timestamp') {
-      const expect = contract.timeFormat ? ` in format ${contract.timeFormat.replace(/'/g, "''")}` : '';
-      check(`${v} is not null and ${parsed} is null`, `${label(`not a valid ${c.type}${expect}`)} || ' (' || ${shown} || ')'`);
+      const expect = contract.timeFormat ? ` in format ${contract.timeFormat}` : '';
+      check(sql`${v} is not null and ${parsed} is null`, sql`${label(`not a valid ${c.type}${expect}`)} || ' (' || ${shown} || ')'`);
     } else if (c.levels) {
-      params[`levels_${i}`] = JSON.stringify(c.levels);
+      const levels = JSON.stringify(c.levels);
       // a level that differs only in case gets a hint: 'lombardia' (did you mean 'Lombardia'?)
-      const sameButCase = `list_filter(from_json($levels_${i}, '["VARCHAR"]'), l -> lower(l) = lower(${v}))[1]`;
+      const sameButCase = sql`list_filter(from_json(${levels}, '["VARCHAR"]'), l -> lower(l) = lower(${v}))[1]`;
       check(
-        `${v} is not null and not list_contains(from_json($levels_${i}, '["VARCHAR"]'), ${v})`,
-        `${label('unknown level')} || ' ''' || ${shown} || '''' || coalesce(' (did you mean ''' || ${sameButCase} || '''?)', '')`,
+        sql`${v} is not null and not list_contains(from_json(${levels}, '["VARCHAR"]'), ${v})`,
+        sql`${label('unknown level')} || ' ''' || ${shown} || '''' || coalesce(' (did you mean ''' || ${sameButCase} || '''?)', '')`,
       );
     } else if (c.type === 'varchar') {
       // ids and other free text: no line breaks, tabs or NUL bytes (a quoted line break is a broken file, not an id), and a sane length
-      params.max_text_length = MAX_TEXT_LENGTH;
-      check(`regexp_matches(${v}, '[\\x00-\\x1f\\x7f]')`, label('contains a control character (line break, tab or NUL byte)'));
-      check(`length(${v}) > $max_text_length`, `${label('longer than')} || ' ' || $max_text_length::varchar || ' characters (' || length(${v})::varchar || ')'`);
+      check(sql`regexp_matches(${v}, '[\\x00-\\x1f\\x7f]')`, label('contains a control character (line break, tab or NUL byte)'));
+      check(sql`length(${v}) > ${MAX_TEXT_LENGTH}`, sql`${label('longer than')} || ' ' || ${MAX_TEXT_LENGTH}::varchar || ' characters (' || length(${v})::varchar || ')'`);
     }
     columns.push(q);
-    typed.push(c.type === 'varchar' ? v : `${parsed}::${sqlType(c.type)}`);
+    typed.push(c.type === 'varchar' ? v : sql`${parsed}::${typeKeyword(c)}`);
   });
-  params.key_label = `(${[...contract.idColumns, contract.timestamp.name].join(', ')})`;
   return {
-    params,
-    fragments: {
-      reasons: `list_filter([${checks.map((c) => `case when ${c.broken} then ${c.reason} end`).join(',\n            ')}], r -> r is not null)`,
+    params: { key_label: `(${keyNames(contract).join(', ')})` },
+    slots: {
+      reasons: sql`list_filter([${sql.join(
+        checks.map((c) => sql`case when ${c.broken} then ${c.reason} end`),
+        sql`,\n            `,
+      )}], r -> r is not null)`,
       // true when a rule is broken (a rule whose condition is NULL is not broken, as in reasons)
-      any_broken: checks.length ? `coalesce(${checks.map((c) => `(${c.broken})`).join('\n        or ')}, false)` : 'false',
-      text_values: textValues.join(', '),
-      parsed_values: parsedValues.length ? parsedValues.join(', ') : '1 as __parsed_none',
-      columns: columns.join(', '),
-      typed_values: typed.join(', '),
-      target: quoteIdent(contract.target.name),
-      timestamp: quoteIdent(contract.timestamp.name),
-      key_names: [...contract.idColumns, contract.timestamp.name].map(quoteIdent).join(', '),
-      key_match: [...contract.idColumns, contract.timestamp.name].map((n) => `r.${quoteIdent(n)} = n.${quoteIdent(n)}`).join(' and '),
+      any_broken: checks.length ? sql`coalesce(${sql.join(checks.map((c) => sql`(${c.broken})`), sql`\n        or `)}, false)` : sql`false`,
+      text_values: sql.join(textValues),
+      parsed_values: parsedValues.length ? sql.join(parsedValues) : sql`1 as __parsed_none`,
+      columns: sql.join(columns),
+      typed_values: sql.join(typed),
+      target: sql.id(contract.target.name),
+      timestamp: sql.id(contract.timestamp.name),
+      key_names: keyColumns(contract),
+      key_match: sql.join(keyNames(contract).map((n) => sql`${sql.id('r', n)} = ${sql.id('n', n)}`), sql` and `),
     },
   };
 }

@@ -1,24 +1,34 @@
+import { sql } from 'kysely';
 import type { Contract } from '../config/contract.ts';
-import { quoteIdent } from '../db/sql-text.ts';
+import type { SqlFragment } from '../sql/render.ts';
 import { InputError } from '../errors.ts';
 import { logger } from '../logger.ts';
 
-/** The staged file's columns are named by position; these fragments map them back (no file text enters the SQL). */
+/**
+ * The staged file's columns are named by position; these fragments map them back (no file text enters the SQL: the
+ * header names are bound values, the raw-values JSON keys).
+ */
 export interface ColumnMapping {
   hasTarget: boolean;
   /** SQL fragments for sql/ingest/numbered_rows.sql. */
-  fragments: { positional: string; raw_values: string; contract_columns: string };
-  /** The header names, bound as parameters ($h_0, $h_1, …) for the raw-values JSON keys. */
-  params: Record<string, string>;
+  slots: { positional: SqlFragment; raw_values: SqlFragment; contract_columns: SqlFragment };
 }
 
 /** Positional name of the file's i-th column in the staging table. */
 export const positionalName = (i: number): string => `__ingest_col_${i}`;
 
-/** `{'__ingest_col_0': 'VARCHAR', …}`: the `columns` option of read_csv for a file of `n` columns (all read as text). */
-export function csvColumnsStruct(n: number): string {
-  return `{${Array.from({ length: n }, (_, i) => `'${positionalName(i)}': 'VARCHAR'`).join(', ')}}`;
+/**
+ * `{'__ingest_col_0': 'VARCHAR', …}`: the `columns` option of read_csv, for a file whose columns are `types` in order.
+ * Literals: read_csv takes the column names and types as a constant struct (not a parameter), and they are the
+ * pipeline's own positional names and DuckDB type names, never text of the file.
+ */
+export function csvColumnsStruct(types: readonly string[], first: readonly [string, string][] = []): SqlFragment {
+  const entries: [string, string][] = [...first, ...types.map((t, i): [string, string] => [positionalName(i), t])];
+  return sql`{${sql.join(entries.map(([name, type]) => sql`${sql.lit(name)}: ${sql.lit(type)}`))}}`;
 }
+
+/** csvColumnsStruct for a file of `n` columns, all read as text. */
+export const textColumnsStruct = (n: number): SqlFragment => csvColumnsStruct(Array.from({ length: n }, () => 'VARCHAR'));
 
 /**
  * Checks the file's column names against the contract (every non-target column present, no name twice) and maps
@@ -62,20 +72,15 @@ export function mapColumns(contract: Contract, names: readonly string[], file: s
       logger.warn(`${file} has no target column '${contract.target.name}', so its rows are unlabelled; if one of ${extra.join(', ')} is the target, rename it to '${contract.target.name}'`);
     }
   }
-  const params: Record<string, string> = {};
-  names.forEach((n, i) => {
-    params[`h_${i}`] = n;
-  });
-  const contractColumns = contract.columns
-    .filter((c) => names.includes(c.name))
-    .map((c) => `${positionalName(names.indexOf(c.name))} as ${quoteIdent(c.name)}`);
+  const col = (i: number) => sql.id(positionalName(i));
+  const contractColumns = contract.columns.filter((c) => names.includes(c.name)).map((c) => sql`${col(names.indexOf(c.name))} as ${sql.id(c.name)}`);
   return {
     hasTarget,
-    params,
-    fragments: {
-      positional: names.map((_, i) => positionalName(i)).join(', '),
-      raw_values: `json_object(${names.map((_, i) => `$h_${i}::varchar, ${positionalName(i)}`).join(', ')})`,
-      contract_columns: contractColumns.join(', '),
+    slots: {
+      positional: sql.join(names.map((_, i) => col(i))),
+      // the header names are bound values (the JSON keys): they are text of the file
+      raw_values: sql`json_object(${sql.join(names.map((n, i) => sql`${n}::varchar, ${col(i)}`))})`,
+      contract_columns: sql.join(contractColumns),
     },
   };
 }

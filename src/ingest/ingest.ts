@@ -8,9 +8,9 @@ import { ensureDataTables } from '../db/data-tables.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError, errorMessage, SqlError } from '../errors.ts';
 import { logger } from '../logger.ts';
-import { quoteIdent } from '../db/sql-text.ts';
+import { sql } from 'kysely';
 import { ingestSql, typedCsvColumns } from './checks.ts';
-import { csvColumnsStruct, mapColumns, positionalName, type ColumnMapping } from './columns.ts';
+import { csvColumnsStruct, mapColumns, positionalName, textColumnsStruct, type ColumnMapping } from './columns.ts';
 import { newlineText, scanCsv, type CsvScan, type LinePoint, type Newline } from './csv-scan.ts';
 
 export interface IngestOptions {
@@ -117,8 +117,9 @@ function checkCsvScan(scan: CsvScan, file: string): void {
 }
 
 async function dropTemps(db: PipelineDb): Promise<void> {
-  for (const v of TEMP_VIEWS) await db.exec(`drop view if exists temp.${v}`);
-  for (const t of TEMP_TABLES) await db.exec(`drop table if exists temp.${t}`);
+  // the temp names are this module's own (TEMP_VIEWS, TEMP_TABLES)
+  for (const v of TEMP_VIEWS) await runSqlFile(db, STEP, 'drop_temp_view', { slots: { name: sql.id('temp', v) } });
+  for (const t of TEMP_TABLES) await runSqlFile(db, STEP, 'drop_temp_table', { slots: { name: sql.id('temp', t) } });
 }
 
 /**
@@ -229,26 +230,23 @@ async function ingestTyped(ctx: BatchContext, scan: CsvScan, copy: string, mappi
   const contract = config.contract;
   const typedTypes = typedCsvColumns(contract);
   const typed = new Set<string>();
-  const csvColumns = [`'__ingest_line': 'BIGINT'`];
-  scan.header.forEach((name, i) => {
+  const csvTypes = scan.header.map((name) => {
     const t = typedTypes.get(name);
     if (t) typed.add(name);
-    csvColumns.push(`'${positionalName(i)}': '${t ?? 'VARCHAR'}'`);
+    return t ?? 'VARCHAR';
   });
   const hasTarget = mapping.hasTarget;
   const typedParts = ingestSql(contract, hasTarget, typed);
   const textParts = ingestSql(contract, hasTarget);
   const now = new Date().toISOString();
-  const keyNames = [...contract.idColumns, contract.timestamp.name].map(quoteIdent);
   let extract: string | null = null;
   try {
     return await db.transaction(async () => {
       const [{ batch_id: batchId }] = await runSqlFile<{ batch_id: number }>(db, STEP, 'next_batch_id');
       try {
         await runSqlFile(db, STEP, 'typed_insert', {
-          fragments: { ...typedParts.fragments, contract_columns: mapping.fragments.contract_columns, csv_columns: `{${csvColumns.join(', ')}}` },
+          slots: { ...typedParts.slots, contract_columns: mapping.slots.contract_columns, csv_columns: csvColumnsStruct(csvTypes, [['__ingest_line', 'BIGINT']]) },
           params: {
-            ...typedParts.params,
             batch_id: batchId,
             path: copy,
             delimiter: contract.delimiter,
@@ -265,9 +263,9 @@ async function ingestTyped(ctx: BatchContext, scan: CsvScan, copy: string, mappi
           await runSqlFile(db, STEP, 'typed_gaps', { params: { batch_id: batchId, intervals: JSON.stringify(recordIntervals(scan)), block: GAP_BLOCK_LINES } });
         }
         else await runSqlFile(db, STEP, 'typed_no_gaps');
-        const [{ n: gaps }] = await db.query<{ n: number }>('select count(*) as n from ingest_gaps');
+        const [{ n: gaps }] = await runSqlFile<{ n: number }>(db, STEP, 'gap_count');
         if (inserted + gaps !== scan.records) throw new TypedPathUnusable(`${inserted} rows and ${gaps} missing lines for ${scan.records} records`);
-        await runSqlFile(db, STEP, 'duplicate_rows', { fragments: { key_names: keyNames.join(', ') }, params: { batch_id: batchId } });
+        await runSqlFile(db, STEP, 'duplicate_rows', { slots: { key_names: typedParts.slots.key_names }, params: { batch_id: batchId } });
         const [{ n: duplicates }] = await runSqlFile<{ n: number }>(db, STEP, 'duplicate_count');
         if (gaps + duplicates > 0) {
           // the missing lines (for their reasons) and the repeated keys (for their raw values), as text
@@ -276,13 +274,13 @@ async function ingestTyped(ctx: BatchContext, scan: CsvScan, copy: string, mappi
           await extractLines(abs, lines, scan.newline, scan.header.length, contract.delimiter, extract);
           checkUnchanged(abs, file, ctx.identity);
           await runSqlFile(db, STEP, 'staging_from_csv', {
-            fragments: { columns: csvColumnsStruct(scan.header.length) },
+            slots: { columns: textColumnsStruct(scan.header.length) },
             params: { path: extract, delimiter: contract.delimiter, skip: 0, max_line_size: MAX_LINE_BYTES, buffer_size: bufferBytes },
           });
           await runSqlFile(db, STEP, 'line_map', { params: { points: JSON.stringify(extractLineMap(lines)) } });
           await runSqlFile(db, STEP, 'csv_rejects', { params: { unclosed_quote_line: scan.unclosedQuoteLine, last_line: scan.lines } });
-          await runSqlFile(db, STEP, 'numbered_rows', { fragments: mapping.fragments });
-          await runSqlFile(db, STEP, 'validated_rows', { fragments: { ...textParts.fragments, raw_values: mapping.fragments.raw_values }, params: { ...textParts.params, ...mapping.params } });
+          await runSqlFile(db, STEP, 'numbered_rows', { slots: mapping.slots });
+          await runSqlFile(db, STEP, 'validated_rows', { slots: { ...textParts.slots, raw_values: mapping.slots.raw_values } });
           const [check] = await runSqlFile<{ gaps: number; rejected: number; gaps_rejected: number; dense: boolean }>(db, STEP, 'typed_reread_check');
           if (!check.dense) throw new TypedPathUnusable('the re-read rows are not numbered densely');
           if (check.rejected !== gaps || check.gaps_rejected !== gaps) {
@@ -337,20 +335,20 @@ async function finishBatch(ctx: BatchContext, b: BatchRows): Promise<IngestResul
   const { batchId, now, sqlParts, mapping } = b;
   if (b.duplicates > 0) {
     await runSqlFile(db, STEP, 'quarantine_duplicates', {
-      fragments: { raw_values: mapping.fragments.raw_values },
-      params: { ...mapping.params, batch_id: batchId, key_label: sqlParts.params.key_label, now },
+      slots: { raw_values: mapping.slots.raw_values },
+      params: { batch_id: batchId, key_label: sqlParts.params.key_label, now },
     });
     await runSqlFile(db, STEP, 'delete_duplicates', { params: { batch_id: batchId } });
   }
   const [{ any_older: anyOlder }] = b.hasTarget ? await runSqlFile<{ any_older: boolean }>(db, STEP, 'older_rows', { params: { batch_id: batchId } }) : [{ any_older: false }];
   if (anyOlder) {
-    await runSqlFile(db, STEP, 'supersede_older_rows', { fragments: { ...sqlParts.fragments, key_columns: sqlParts.fragments.key_names }, params: { batch_id: batchId } });
+    await runSqlFile(db, STEP, 'supersede_older_rows', { slots: { ...sqlParts.slots, key_columns: sqlParts.slots.key_names }, params: { batch_id: batchId } });
   }
   if (b.hasRejects) {
     await runSqlFile(db, STEP, 'insert_quarantine_rows', { params: { batch_id: batchId, now } });
     await runSqlFile(db, STEP, 'insert_quarantine_rejects', { params: { batch_id: batchId, now } });
   }
-  const [summary] = await runSqlFile<{ rows_labelled: number; min_time: string | null; max_time: string | null }>(db, STEP, 'batch_summary', { ...sqlParts, params: { batch_id: batchId } });
+  const [summary] = await runSqlFile<{ rows_labelled: number; min_time: string | null; max_time: string | null }>(db, STEP, 'batch_summary', { slots: sqlParts.slots, params: { batch_id: batchId } });
   const rowsQuarantined = b.rowsRejected + b.duplicates;
   const rowsAccepted = b.rowsRead - rowsQuarantined;
   await runSqlFile(db, STEP, 'insert_batch', {
@@ -474,7 +472,7 @@ async function ingestText(ctx: BatchContext, scan: CsvScan | null, csvMapping: C
   try {
     if (scan) {
       await runSqlFile(db, STEP, 'staging_from_csv', {
-        fragments: { columns: csvColumnsStruct(scan.header.length) },
+        slots: { columns: textColumnsStruct(scan.header.length) },
         params: { path: abs, delimiter: contract.delimiter, skip: scan.skipLines, max_line_size: MAX_LINE_BYTES, buffer_size: bufferBytes },
       });
     } else {
@@ -500,13 +498,13 @@ async function ingestText(ctx: BatchContext, scan: CsvScan | null, csvMapping: C
   // Record k is on line k + constant unless a malformed record, a blank line or a quoted line break shifts it.
   const simple = malformed === 0 && lineMap.length <= 1;
   if (simple) {
-    await runSqlFile(db, STEP, 'numbered_rows_simple', { fragments: mapping.fragments });
+    await runSqlFile(db, STEP, 'numbered_rows_simple', { slots: mapping.slots });
   } else {
-    await runSqlFile(db, STEP, 'numbered_rows', { fragments: mapping.fragments });
+    await runSqlFile(db, STEP, 'numbered_rows', { slots: mapping.slots });
   }
   const sqlParts = ingestSql(contract, hasTarget);
   // One pass over the staged text: the rows that break a rule, with their reasons and raw values.
-  await runSqlFile(db, STEP, 'validated_rows', { fragments: { ...sqlParts.fragments, raw_values: mapping.fragments.raw_values }, params: { ...sqlParts.params, ...mapping.params } });
+  await runSqlFile(db, STEP, 'validated_rows', { slots: { ...sqlParts.slots, raw_values: mapping.slots.raw_values } });
   const [counts] = await runSqlFile<{ rows_read: number; rows_rejected: number }>(db, STEP, 'batch_counts');
   if (counts.rows_read === 0) throw new InputError(format === 'csv' ? `${file} has a header but no data rows` : `${file} has no rows`);
   // read = accepted + quarantined is checked against the file: every record the scan counted must be a staged row or a reject
@@ -517,21 +515,20 @@ async function ingestText(ctx: BatchContext, scan: CsvScan | null, csvMapping: C
     ]);
   }
   const now = new Date().toISOString();
-  const keyNames = [...contract.idColumns, contract.timestamp.name].map(quoteIdent);
   const out = await db.transaction(async () => {
     const batchId = drawnBatchId ?? (await runSqlFile<{ batch_id: number }>(db, STEP, 'next_batch_id'))[0].batch_id;
     await runSqlFile(db, STEP, 'insert_raw_data', {
-      fragments: {
-        ...sqlParts.fragments,
+      slots: {
+        ...sqlParts.slots,
         // the staged rows are in file order; only the line-map joins of the general case need a sort
         // the same test that picked ingest_rejected, negated: a filter keeps file order (a join with ingest_rejected would not)
-        accepted_filter: counts.rows_rejected > malformed ? `where not ${sqlParts.fragments.any_broken}` : '',
-        file_order: simple ? '' : 'order by source_row',
+        accepted_filter: counts.rows_rejected > malformed ? sql`where not ${sqlParts.slots.any_broken}` : sql``,
+        file_order: simple ? sql`` : sql`order by source_row`,
       },
-      params: { ...sqlParts.params, batch_id: batchId },
+      params: { batch_id: batchId },
     });
     await runSqlFile(db, STEP, 'duplicate_rows', {
-      fragments: { key_names: keyNames.join(', ') },
+      slots: { key_names: sqlParts.slots.key_names },
       params: { batch_id: batchId },
     });
     const [{ n: duplicates }] = await runSqlFile<{ n: number }>(db, STEP, 'duplicate_count');
