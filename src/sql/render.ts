@@ -7,17 +7,12 @@ export type SqlFragment = RawBuilder<unknown>;
 /**
  * What a step's `.sql` file may be given:
  * - `params`: values, written `$name` in the file and bound as parameters;
- * - `slots`: SQL written `{{name}}` in the file, built with Kysely's `sql` tag (src/sql/build.ts) from validated
+ * - `slots`: SQL written `{{name}}` in the file, built with Kysely's `sql` tag (e.g. src/sql/features.ts) from validated
  *   config only (identifiers through `sql.id`/`sql.ref`, values through `sql.val`), never from data.
  */
 export interface SqlInputs {
   params?: Record<string, unknown>;
   slots?: Record<string, SqlFragment>;
-  /**
-   * @deprecated SQL text for `{{slots}}` built by string concatenation: the older way, left only until every caller
-   * builds its fragments with the `sql` tag (src/sql/build.ts). Filled verbatim.
-   */
-  fragments?: Record<string, string>;
   /** An aggregate over DOUBLE whose result must be bit-identical run to run: run it on one thread. */
   deterministic?: boolean;
 }
@@ -29,12 +24,11 @@ const TOKEN = /(--[^\n]*|'(?:[^']|'')*'|"(?:[^"]|"")*")|\{\{\s*(\w+)\s*\}\}|\$([
  * The text of a `.sql` file as one Kysely `RawBuilder`: its own text verbatim, each `{{slot}}` replaced by the
  * fragment given for it, each `$name` by a bound parameter. An unknown slot or parameter is an error, not a blank.
  */
-export function renderSqlText(text: string, inputs: Pick<SqlInputs, 'params' | 'slots' | 'fragments'>, label: string): RawBuilder<unknown> {
+export function renderSqlText(text: string, inputs: Pick<SqlInputs, 'params' | 'slots'>, label: string): RawBuilder<unknown> {
   const strings: string[] = [];
   const values: unknown[] = [];
   const params = inputs.params ?? {};
   const slots = inputs.slots ?? {};
-  const textSlots = inputs.fragments ?? {};
   let last = 0;
   let pending = '';
   for (const m of text.matchAll(TOKEN)) {
@@ -44,8 +38,6 @@ export function renderSqlText(text: string, inputs: Pick<SqlInputs, 'params' | '
     last = m.index + whole.length;
     if (slot !== undefined) {
       if (slot in slots) values.push(slots[slot]);
-      // (an older string fragment may carry `$name` parameters of its own: rendered with the same values)
-      else if (slot in textSlots) values.push(renderSqlText(textSlots[slot], { params }, label));
       else throw new SqlError(`${label}: no fragment '${slot}' was given`, label);
     } else if (param !== undefined) {
       if (!(param in params)) throw new SqlError(`${label}: parameter $${param} was not given`, label);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { sql } from 'kysely';
 import { openDatabase, type PipelineDb } from '../../../src/db/database.ts';
 import { runSqlFile } from '../../../src/db/sql-runner.ts';
 import { compileSql, renderSqlText, type SqlInputs } from '../../../src/sql/render.ts';
@@ -36,16 +37,22 @@ describe('sql-runner: rendering a .sql text (renderSqlText + compileSql)', () =>
     expect(out.params).to.deep.equal([evil]);
   });
 
-  it('fills {{fragments}}, with or without inner spaces', () => {
-    const out = renderSql('select {{cols}} from {{ table }} where x = $x', { fragments: { cols: '"a", "b"', table: 'raw_data' }, params: { x: 3 } }, 'q.sql');
-    expect(out.sql).to.equal('select "a", "b" from raw_data where x = $1');
+  it('fills {{slots}} with fragments built by the sql tag, with or without inner spaces', () => {
+    const out = renderSql('select {{cols}} from {{ table }} where x = $x', { slots: { cols: sql.join([sql.id('a'), sql.id('b')]), table: sql.id('raw_data') }, params: { x: 3 } }, 'q.sql');
+    expect(out.sql).to.equal('select "a", "b" from "raw_data" where x = $1');
     expect(out.params).to.deep.equal([3]);
   });
 
-  it('binds $name parameters that a fragment brings in', () => {
-    const out = renderSql('select * from t where {{cond}}', { fragments: { cond: 'v > $min_0' }, params: { min_0: 5 } }, 'q.sql');
-    expect(out.sql).to.equal('select * from t where v > $1');
-    expect(out.params).to.deep.equal([5]);
+  it("binds a slot's values with the file's parameters, in the order they appear", () => {
+    const out = renderSql('select * from t where y = $y and {{cond}} and z = $z', { slots: { cond: sql`${sql.id('v')} > ${5}` }, params: { y: 'a', z: 'b' } }, 'q.sql');
+    expect(out.sql).to.equal('select * from t where y = $1 and "v" > $2 and z = $3');
+    expect(out.params).to.deep.equal(['a', 5, 'b']);
+  });
+
+  it('quotes an identifier in a slot so that it stays inert', () => {
+    const out = renderSql('select {{col}} from t', { slots: { col: sql.id('a"; drop table raw_data; --') } }, 'q.sql');
+    expect(out.sql).to.equal('select "a""; drop table raw_data; --" from t');
+    expect(out.params).to.deep.equal([]);
   });
 
   it('reports an unknown parameter with the file label', () => {
