@@ -53,6 +53,11 @@ export function runSqlFileColumns(db: PipelineDb, step: string, file: string, in
   return runRendered(step, file, inputs, (sql, params) => db.queryColumns(sql, params), (cols) => Object.values(cols)[0]?.length ?? 0);
 }
 
+/** runSqlFile for a query whose columns are all DOUBLE, read as Float64Arrays (see PipelineDb.queryDoubleColumns). */
+export function runSqlFileDoubles(db: PipelineDb, step: string, file: string, inputs: SqlInputs = {}): Promise<Record<string, Float64Array>> {
+  return runRendered(step, file, inputs, (sql, params) => db.queryDoubleColumns(sql, params), (cols) => Object.values(cols)[0]?.length ?? 0);
+}
+
 /** Runs one `.sql` file of a step (one statement) and logs its name and duration. */
 export function runSqlFile<R = Record<string, unknown>>(db: PipelineDb, step: string, file: string, inputs: SqlInputs = {}): Promise<R[]> {
   return runRendered(

@@ -1,6 +1,6 @@
 import { INDICATOR_SUFFIX } from '../config/contract.ts';
 import type { PipelineDb } from '../db/database.ts';
-import { runSqlFile, runSqlFileColumns } from '../db/sql-runner.ts';
+import { runSqlFile, runSqlFileDoubles } from '../db/sql-runner.ts';
 import { quoteIdent } from '../db/sql-text.ts';
 import type { RunContext, StepReport } from '../pipelines/run-log.ts';
 import { loadFitParams } from './data-processing.ts';
@@ -73,11 +73,11 @@ export async function loadSamples(db: PipelineDb, s: DriftSamples): Promise<Load
   const out: LoadedSamples = { refNumeric: new Map(), curNumeric: new Map(), refCategorical: new Map(), curCategorical: new Map() };
   const refNames = [...new Set([...s.currentNumeric.map((f) => f.name), ...(s.referenceOnlyNumeric ?? [])])];
   if (refNames.length) {
-    const refCols = await runSqlFileColumns(db, STEP, 'numeric_values', { fragments: { columns: refNames.map((n) => `${quoteIdent(n)}::double as ${quoteIdent(n)}`).join(', '), rows: referenceSql(s) }, params: s.currentParams });
+    const refCols = await runSqlFileDoubles(db, STEP, 'numeric_values', { fragments: { columns: refNames.map((n) => `${quoteIdent(n)}::double as ${quoteIdent(n)}`).join(', '), rows: referenceSql(s) }, params: s.currentParams });
     for (const n of refNames) out.refNumeric.set(n, numericReference(numericSample(refCols[n] ?? [])));
   }
   if (s.currentNumeric.length) {
-    const curCols = await runSqlFileColumns(db, STEP, 'numeric_values', {
+    const curCols = await runSqlFileDoubles(db, STEP, 'numeric_values', {
       fragments: { columns: s.currentNumeric.map((f) => `${f.sql}::double as ${quoteIdent(f.name)}`).join(', '), rows: s.currentRows },
       params: s.currentParams,
     });
