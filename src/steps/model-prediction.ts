@@ -41,12 +41,30 @@ export async function servingInterval(ctx: RunContext, model: StoredModel): Prom
   };
 }
 
+/** A predictions table summarised in one pass (prediction_summary.sql): what model drift and the batch check read. */
+export interface PredictionMetrics {
+  n: number;
+  nActual: number;
+  nHighLeverage: number;
+  nCovered: number;
+  meanPrediction: number | null;
+  /** Over the labelled rows (null: none). */
+  rmse: number | null;
+  mae: number | null;
+  bias: number | null;
+  /** The labelled rows' squared error, summed in file order, and how many rows it is over. */
+  batchMse: number | null;
+  nErrors: number;
+}
+
 export interface PredictionResult extends StepReport {
   predictionsTable: string;
   n: number;
   nActual: number;
   nHighLeverage: number;
   nCovered: number;
+  /** With `errors`: the one-pass summary the drift and batch checks read. */
+  metrics?: PredictionMetrics;
   /** Which interval was served, in words. */
   intervalNote: string;
 }
@@ -55,7 +73,15 @@ export interface PredictionResult extends StepReport {
  * model_prediction: the active model's predictions in SQL, each with a prediction interval from
  * (XᵀX)⁻¹ and the residual variance, the model version and flags (high leverage, unseen level, out of range).
  */
-export async function modelPrediction(ctx: RunContext, processedTable: string, model: StoredModel, fit: FitParams, tableName = runTables.predictions(ctx.runId), interval?: IntervalSpec): Promise<PredictionResult> {
+export async function modelPrediction(
+  ctx: RunContext,
+  processedTable: string,
+  model: StoredModel,
+  fit: FitParams,
+  tableName = runTables.predictions(ctx.runId),
+  interval?: IntervalSpec,
+  opts: { errors?: boolean } = {},
+): Promise<PredictionResult> {
   const { db, config } = ctx;
   const cfg = config.steps.model_prediction;
   const k = fit.numerics.length;
@@ -156,11 +182,19 @@ export async function modelPrediction(ctx: RunContext, processedTable: string, m
     },
   });
   await db.exec('drop table if exists temp.interval_groups');
-  const [s] = await runSqlFile<{ n: number; n_actual: number; n_high_leverage: number; mean_prediction: number; n_covered: number }>(db, STEP, 'prediction_summary', { deterministic: true,
-    fragments: { predictions_table: quoteIdent(predictionsTable) },
-  });
+  // The prediction pipeline's batch: the errors too, in the same pass; an evaluation's test rows: the counts only.
+  const metrics = opts.errors ? await predictionMetrics(ctx, predictionsTable) : undefined;
+  const s = metrics
+    ? { n: metrics.n, n_actual: metrics.nActual, n_high_leverage: metrics.nHighLeverage, n_covered: metrics.nCovered }
+    : (
+        await runSqlFile<{ n: number; n_actual: number; n_high_leverage: number; n_covered: number }>(db, STEP, 'prediction_summary', {
+          deterministic: true,
+          fragments: { predictions_table: quoteIdent(predictionsTable) },
+        })
+      )[0];
   return {
     predictionsTable,
+    metrics,
     n: s.n,
     nActual: s.n_actual,
     nHighLeverage: s.n_high_leverage,
@@ -169,5 +203,33 @@ export async function modelPrediction(ctx: RunContext, processedTable: string, m
     rowsOut: s.n,
     intervalNote: chosen.note,
     message: `${s.n} predictions by model v${model.modelVersion} (${(level * 100).toFixed(0)}% ${chosen.note} intervals${s.n_actual ? `, ${((100 * s.n_covered) / s.n_actual).toFixed(1)}% of ${s.n_actual} actuals inside` : ''}; ${s.n_high_leverage} high-leverage rows)`,
+  };
+}
+
+/** prediction_metrics.sql over a predictions table (single-threaded: its sums are bit-identical run to run). */
+export async function predictionMetrics(ctx: Pick<RunContext, 'db'>, predictionsTable: string): Promise<PredictionMetrics> {
+  const [s] = await runSqlFile<{
+    n: number;
+    n_actual: number;
+    n_high_leverage: number;
+    mean_prediction: number | null;
+    n_covered: number;
+    rmse: number | null;
+    mae: number | null;
+    bias: number | null;
+    n_errors: number;
+    batch_mse: number | null;
+  }>(ctx.db, STEP, 'prediction_metrics', { deterministic: true, fragments: { predictions_table: quoteIdent(predictionsTable) } });
+  return {
+    n: s.n,
+    nActual: s.n_actual,
+    nHighLeverage: s.n_high_leverage,
+    nCovered: s.n_covered,
+    meanPrediction: s.mean_prediction,
+    rmse: s.rmse,
+    mae: s.mae,
+    bias: s.bias,
+    batchMse: s.batch_mse,
+    nErrors: s.n_errors,
   };
 }
