@@ -1,11 +1,12 @@
 import { MISSING_LEVEL, type Contract } from '../config/contract.ts';
+import { sql } from 'kysely';
 import { runSqlFile } from '../db/sql-runner.ts';
-import { quoteIdent } from '../db/sql-text.ts';
 import { InputError } from '../errors.ts';
 import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
-import { featureSet, keyColumns, rawFeatureSelect, type FeatureSet } from './features.ts';
+import { featureSet, identList, keyColumns, numericFeatureSelect, rawFeatureSelect, type FeatureSet } from '../sql/features.ts';
+import type { SqlFragment } from '../sql/render.ts';
 import { designColumns, type DroppedFeature, type FitParams } from './fit-params.ts';
-import { modelReadySql } from './model-ready.ts';
+import { modelReadySql } from '../sql/model-ready.ts';
 import { splitRule, type SplitRule } from './train-test-split.ts';
 
 const STEP = 'data_processing';
@@ -48,29 +49,21 @@ interface FeatureStat {
 }
 
 /** The input rows as a subquery: labelled history (the latest labelled version of each row) or one batch. */
-export function inputRowsSql(contract: Contract, input: ProcessingInput): { sql: string; params: Record<string, unknown> } {
-  if (input.kind === 'batch') return { sql: 'select * from raw_data where batch_id = $batch_id', params: { batch_id: input.batchId } };
-  const ts = quoteIdent(contract.timestamp.name);
-  const cast = contract.timeKind === 'integer' ? 'bigint' : contract.timeKind;
-  const params: Record<string, unknown> = {};
-  let window = '';
-  if (input.window?.from !== undefined) {
-    params.window_from = String(input.window.from);
-    window += ` and ${ts} >= $window_from::${cast}`;
-  }
-  if (input.window?.to !== undefined) {
-    params.window_to = String(input.window.to);
-    window += ` and ${ts} <= $window_to::${cast}`;
-  }
+export function inputRowsSql(contract: Contract, input: ProcessingInput): SqlFragment {
+  if (input.kind === 'batch') return sql`select * from raw_data where batch_id = ${input.batchId}`;
+  const ts = sql.id(contract.timestamp.name);
+  const cast = sql.raw(contract.timeKind === 'integer' ? 'bigint' : contract.timeKind);
+  const window: SqlFragment[] = [];
+  if (input.window?.from !== undefined) window.push(sql` and ${ts} >= ${String(input.window.from)}::${cast}`);
+  if (input.window?.to !== undefined) window.push(sql` and ${ts} <= ${String(input.window.to)}::${cast}`);
   // Older versions of a row are marked superseded at ingestion, so the latest labelled version is a plain filter.
-  const sql = `select * from raw_data where ${quoteIdent(contract.target.name)} is not null and superseded_by is null${window}`;
-  return { sql, params };
+  return sql`select * from raw_data where ${sql.id(contract.target.name)} is not null and superseded_by is null${sql.join(window, sql``)}`;
 }
 
 /** Which rows a processing reads, as a short fingerprint (row count and an order-independent hash of their ids). */
 export async function inputFingerprint(ctx: RunContext, input: ProcessingInput): Promise<string> {
   const rows = inputRowsSql(ctx.config.contract, input);
-  const [f] = await runSqlFile<{ n: number; h: string }>(ctx.db, STEP, 'input_fingerprint', { fragments: { input_rows: rows.sql }, params: rows.params });
+  const [f] = await runSqlFile<{ n: number; h: string }>(ctx.db, STEP, 'input_fingerprint', { slots: { input_rows: rows } });
   return `${f.n}:${f.h}`;
 }
 
@@ -82,33 +75,32 @@ export const QUANTILE_SAMPLE_SIZE = 100_000;
  * bit-identical run to run), and quantiles over a hash sample. Clipping bounds at quantile 0 or 1 are the
  * exact min or max; others come from the sample.
  */
-async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: { sql: string; params: Record<string, unknown> }, withQuantiles: boolean): Promise<FeatureStat[]> {
+async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, withQuantiles: boolean): Promise<FeatureStat[]> {
   const { db, config } = ctx;
   const [clipLo, clipHi] = config.steps.data_processing.clip_quantiles;
   const moments = features.numerics.flatMap((f, i) => [
-    `count(${f.rawSql}) as n_${i}`,
-    `avg(${f.rawSql}) as mean_${i}`,
-    `coalesce(stddev_samp(${f.rawSql}), 0) as std_${i}`,
-    `min(${f.rawSql}) as min_${i}`,
-    `max(${f.rawSql}) as max_${i}`,
+    sql`count(${f.raw}) as ${sql.id(`n_${i}`)}`,
+    sql`avg(${f.raw}) as ${sql.id(`mean_${i}`)}`,
+    sql`coalesce(stddev_samp(${f.raw}), 0) as ${sql.id(`std_${i}`)}`,
+    sql`min(${f.raw}) as ${sql.id(`min_${i}`)}`,
+    sql`max(${f.raw}) as ${sql.id(`max_${i}`)}`,
     // exact, over every row, for the features whose missing values are imputed with it
-    f.impute === 'median' ? `median(${f.rawSql}) as median_${i}` : `null::double as median_${i}`,
+    f.impute === 'median' ? sql`median(${f.raw}) as ${sql.id(`median_${i}`)}` : sql`null::double as ${sql.id(`median_${i}`)}`,
   ]);
   const [m] = await runSqlFile<Record<string, number | null>>(db, STEP, 'feature_moments', {
     deterministic: true,
-    fragments: { input_rows: inputRows.sql, moments: moments.join(',\n    ') },
-    params: inputRows.params,
+    slots: { input_rows: inputRows, moments: sql.join(moments, sql`,\n    `) },
   });
   const total = m.rows_total as number;
   const keep = total <= QUANTILE_SAMPLE_SIZE ? 1_000_000 : Math.ceil((1_000_000 * QUANTILE_SAMPLE_SIZE) / total);
   // A replay uses the fitted bounds: the batch's quantiles would only describe it (drift compares samples instead).
   const q = !withQuantiles ? [] : await runSqlFile<{ feature: string; quantiles: number[] | null; clip_lo: number | null; clip_hi: number | null }>(db, STEP, 'feature_quantiles', {
-    fragments: {
-      input_rows: inputRows.sql,
-      numeric_features: features.numerics.map((f) => `${f.rawSql} as ${quoteIdent(f.name)}`).join(', '),
-      numeric_names: features.numerics.map((f) => quoteIdent(f.name)).join(', '),
+    slots: {
+      input_rows: inputRows,
+      numeric_features: numericFeatureSelect(features.numerics),
+      numeric_names: identList(features.numerics.map((f) => f.name)),
     },
-    params: { ...inputRows.params, keep_per_million: keep, clip_lo: clipLo, clip_hi: clipHi },
+    params: { keep_per_million: keep, clip_lo: clipLo, clip_hi: clipHi },
   });
   const byName = new Map(q.map((r) => [r.feature, r]));
   return features.numerics.map((f, i) => {
@@ -188,15 +180,12 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   }
   // Training: the split is decided first, and everything fitted is fitted on the training rows only.
   const split = replay ? undefined : await splitRule(ctx, inputRows, opts.split ?? 'config');
-  const fitRows = split ? { sql: `select * from (${inputRows.sql}) where not ${split.isTest}`, params: inputRows.params } : inputRows;
-  const numericSelect = features.numerics.map((f) => `${f.rawSql} as ${quoteIdent(f.name)}`).join(', ');
-  const categoricalSelect = features.categoricals.map((c) => quoteIdent(c.name)).join(', ');
+  const fitRows = split ? sql`select * from (${inputRows}) where not ${split.isTest}` : inputRows;
 
-  const stats = numericSelect ? await computeFeatureStats(ctx, features, fitRows, !replay) : [];
-  const levelCounts = categoricalSelect
+  const stats = features.numerics.length ? await computeFeatureStats(ctx, features, fitRows, !replay) : [];
+  const levelCounts = features.categoricals.length
     ? await runSqlFile<{ feature: string; level: string | null; n: number }>(db, STEP, 'category_levels', {
-        fragments: { input_rows: fitRows.sql, categorical_features: categoricalSelect },
-        params: fitRows.params,
+        slots: { input_rows: fitRows, categorical_features: identList(features.categoricals.map((c) => c.name)) },
       })
     : [];
   const fitCount = stats[0] ? stats[0].n + stats[0].nulls : levelCounts.filter((l) => l.feature === features.categoricals[0]?.name).reduce((s, l) => s + l.n, 0);
@@ -251,25 +240,23 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   const processedTable = opts.table ?? runTables.processed(runId);
   // Training rows are clipped to the bounds fitted on them (clip_quantiles bound their outliers); test and new rows
   // are clipped only with out_of_range: clip, so the test rows are processed exactly as serving will process new rows.
-  const ready = modelReadySql(fit, { clip: dp.out_of_range === 'clip' ? true : replay ? false : { when: 'not is_test' } });
-  const target = quoteIdent(contract.target.name);
-  await db.exec(`drop table if exists ${quoteIdent(processedTable)}`);
+  const ready = modelReadySql(fit, { clip: dp.out_of_range === 'clip' ? true : replay ? false : { when: sql`not is_test` } });
+  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(processedTable) } });
   await runSqlFile(db, STEP, 'processed_rows', {
-    fragments: {
-      processed_table: quoteIdent(processedTable),
-      input_rows: inputRows.sql,
-      key_columns: keyColumns(contract).join(', '),
-      target_select: target,
+    slots: {
+      processed_table: sql.id(processedTable),
+      input_rows: inputRows,
+      key_columns: keyColumns(contract),
+      target_select: sql.id(contract.target.name),
       raw_features: rawFeatureSelect(features),
       model_ready: ready.select,
       unseen_count: ready.unseenCount,
       out_of_range_count: ready.outOfRangeCount,
       imputed_count: ready.imputedCount,
-      is_test: split ? split.isTest : 'null::boolean',
+      is_test: split ? split.isTest : sql`null::boolean`,
     },
-    params: { ...inputRows.params, ...ready.params },
   });
-  const [summary] = await runSqlFile<ReplayCounts>(db, STEP, 'processed_summary', { fragments: { processed_table: quoteIdent(processedTable) } });
+  const [summary] = await runSqlFile<ReplayCounts>(db, STEP, 'processed_summary', { slots: { processed_table: sql.id(processedTable) } });
   if (replay && dp.unseen_level === 'error' && summary.unseen_values > 0) {
     throw new InputError(`${summary.rows_with_unseen_levels} rows have category levels unseen in training (steps.data_processing.unseen_level is 'error')`);
   }
@@ -278,11 +265,10 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   if (!replay) {
     referenceTable = runTables.reference(runId);
     const sampleSize = config.steps.data_drift_detection.reference_sample_size;
-    await db.exec(`drop table if exists ${quoteIdent(referenceTable)}`);
+    await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(referenceTable) } });
     await runSqlFile(db, STEP, 'reference_sample', {
-      fragments: { reference_table: quoteIdent(referenceTable), input_rows: fitRows.sql, raw_features: rawFeatureSelect(features), key_columns: keyColumns(contract).join(', ') },
+      slots: { reference_table: sql.id(referenceTable), input_rows: fitRows, raw_features: rawFeatureSelect(features), key_columns: keyColumns(contract) },
       params: {
-        ...fitRows.params,
         seed: config.steps.train_test_split.seed,
         sample_size: sampleSize,
         // Expected 1.3 × the sample size pass the pre-filter (a shortfall would need a 90-sigma draw).
