@@ -148,7 +148,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
       await reopenRun(db, resume, restored ? ['data_processing'] : []);
       if (restored) order = 1;
     }
-    let dp: DataProcessingResult = restored ? { ...restored, fit } : await step('data_processing', () => dataProcessing(ctx, { kind: 'batch', batchId }, fit));
+    let dp: DataProcessingResult = restored ? { ...restored, fit } : await step('data_processing', () => dataProcessing(ctx, { kind: 'batch', batchId }, fit, { view: true }));
     const driftModelVersion = model.modelVersion;
     const dataThreshold = config.steps.data_drift_detection.dataset_drift_share;
     // The decision is recorded with the drift results, in the step's transaction; a retraining then updates it.
@@ -168,7 +168,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
       model = await loadModel(db, now.modelVersion);
       fit = await loadFitParams(ctx, now.runId);
       // Its own table: the first processing (what the tested model saw) stays as evidence.
-      dp = await step(`data_processing${suffix}`, () => dataProcessing(ctx, { kind: 'batch', batchId }, fit, { table: runTables.processedAfterRetrain(ctx.runId) }));
+      dp = await step(`data_processing${suffix}`, () => dataProcessing(ctx, { kind: 'batch', batchId }, fit, { table: runTables.processedAfterRetrain(ctx.runId), view: true }));
     };
     if (drift.datasetDrift) {
       const why = `data drift (${drift.decision.rule}): ${drift.decision.important.length ? `important feature ${drift.decision.important.join(', ')}; ` : ''}${drift.nDrifted} of ${drift.decision.nInShare} features the model uses drifted`;
