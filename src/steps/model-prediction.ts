@@ -108,6 +108,10 @@ export async function modelPrediction(
   cats.forEach((c) => groupCols.push(sql`unnest(from_json(${JSON.stringify(groupRows.map((r) => r[c.name]))}, '["VARCHAR"]')) as ${sql.id(c.name)}`));
   for (let i = 0; i < k; i++) groupCols.push(sql`unnest(from_json(${JSON.stringify(terms.map((t) => t.g[i]))}, '["DOUBLE"]')) as ${sql.id(`g_${i}`)}`);
   groupCols.push(sql`unnest(from_json(${JSON.stringify(terms.map((t) => t.c))}, '["DOUBLE"]')) as c`);
+  // Each group's level coefficients too: the prediction adds them from the row's group (joined for its leverage
+  // terms anyway) instead of matching every row's levels against every level (0 for a reference or unknown level).
+  const coef = new Map(model.designColumns.map((c, i) => [c, model.coefficients[i]]));
+  cats.forEach((c, ci) => groupCols.push(sql`unnest(from_json(${JSON.stringify(groupRows.map((r) => coef.get(`${c.name}=${r[c.name]}`) ?? 0))}, '["DOUBLE"]')) as ${sql.id(`b_${ci}`)}`));
   await runSqlFile(db, STEP, 'interval_groups', { slots: { group_columns: sql.join(groupCols) } });
 
   const centred: SqlFragment[] = [];
@@ -150,7 +154,8 @@ export async function modelPrediction(
       key_names: keyColumns(config.contract),
       target: sql.id(config.contract.target.name),
       // Column references in the model's expression are unqualified; only p has them.
-      prediction: predictionSql(model, fit),
+      // the numeric terms, then each categorical's level coefficient, in the order predictionSql adds them
+      prediction: sql.join([predictionSql(model, { numerics: fit.numerics, categoricals: [] }), ...cats.map((_, ci) => sql.id('g', `b_${ci}`))], sql` + `),
       quadratic: sum(quad),
       linear: sum(linear),
       half_width: halfWidth,
