@@ -153,7 +153,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
     const dataThreshold = config.steps.data_drift_detection.dataset_drift_share;
     // The decision is recorded with the drift results, in the step's transaction; a retraining then updates it.
     const drift = await step('data_drift_detection', async () => {
-      const r = await dataDriftDetection(ctx, model, batchId);
+      const r = await dataDriftDetection(ctx, model, batchId, fit);
       const action = !r.datasetDrift ? 'none' : pendingAction('data', batch.rows_labelled);
       await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: r.datasetDrift, nTests: r.features.length, nDrifted: r.nDrifted, share: r.share, threshold: dataThreshold, action, reason: r.message ?? '', rule: r.decision.rule, decisionLevel: r.decision.level });
       return r;

@@ -4,6 +4,7 @@ import { runSqlFile, runSqlFileDoubles } from '../db/sql-runner.ts';
 import { sql } from 'kysely';
 import type { RunContext, StepReport } from '../pipelines/run-log.ts';
 import { loadFitParams } from './data-processing.ts';
+import type { FitParams } from './fit-params.ts';
 import { decideDatasetDrift, featureRoles, type DatasetDecision, type JudgedFeature } from './drift-decision.ts';
 import {
   featureTestSettings,
@@ -146,7 +147,7 @@ export function driftFeatures(fs: FeatureSet, model: Pick<StoredModel, 'numericF
  * stored row per feature (drifted or not), and the dataset decision (drift-decision.ts: features the model uses,
  * Holm-adjusted at half the false-alarm level, important-feature and share rules, a minimum batch size).
  */
-export async function dataDriftDetection(ctx: RunContext, model: StoredModel, batchId: number): Promise<DataDriftResult> {
+export async function dataDriftDetection(ctx: RunContext, model: StoredModel, batchId: number, modelFit?: FitParams): Promise<DataDriftResult> {
   const { db, config, runId } = ctx;
   const cfg = config.steps.data_drift_detection;
   const fs = featureSet(config.contract);
@@ -162,7 +163,8 @@ export async function dataDriftDetection(ctx: RunContext, model: StoredModel, ba
     referenceOnlyNumeric: modelNumerics.map((f) => f.name),
   });
   const tests = testFeatures(samples, numerics.map((f) => f.name), model.categoricalFeatures, cfg);
-  const fit = await loadFitParams(ctx, model.runId);
+  // the model's processing parameters (its scaling): the caller's copy when it has one
+  const fit = modelFit && modelFit.fittedRunId === model.runId ? modelFit : await loadFitParams(ctx, model.runId);
   const roles = featureRoles(
     { designColumns: model.designColumns, coefficients: model.coefficients, numericScale: new Map(fit.numerics.map((n) => [n.name, n.std])) },
     {
