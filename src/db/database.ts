@@ -3,7 +3,7 @@ import path from 'node:path';
 import { CompiledQuery, Kysely } from 'kysely';
 import { DuckDBDoubleVector, DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { convertParameter } from './dialect/convert-value.ts';
-import { noteStatement } from '../sql/recorder.ts';
+import { notFromFile, noteStatement } from '../sql/recorder.ts';
 import { EnvironmentError, LockedError, PipelineError, environmentFault, errorMessage, InputError } from '../errors.ts';
 import { logger } from '../logger.ts';
 import { DuckDBDialect } from './dialect/duckdb-dialect.ts';
@@ -130,13 +130,13 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
     async deterministic<T>(fn: () => Promise<T>): Promise<T> {
       if (options.deterministic === false || singleThreaded) return fn();
       singleThreaded = true;
-      const [{ threads }] = await db.query<{ threads: number }>("select current_setting('threads')::integer as threads");
-      await db.exec('set threads = 1');
+      const [{ threads }] = await notFromFile(() => db.query<{ threads: number }>("select current_setting('threads')::integer as threads"));
+      await notFromFile(() => db.exec('set threads = 1'));
       try {
         return await fn();
       } finally {
         singleThreaded = false;
-        await db.exec(`set threads = ${Math.trunc(threads)}`);
+        await notFromFile(() => db.exec(`set threads = ${Math.trunc(threads)}`));
       }
     },
     async close() {

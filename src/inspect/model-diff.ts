@@ -4,7 +4,6 @@ import type { PipelineDb } from '../db/database.ts';
 import { readSqlFile, runSqlFile } from '../db/sql-runner.ts';
 import { renderSqlText } from '../sql/render.ts';
 import { sql } from 'kysely';
-import { quoteIdent } from '../db/sql-text.ts';
 import { tableExists } from '../pipelines/resume.ts';
 import { loadFitParams } from '../steps/data-processing.ts';
 import { featureSet, rawFeatureSelect } from '../sql/features.ts';

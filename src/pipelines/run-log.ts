@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Config } from '../config/load.ts';
 import type { Stage } from '../config/schema.ts';
 import type { PipelineDb } from '../db/database.ts';
+import { inStep } from '../sql/recorder.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { errorMessage } from '../errors.ts';
 import { logger } from '../logger.ts';
@@ -100,7 +101,12 @@ export async function skipRun(ctx: RunContext, reason: string, modelVersion: num
  * happen in one transaction (unless `transactional` is false, for steps that start child runs), so a
  * failed step leaves nothing half-written; the failure is recorded and rethrown.
  */
-export async function runStep<T extends StepReport>(ctx: RunContext, name: string, order: number, fn: () => Promise<T>, opts: { transactional?: boolean } = {}): Promise<T> {
+export function runStep<T extends StepReport>(ctx: RunContext, name: string, order: number, fn: () => Promise<T>, opts: { transactional?: boolean } = {}): Promise<T> {
+  // every statement of the step, its bookkeeping included, is attributed to it (pipeline compile, run --dry-run)
+  return inStep(name, () => stepBody(ctx, name, order, fn, opts));
+}
+
+async function stepBody<T extends StepReport>(ctx: RunContext, name: string, order: number, fn: () => Promise<T>, opts: { transactional?: boolean }): Promise<T> {
   await runSqlFile(ctx.db, 'pipeline_runs', 'insert_step', { params: { run_id: ctx.runId, step_name: name, step_order: order, now: now() } });
   const t0 = performance.now();
   logger.info(`step ${name} …`);

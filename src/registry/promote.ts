@@ -7,7 +7,7 @@ import { contractShapeHash, ensureDataTables } from '../db/data-tables.ts';
 import { openDatabase } from '../db/database.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
-import { quoteIdent, quoteLiteral } from '../db/sql-text.ts';
+import { sql } from 'kysely';
 import { InputError } from '../errors.ts';
 import { configHash, runTables } from '../pipelines/run-log.ts';
 import { gateDecision, pinnedDecision, recordDeployment, stagePin } from '../steps/model-deployment.ts';
@@ -76,7 +76,7 @@ export async function promote(
   await ensureDataTables(target, config.contract);
   await upgradeSource(opts.sourcePath, opts.fromStage);
   await runSqlFile(target, STEP, 'detach_source');
-  await runSqlFile(target, STEP, 'attach_source', { fragments: { path: quoteLiteral(opts.sourcePath) } });
+  await runSqlFile(target, STEP, 'attach_source', { slots: { path: sql.lit(opts.sourcePath) } });
   try {
     const [srcContract] = await runSqlFile<{ contract_hash: string }>(target, STEP, 'source_contract');
     if (!srcContract || srcContract.contract_hash !== contractShapeHash(config.contract)) {
@@ -102,8 +102,8 @@ export async function promote(
       const [{ model_version: newVersion }] = await runSqlFile<{ model_version: number }>(target, 'model_training', 'next_model_version');
       const reference = runTables.reference(runId);
       const evalTable = runTables.evalPredictions(runId);
-      await runSqlFile(target, STEP, 'copy_table', { fragments: { target_table: quoteIdent(reference), source_table: quoteIdent(src.reference_table) } });
-      if (srcEvalTable) await runSqlFile(target, STEP, 'copy_table', { fragments: { target_table: quoteIdent(evalTable), source_table: quoteIdent(srcEvalTable) } });
+      await runSqlFile(target, STEP, 'copy_table', { slots: { target_table: sql.id(reference), source_table: sql.id(src.reference_table) } });
+      if (srcEvalTable) await runSqlFile(target, STEP, 'copy_table', { slots: { target_table: sql.id(evalTable), source_table: sql.id(srcEvalTable) } });
       const ids = { new_run_id: runId, new_version: newVersion, run_id: src.run_id, model_version: version };
       await runSqlFile(target, STEP, 'copy_model', {
         params: {

@@ -83,7 +83,7 @@ export async function intervalEvaluation(ctx: RunContext, testView: string, mode
       )
     : [];
   const offGroups = groupCoverage.filter((g) => Math.abs(g.coverage - level) > band(g.n));
-  await db.exec('drop table if exists temp.eval_residuals');
+  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql`temp.eval_residuals` } });
   let choice: 'normal' | 'conformal' = 'normal';
   let reason: string;
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;

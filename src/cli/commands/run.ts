@@ -37,8 +37,17 @@ export async function runCommand(args: RunArgs): Promise<void> {
   checkRunArgs(args);
   const ctx = createContext(args);
   if (args.dryRun) {
-    const { printPlan } = await import('../../pipelines/plan.ts');
-    process.stdout.write(printPlan(args.type ?? 'TRAINING_PIPELINE'));
+    if (args.resume !== undefined) throw new ConfigError('--dry-run plans a new run: it cannot be combined with --resume');
+    const { compileRun, planText } = await import('../../pipelines/compile.ts');
+    const type = args.type ?? 'TRAINING_PIPELINE';
+    const { statements, summary } = await compileRun(ctx.config, ctx.stage, ctx.dbPath, {
+      type,
+      input: args.input,
+      rescore: args.rescore,
+      force: args.force,
+      open: { threads: ctx.config.duckdb.threads, memoryLimit: ctx.config.duckdb.memory_limit, deterministic: ctx.config.duckdb.deterministic },
+    });
+    process.stdout.write(planText(type, statements, summary));
     return;
   }
   const db = await ctx.open();
