@@ -19,14 +19,19 @@ export async function applyRetention(db: PipelineDb, config: Config): Promise<vo
     [keep],
   );
   const withModel = new Set((await db.query<{ run_id: number }>('select run_id from models')).map((r) => r.run_id));
+  // A prediction run's processed rows are a view over its batch (training runs' are tables).
+  const kinds = new Map((await db.query<{ name: string; kind: string }>("select table_name as name, table_type as kind from information_schema.tables where table_schema = 'main'")).map((r) => [r.name, r.kind]));
+  const dropProcessed = async (name: string) => {
+    if (kinds.has(name)) await db.exec(`drop ${kinds.get(name) === 'VIEW' ? 'view' : 'table'} if exists ${quoteIdent(name)}`);
+  };
   for (const { run_id: id } of old) {
     // A run that produced no model (failed before training) has no use for its reference sample.
     if (!withModel.has(id)) await db.exec(`drop table if exists ${quoteIdent(runTables.reference(id))}`);
     await db.exec(`drop view if exists ${quoteIdent(runTables.train(id))}`);
     await db.exec(`drop view if exists ${quoteIdent(runTables.test(id))}`);
-    await db.exec(`drop table if exists ${quoteIdent(runTables.processed(id))}`);
+    await dropProcessed(runTables.processed(id));
     await db.exec(`drop table if exists ${quoteIdent(runTables.predictions(id))}`);
-    await db.exec(`drop table if exists ${quoteIdent(runTables.processedAfterRetrain(id))}`);
+    await dropProcessed(runTables.processedAfterRetrain(id));
     await db.exec(`drop table if exists ${quoteIdent(runTables.predictionsAfterRetrain(id))}`);
   }
   if (old.length) logger.debug(`retention: dropped per-run tables of ${old.length} old runs`);

@@ -154,6 +154,12 @@ export interface ProcessingOptions {
   table?: string;
   /** Fit only: 'config' holds out the configured test rows before fitting; 'none' fits on every row (a refit). */
   split?: 'config' | 'none';
+  /**
+   * Replay only: the processed rows as a view over the batch's raw rows, with the replayed parameters written in as
+   * literals, instead of a table: nothing is written, and the prediction that reads it computes the transform in its
+   * own pass (a prediction run's one write of the batch is its served rows).
+   */
+  view?: boolean;
 }
 
 /**
@@ -241,9 +247,12 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   // Training rows are clipped to the bounds fitted on them (clip_quantiles bound their outliers); test and new rows
   // are clipped only with out_of_range: clip, so the test rows are processed exactly as serving will process new rows.
   const ready = modelReadySql(fit, { clip: dp.out_of_range === 'clip' ? true : replay ? false : { when: sql`not is_test` } });
-  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(processedTable) } });
+  const asView = Boolean(replay && opts.view);
+  await runSqlFile(db, STEP, asView ? 'drop_view' : 'drop_table', { slots: { table: sql.id(processedTable) } });
   await runSqlFile(db, STEP, 'processed_rows', {
+    inlineValues: asView,
     slots: {
+      relation_kind: asView ? sql`view` : sql`table`,
       processed_table: sql.id(processedTable),
       input_rows: inputRows,
       key_columns: keyColumns(contract),
