@@ -7,6 +7,7 @@ import { featureSet, keyColumns, rawFeatureSelect, type FeatureSet } from './fea
 import { designColumns, type DroppedFeature, type FitParams } from './fit-params.ts';
 import { modelReadySql } from './model-ready.ts';
 import { splitRule, type SplitRule } from './train-test-split.ts';
+import { combineMoments, ROW_GROUP_ROWS } from './cell-moments.ts';
 
 const STEP = 'data_processing';
 
@@ -49,7 +50,8 @@ interface FeatureStat {
 
 /** The input rows as a subquery: labelled history (the latest labelled version of each row) or one batch. */
 export function inputRowsSql(contract: Contract, input: ProcessingInput): { sql: string; params: Record<string, unknown> } {
-  if (input.kind === 'batch') return { sql: 'select * from raw_data where batch_id = $batch_id', params: { batch_id: input.batchId } };
+  // __row_group: the row group of raw_data a row sits in, the cell of the parallel-yet-deterministic aggregates
+  if (input.kind === 'batch') return { sql: `select *, rowid // ${ROW_GROUP_ROWS} as __row_group from raw_data where batch_id = $batch_id`, params: { batch_id: input.batchId } };
   const ts = quoteIdent(contract.timestamp.name);
   const cast = contract.timeKind === 'integer' ? 'bigint' : contract.timeKind;
   const params: Record<string, unknown> = {};
@@ -63,7 +65,7 @@ export function inputRowsSql(contract: Contract, input: ProcessingInput): { sql:
     window += ` and ${ts} <= $window_to::${cast}`;
   }
   // Older versions of a row are marked superseded at ingestion, so the latest labelled version is a plain filter.
-  const sql = `select * from raw_data where ${quoteIdent(contract.target.name)} is not null and superseded_by is null${window}`;
+  const sql = `select *, rowid // ${ROW_GROUP_ROWS} as __row_group from raw_data where ${quoteIdent(contract.target.name)} is not null and superseded_by is null${window}`;
   return { sql, params };
 }
 
@@ -78,9 +80,9 @@ export async function inputFingerprint(ctx: RunContext, input: ProcessingInput):
 export const QUANTILE_SAMPLE_SIZE = 100_000;
 
 /**
- * Per-feature statistics: exact moments, min and max over every row in one pass (single-threaded, so
- * bit-identical run to run), and quantiles over a hash sample. Clipping bounds at quantile 0 or 1 are the
- * exact min or max; others come from the sample.
+ * Per-feature statistics: exact moments, min and max over every row (per row group of raw_data in parallel,
+ * combined in row-group order, so bit-identical run to run), and quantiles over a hash sample. Clipping bounds at
+ * quantile 0 or 1 are the exact min or max; others come from the sample.
  */
 async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: { sql: string; params: Record<string, unknown> }, withQuantiles: boolean): Promise<FeatureStat[]> {
   const { db, config } = ctx;
@@ -88,17 +90,29 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
   const moments = features.numerics.flatMap((f, i) => [
     `count(${f.rawSql}) as n_${i}`,
     `avg(${f.rawSql}) as mean_${i}`,
-    `coalesce(stddev_samp(${f.rawSql}), 0) as std_${i}`,
+    `coalesce(var_pop(${f.rawSql}), 0) * count(${f.rawSql}) as m2_${i}`,
     `min(${f.rawSql}) as min_${i}`,
     `max(${f.rawSql}) as max_${i}`,
-    // exact, over every row, for the features whose missing values are imputed with it
-    f.impute === 'median' ? `median(${f.rawSql}) as median_${i}` : `null::double as median_${i}`,
   ]);
-  const [m] = await runSqlFile<Record<string, number | null>>(db, STEP, 'feature_moments', {
-    deterministic: true,
+  const cells = await runSqlFile<Record<string, number | null>>(db, STEP, 'feature_moments', {
     fragments: { input_rows: inputRows.sql, moments: moments.join(',\n    ') },
     params: inputRows.params,
   });
+  const combined = features.numerics.map((_, i) =>
+    combineMoments(cells.map((c) => ({ n: Number(c[`n_${i}`]), mean: c[`mean_${i}`], m2: Number(c[`m2_${i}`]), min: c[`min_${i}`], max: c[`max_${i}`] }))),
+  );
+  // exact, over every row, for the features whose missing values are imputed with it
+  const medianOf = new Map<number, number | null>();
+  const medianIdx = features.numerics.flatMap((f, i) => (f.impute === 'median' ? [i] : []));
+  if (medianIdx.length) {
+    const [md] = await runSqlFile<Record<string, number | null>>(db, STEP, 'feature_medians', {
+      fragments: { input_rows: inputRows.sql, medians: medianIdx.map((i) => `median(${features.numerics[i].rawSql}) as median_${i}`).join(',\n    ') },
+      params: inputRows.params,
+    });
+    for (const i of medianIdx) medianOf.set(i, md[`median_${i}`]);
+  }
+  const m: Record<string, number | null> = { rows_total: cells.reduce((s, c) => s + Number(c.rows_total), 0) };
+  combined.forEach((c, i) => Object.assign(m, { [`n_${i}`]: c.n, [`mean_${i}`]: c.mean, [`std_${i}`]: c.std, [`min_${i}`]: c.min, [`max_${i}`]: c.max, [`median_${i}`]: medianOf.get(i) ?? null }));
   const total = m.rows_total as number;
   const keep = total <= QUANTILE_SAMPLE_SIZE ? 1_000_000 : Math.ceil((1_000_000 * QUANTILE_SAMPLE_SIZE) / total);
   // A replay uses the fitted bounds: the batch's quantiles would only describe it (drift compares samples instead).
