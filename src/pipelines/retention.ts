@@ -3,6 +3,7 @@ import type { PipelineDb } from '../db/database.ts';
 import { quoteIdent } from '../db/sql-text.ts';
 import { logger } from '../logger.ts';
 import { runTables } from './run-log.ts';
+import { dropProcessed } from '../steps/data-processing.ts';
 
 /**
  * Drops the bulky per-run tables (processed rows, split views, prediction tables) of runs older than
@@ -24,7 +25,7 @@ export async function applyRetention(db: PipelineDb, config: Config): Promise<vo
     if (!withModel.has(id)) await db.exec(`drop table if exists ${quoteIdent(runTables.reference(id))}`);
     await db.exec(`drop view if exists ${quoteIdent(runTables.train(id))}`);
     await db.exec(`drop view if exists ${quoteIdent(runTables.test(id))}`);
-    await db.exec(`drop table if exists ${quoteIdent(runTables.processed(id))}`);
+    await dropProcessed(db, runTables.processed(id));
     await db.exec(`drop table if exists ${quoteIdent(runTables.predictions(id))}`);
     await db.exec(`drop table if exists ${quoteIdent(runTables.processedAfterRetrain(id))}`);
     await db.exec(`drop table if exists ${quoteIdent(runTables.predictionsAfterRetrain(id))}`);

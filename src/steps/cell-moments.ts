@@ -5,8 +5,25 @@
  * Golub and LeVeque's pairwise update) then gives bit-identical totals too.
  */
 
-/** DuckDB's row group size: the unit of its parallel table scan. */
-export const ROW_GROUP_ROWS = 122_880;
+/**
+ * SQL for the row group of raw_data a row sits in, from the row groups' sizes (in order): a binary search over their
+ * first rowids, as nested CASE expressions over `rowid` (about log2 of the number of row groups comparisons a row).
+ * The bounds are integers read from DuckDB's storage metadata, written as literals (a view holds no parameters).
+ */
+export function rowGroupSql(sizes: readonly number[]): string {
+  const starts: number[] = [];
+  let at = 0;
+  for (const n of sizes) {
+    starts.push(at);
+    at += n;
+  }
+  const search = (lo: number, hi: number): string => {
+    if (hi - lo <= 1) return String(lo);
+    const mid = (lo + hi) >> 1;
+    return `case when rowid < ${Math.trunc(starts[mid])} then ${search(lo, mid)} else ${search(mid, hi)} end`;
+  };
+  return starts.length ? search(0, starts.length) : '0';
+}
 
 /** One cell's partial moments of one variable. */
 export interface CellMoments {

@@ -1,5 +1,8 @@
 import { MISSING_LEVEL, type Contract } from '../config/contract.ts';
+import { sql } from 'kysely';
+import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
+import type { SqlFragment } from '../sql/render.ts';
 import { quoteIdent } from '../db/sql-text.ts';
 import { InputError } from '../errors.ts';
 import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
@@ -7,7 +10,7 @@ import { featureSet, keyColumns, rawFeatureSelect, type FeatureSet } from './fea
 import { designColumns, type DroppedFeature, type FitParams } from './fit-params.ts';
 import { modelReadySql } from './model-ready.ts';
 import { splitRule, type SplitRule } from './train-test-split.ts';
-import { combineMoments, ROW_GROUP_ROWS } from './cell-moments.ts';
+import { combineMoments, rowGroupSql } from './cell-moments.ts';
 
 const STEP = 'data_processing';
 
@@ -34,6 +37,13 @@ export interface ReplayCounts {
   imputed_values: number;
 }
 
+/** How many input rows have a level of a categorical (level null: missing). */
+interface LevelCount {
+  feature: string;
+  level: string | null;
+  n: number;
+}
+
 interface FeatureStat {
   feature: string;
   n: number;
@@ -48,10 +58,36 @@ interface FeatureStat {
   clip_hi: number | null;
 }
 
+/**
+ * Parameter values as SQL literals, for a view (which cannot hold parameters): numbers as the shortest text that
+ * reads back as the same double (`'0.1'::double`, parsed exactly, never as a DECIMAL), strings quoted, null as null.
+ */
+export function literalParams(params: Record<string, unknown>): Record<string, SqlFragment> {
+  return Object.fromEntries(
+    Object.entries(params).map(([k, v]) => {
+      if (v === null || v === undefined) return [k, sql`null`];
+      if (typeof v === 'number') {
+        if (!Number.isFinite(v)) throw new InputError(`cannot write ${v} for ${k} into a view`);
+        return [k, sql`${sql.lit(String(v))}::double`];
+      }
+      if (typeof v === 'string') return [k, sql.lit(v)];
+      throw new InputError(`cannot write a ${typeof v} for ${k} into a view`);
+    }),
+  );
+}
+
+/** Drops a per-run processed relation, a view (training) or a table (a batch), if it exists. */
+export async function dropProcessed(db: PipelineDb, name: string): Promise<void> {
+  const [kind] = await runSqlFile<{ table_type: string }>(db, STEP, 'relation_kind', { params: { name } });
+  if (!kind) return;
+  await db.exec(`drop ${kind.table_type === 'VIEW' ? 'view' : 'table'} if exists ${quoteIdent(name)}`);
+}
+
 /** The input rows as a subquery: labelled history (the latest labelled version of each row) or one batch. */
-export function inputRowsSql(contract: Contract, input: ProcessingInput): { sql: string; params: Record<string, unknown> } {
+export function inputRowsSql(contract: Contract, input: ProcessingInput, opts: { pinBatch?: number; rowGroups?: string } = {}): { sql: string; params: Record<string, unknown> } {
   // __row_group: the row group of raw_data a row sits in, the cell of the parallel-yet-deterministic aggregates
-  if (input.kind === 'batch') return { sql: `select *, rowid // ${ROW_GROUP_ROWS} as __row_group from raw_data where batch_id = $batch_id`, params: { batch_id: input.batchId } };
+  const cell = opts.rowGroups === undefined ? '' : `, ${opts.rowGroups} as __row_group`;
+  if (input.kind === 'batch') return { sql: `select *${cell} from raw_data where batch_id = $batch_id`, params: { batch_id: input.batchId } };
   const ts = quoteIdent(contract.timestamp.name);
   const cast = contract.timeKind === 'integer' ? 'bigint' : contract.timeKind;
   const params: Record<string, unknown> = {};
@@ -65,7 +101,13 @@ export function inputRowsSql(contract: Contract, input: ProcessingInput): { sql:
     window += ` and ${ts} <= $window_to::${cast}`;
   }
   // Older versions of a row are marked superseded at ingestion, so the latest labelled version is a plain filter.
-  const sql = `select *, rowid // ${ROW_GROUP_ROWS} as __row_group from raw_data where ${quoteIdent(contract.target.name)} is not null and superseded_by is null${window}`;
+  // Pinned to a batch (a view over these rows): the batches up to it, each row in the version that was the latest then.
+  let latest = 'superseded_by is null';
+  if (opts.pinBatch !== undefined) {
+    params.pin_batch = opts.pinBatch;
+    latest = 'batch_id <= $pin_batch::integer and (superseded_by is null or superseded_by > $pin_batch::integer)';
+  }
+  const sql = `select *${cell} from raw_data where ${quoteIdent(contract.target.name)} is not null and ${latest}${window}`;
   return { sql, params };
 }
 
@@ -84,7 +126,12 @@ export const QUANTILE_SAMPLE_SIZE = 100_000;
  * combined in row-group order, so bit-identical run to run), and quantiles over a hash sample. Clipping bounds at
  * quantile 0 or 1 are the exact min or max; others come from the sample.
  */
-async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: { sql: string; params: Record<string, unknown> }, withQuantiles: boolean): Promise<FeatureStat[]> {
+async function computeFeatureStats(
+  ctx: RunContext,
+  features: FeatureSet,
+  inputRows: { sql: string; params: Record<string, unknown> },
+  withQuantiles: boolean,
+): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[] }> {
   const { db, config } = ctx;
   const [clipLo, clipHi] = config.steps.data_processing.clip_quantiles;
   const moments = features.numerics.flatMap((f, i) => [
@@ -94,12 +141,26 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
     `min(${f.rawSql}) as min_${i}`,
     `max(${f.rawSql}) as max_${i}`,
   ]);
-  const cells = await runSqlFile<Record<string, number | null>>(db, STEP, 'feature_moments', {
-    fragments: { input_rows: inputRows.sql, moments: moments.join(',\n    ') },
+  // each categorical's level counts in the same pass: a histogram per cell (as JSON) and its missing values
+  features.categoricals.forEach((c, i) => moments.push(`to_json(histogram(${quoteIdent(c.name)}))::varchar as levels_${i}`, `count(*) - count(${quoteIdent(c.name)}) as nulls_${i}`));
+  const cells = await runSqlFile<Record<string, number | string | null>>(db, STEP, 'feature_moments', {
+    fragments: { input_rows: inputRows.sql, aggregates: ['count(*) as rows_total', ...moments].join(',\n    ') },
     params: inputRows.params,
   });
+  const levelCounts: LevelCount[] = features.categoricals.flatMap((c, i) => {
+    const byLevel = new Map<string, number>();
+    let nulls = 0;
+    for (const cell of cells) {
+      for (const [level, n] of Object.entries(JSON.parse((cell[`levels_${i}`] as string | null) ?? '{}') as Record<string, number>)) byLevel.set(level, (byLevel.get(level) ?? 0) + Number(n));
+      nulls += Number(cell[`nulls_${i}`]);
+    }
+    // ordered as SQL orders them (by level, bytewise; the missing level last)
+    const levels = [...byLevel.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    return [...levels.map((level) => ({ feature: c.name, level, n: byLevel.get(level) as number })), ...(nulls > 0 ? [{ feature: c.name, level: null, n: nulls }] : [])];
+  });
+  if (!features.numerics.length) return { stats: [], levelCounts };
   const combined = features.numerics.map((_, i) =>
-    combineMoments(cells.map((c) => ({ n: Number(c[`n_${i}`]), mean: c[`mean_${i}`], m2: Number(c[`m2_${i}`]), min: c[`min_${i}`], max: c[`max_${i}`] }))),
+    combineMoments(cells.map((c) => ({ n: Number(c[`n_${i}`]), mean: c[`mean_${i}`] as number | null, m2: Number(c[`m2_${i}`]), min: c[`min_${i}`] as number | null, max: c[`max_${i}`] as number | null }))),
   );
   // exact, over every row, for the features whose missing values are imputed with it
   const medianOf = new Map<number, number | null>();
@@ -125,7 +186,7 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
     params: { ...inputRows.params, keep_per_million: keep, clip_lo: clipLo, clip_hi: clipHi },
   });
   const byName = new Map(q.map((r) => [r.feature, r]));
-  return features.numerics.map((f, i) => {
+  const stats = features.numerics.map((f, i) => {
     const s = byName.get(f.name);
     const n = m[`n_${i}`] as number;
     return {
@@ -142,6 +203,7 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
       clip_hi: clipHi === 1 ? m[`max_${i}`] : (s?.clip_hi ?? m[`max_${i}`]),
     };
   });
+  return { stats, levelCounts };
 }
 
 /** The missing-value policy as fitted, in data_processing_metadata.feature_stats. */
@@ -194,7 +256,9 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
         categoricals: replay.categoricals.map((c) => ({ name: c.name })),
       }
     : featureSet(contract, config.steps.model_training.exclude_features);
-  const inputRows = inputRowsSql(contract, input);
+  const sizes = await runSqlFile<{ n: number }>(db, STEP, 'row_group_sizes');
+  const rowGroups = rowGroupSql(sizes.map((r) => Number(r.n)));
+  const inputRows = inputRowsSql(contract, input, { rowGroups });
   const fingerprint = await inputFingerprint(ctx, input);
   const rowCount = Number(fingerprint.split(':')[0]);
   if (rowCount === 0) {
@@ -206,13 +270,7 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   const numericSelect = features.numerics.map((f) => `${f.rawSql} as ${quoteIdent(f.name)}`).join(', ');
   const categoricalSelect = features.categoricals.map((c) => quoteIdent(c.name)).join(', ');
 
-  const stats = numericSelect ? await computeFeatureStats(ctx, features, fitRows, !replay) : [];
-  const levelCounts = categoricalSelect
-    ? await runSqlFile<{ feature: string; level: string | null; n: number }>(db, STEP, 'category_levels', {
-        fragments: { input_rows: fitRows.sql, categorical_features: categoricalSelect },
-        params: fitRows.params,
-      })
-    : [];
+  const { stats, levelCounts } = numericSelect || categoricalSelect ? await computeFeatureStats(ctx, features, fitRows, !replay) : { stats: [], levelCounts: [] };
   const fitCount = stats[0] ? stats[0].n + stats[0].nulls : levelCounts.filter((l) => l.feature === features.categoricals[0]?.name).reduce((s, l) => s + l.n, 0);
   if (split && fitCount === 0) throw new InputError(`the split left no training rows of the ${rowCount} labelled rows (steps.train_test_split)`);
 
@@ -267,22 +325,44 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   // are clipped only with out_of_range: clip, so the test rows are processed exactly as serving will process new rows.
   const ready = modelReadySql(fit, { clip: dp.out_of_range === 'clip' ? true : replay ? false : { when: 'not is_test' } });
   const target = quoteIdent(contract.target.name);
-  await db.exec(`drop table if exists ${quoteIdent(processedTable)}`);
-  await runSqlFile(db, STEP, 'processed_rows', {
-    fragments: {
-      processed_table: quoteIdent(processedTable),
-      input_rows: inputRows.sql,
-      key_columns: keyColumns(contract).join(', '),
-      target_select: target,
-      raw_features: rawFeatureSelect(features),
-      model_ready: ready.select,
-      unseen_count: ready.unseenCount,
-      out_of_range_count: ready.outOfRangeCount,
-      imputed_count: ready.imputedCount,
-      is_test: split ? split.isTest : 'null::boolean',
-    },
-    params: { ...inputRows.params, ...ready.params },
-  });
+  await dropProcessed(db, processedTable);
+  if (replay) {
+    // A batch's processed rows are a table: its predictions, drift checks and serving read them several times.
+    await runSqlFile(db, STEP, 'processed_rows', {
+      fragments: {
+        processed_table: quoteIdent(processedTable),
+        input_rows: inputRows.sql,
+        key_columns: keyColumns(contract).join(', '),
+        target_select: target,
+        raw_features: rawFeatureSelect(features),
+        model_ready: ready.select,
+        unseen_count: ready.unseenCount,
+        out_of_range_count: ready.outOfRangeCount,
+        imputed_count: ready.imputedCount,
+        is_test: 'null::boolean',
+      },
+      params: { ...inputRows.params, ...ready.params },
+    });
+  } else {
+    // Training: a view over raw_data (every later pass computes its sums from it in one scan), pinned to the rows read now.
+    const [{ pin_batch: pinBatch }] = await runSqlFile<{ pin_batch: number }>(db, STEP, 'pin_batch');
+    const pinned = inputRowsSql(contract, input, { pinBatch, rowGroups });
+    await runSqlFile(db, STEP, 'processed_view', {
+      fragments: {
+        processed_table: quoteIdent(processedTable),
+        input_rows: pinned.sql,
+        key_columns: keyColumns(contract).join(', '),
+        target_select: target,
+        raw_features: rawFeatureSelect(features),
+        model_ready: ready.select,
+        unseen_count: ready.unseenCount,
+        out_of_range_count: ready.outOfRangeCount,
+        imputed_count: ready.imputedCount,
+        is_test: split ? split.isTest : 'false',
+      },
+      params: literalParams({ ...pinned.params, ...ready.params }),
+    });
+  }
   const [summary] = await runSqlFile<ReplayCounts>(db, STEP, 'processed_summary', { fragments: { processed_table: quoteIdent(processedTable) } });
   if (replay && dp.unseen_level === 'error' && summary.unseen_values > 0) {
     throw new InputError(`${summary.rows_with_unseen_levels} rows have category levels unseen in training (steps.data_processing.unseen_level is 'error')`);

@@ -79,6 +79,15 @@ function sumsSql(numerics: string[], target: string): string {
   return parts.join(',\n    ') || '0 as no_numeric_features';
 }
 
+/** The same sums over the cells, added in cell order. */
+function combinedSumsSql(numerics: string[]): string {
+  const names: string[] = [];
+  numerics.forEach((_, i) => names.push(`sx_${i}`));
+  numerics.forEach((_, i) => names.push(`sxy_${i}`));
+  numerics.forEach((_, i) => numerics.slice(i).forEach((_z, j) => names.push(`sxx_${i}_${i + j}`)));
+  return names.map((n) => `sum(${n} order by __row_group) as ${n}`).join(',\n    ') || '0 as no_numeric_features';
+}
+
 /**
  * model_training: OLS (or ridge) on the training view, from sufficient statistics computed by one
  * grouped SQL aggregate and solved in TypeScript. Stores a new model version and its training metadata.
@@ -89,12 +98,13 @@ export async function modelTraining(ctx: RunContext, trainView: string, fitParam
   const target = quoteIdent(config.contract.target.name);
   const numerics = fitParams.numerics.map((n) => n.name);
   const k = numerics.length;
-  const [{ y_shift: yShift }] = await runSqlFile<{ y_shift: number }>(db, STEP, 'target_mean', { deterministic: true, fragments: { target, train_view: quoteIdent(trainView) } });
-  const rows = await runSqlFile<Record<string, unknown>>(db, STEP, 'group_sufficient_stats', { deterministic: true,
+  const [{ y_shift: yShift }] = await runSqlFile<{ y_shift: number }>(db, STEP, 'target_mean', { fragments: { target, train_view: quoteIdent(trainView) } });
+  const rows = await runSqlFile<Record<string, unknown>>(db, STEP, 'group_sufficient_stats', {
     fragments: {
       group_columns: fitParams.categoricals.map((c) => `${quoteIdent(c.name)},`).join(' '),
       target,
       sums: sumsSql(numerics, '__y'),
+      combined_sums: combinedSumsSql(numerics),
       train_view: quoteIdent(trainView),
     },
     params: { y_shift: yShift },
@@ -145,11 +155,11 @@ export async function modelTraining(ctx: RunContext, trainView: string, fitParam
     } else original[c] = coefficients[i];
   });
   // Identifies the training rows exactly (not through floating-point sums, whose last bits depend on order).
-  const [rowsId] = await runSqlFile<{ n: number; h: string }>(db, STEP, 'data_fingerprint', {
+  const [rowsId] = await runSqlFile<{ n: number; h: string; batches: number[] }>(db, STEP, 'data_fingerprint', {
     fragments: { train_view: quoteIdent(trainView), key_columns: keyColumns(config.contract).join(', '), target },
   });
   const fingerprint = createHash('sha256').update(`${rowsId.n}:${rowsId.h}`).digest('hex').slice(0, 16);
-  const batches = (await runSqlFile<{ batch_id: number }>(db, STEP, 'training_batches', { fragments: { train_view: quoteIdent(trainView) } })).map((b) => b.batch_id);
+  const batches = rowsId.batches.map(Number);
   const window = config.steps.model_training.window;
   const now = new Date().toISOString();
   const modelVersion = await db.transaction(async () => {
