@@ -18,7 +18,6 @@ import type { Config } from '../../src/config/load.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { openDatabase, type PipelineDb } from '../../src/db/database.ts';
 import { runSqlFile } from '../../src/db/sql-runner.ts';
-import { quoteIdent } from '../../src/db/sql-text.ts';
 import { generate } from '../../src/generate/generate.ts';
 import { ingestFile } from '../../src/ingest/ingest.ts';
 import { runPredictionPipeline } from '../../src/pipelines/prediction.ts';
@@ -29,7 +28,9 @@ import { loadFitParams } from '../../src/steps/data-processing.ts';
 import { driftFeatures, testFeatures, type LoadedSamples } from '../../src/steps/data-drift-detection.ts';
 import { decideDatasetDrift, decideModelDrift, featureRoles, type ErrorSample, type FeatureRole } from '../../src/steps/drift-decision.ts';
 import { numericReference, numericSample, type CategoricalSample, type NumericReference, type NumericSample } from '../../src/steps/drift-tests.ts';
-import { featureSet } from '../../src/steps/features.ts';
+import { featureSet, type NumericFeature } from '../../src/sql/features.ts';
+import { compileSql } from '../../src/sql/render.ts';
+import { sql } from 'kysely';
 import { loadModel } from '../../src/steps/model.ts';
 
 export const SCENARIOS = ['no drift', 'covariate-shift', 'concept-shift', 'target-shift'] as const;
@@ -72,13 +73,12 @@ export interface SimData {
   pools: Map<Scenario, Pool>;
 }
 
-async function readPool(db: PipelineDb, config: Config, batchId: number, runId: number, numerics: { name: string; rawSql: string }[], categoricals: string[]): Promise<Pool> {
-  const cols = await db.queryColumns(
-    `select ${[...numerics.map((f) => `(${f.rawSql})::double as ${quoteIdent(f.name)}`), ...categoricals.map((c) => `r.${quoteIdent(c)}`)].join(', ')}, p.prediction, p.actual
-     from raw_data r join ${quoteIdent(runTables.predictions(runId))} p using (batch_id, source_row)
-     where r.batch_id = $1 order by r.source_row`,
-    [batchId],
-  );
+async function readPool(db: PipelineDb, config: Config, batchId: number, runId: number, numerics: NumericFeature[], categoricals: string[]): Promise<Pool> {
+  const columns = sql.join([...numerics.map((f) => sql`(${f.raw})::double as ${sql.id(f.name)}`), ...categoricals.map((c) => sql.id('r', c))]);
+  const q = compileSql(sql`select ${columns}, p.prediction, p.actual
+     from raw_data r join ${sql.id(runTables.predictions(runId))} p using (batch_id, source_row)
+     where r.batch_id = ${batchId} order by r.source_row`);
+  const cols = await db.queryColumns(q.sql, q.params);
   const toF64 = (v: unknown[]) => Float64Array.from(v, (x) => (typeof x === 'number' ? x : NaN));
   const pool: Pool = { rows: cols.prediction.length, numeric: new Map(), categorical: new Map(), prediction: toF64(cols.prediction), actual: toF64(cols.actual) };
   for (const f of numerics) pool.numeric.set(f.name, toF64(cols[f.name]));
@@ -139,7 +139,8 @@ export async function prepareSimulation(setup: SimSetup, log: (s: string) => voi
     for (const [scenario, ps] of parts) pools.set(scenario, concatPools(ps));
 
     // The reference sample and evaluation predictions, read as the steps read them.
-    const ref = await db.queryColumns(`select * from ${quoteIdent(model.referenceTable)}`);
+    const refQuery = compileSql(sql`select * from ${sql.id(model.referenceTable)}`);
+    const ref = await db.queryColumns(refQuery.sql);
     const refNumeric = new Map(modelNumerics.map((f) => [f.name, numericReference(numericSample(ref[f.name]))]));
     const refCategorical = new Map(
       categoricals.map((c) => {
@@ -151,9 +152,9 @@ export async function prepareSimulation(setup: SimSetup, log: (s: string) => voi
         return [c, s];
       }),
     );
-    const evalTable = quoteIdent(runTables.evalPredictions(model.runId));
-    const ev = await db.queryColumns(`select prediction from ${evalTable}`);
-    const [evErr] = await runSqlFile<{ n_test: number; mse: number; kurtosis: number | null }>(db, 'model_drift_detection', 'evaluation_error', { fragments: { predictions_table: evalTable } });
+    const evalTable = sql.id(runTables.evalPredictions(model.runId));
+    const ev = await db.queryColumns(compileSql(sql`select prediction from ${evalTable}`).sql);
+    const [evErr] = await runSqlFile<{ n_test: number; mse: number; kurtosis: number | null }>(db, 'model_drift_detection', 'evaluation_error', { slots: { predictions_table: evalTable } });
     const ctx: RunContext = { db, config, stage: 'DEV', runId: trained.runId, pipelineType: 'TRAINING_PIPELINE' };
     const fit = await loadFitParams(ctx, model.runId);
     const roles = featureRoles(

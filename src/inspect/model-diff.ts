@@ -1,14 +1,17 @@
 import type { Config } from '../config/load.ts';
 import type { Stage } from '../config/schema.ts';
 import type { PipelineDb } from '../db/database.ts';
-import { fillFragments, readSqlFile, runSqlFile } from '../db/sql-runner.ts';
+import { readSqlFile, runSqlFile } from '../db/sql-runner.ts';
+import { renderSqlText } from '../sql/render.ts';
+import { sql } from 'kysely';
 import { quoteIdent } from '../db/sql-text.ts';
 import { tableExists } from '../pipelines/resume.ts';
 import { loadFitParams } from '../steps/data-processing.ts';
-import { featureSet } from '../steps/features.ts';
-import { loadModel, predictionSql } from '../steps/model.ts';
+import { featureSet, rawFeatureSelect } from '../sql/features.ts';
+import { loadModel } from '../steps/model.ts';
+import { predictionSql } from '../sql/prediction.ts';
 import { MAPE_FLOOR, type Metrics } from '../steps/model-evaluation.ts';
-import { modelReadySql } from '../steps/model-ready.ts';
+import { modelReadySql } from '../sql/model-ready.ts';
 import { showModel } from './models.ts';
 import { textTable } from './status.ts';
 
@@ -141,19 +144,18 @@ async function sameRowsMetrics(db: PipelineDb, config: Config, stage: Stage, a: 
     const modelA = await loadModel(db, a.model_version as number);
     const fitA = await loadFitParams(ctx, modelA.runId);
     const raw = featureSet(config.contract).numerics.filter((f) => fitA.numerics.some((n) => n.name === f.name));
-    const ready = modelReadySql(fitA, { clip: true, prefix: 'a' });
-    const pred = predictionSql(modelA, fitA, 'ap');
-    const label = 'sql/inspect/diff_predictions.sql';
-    const rows = fillFragments(readSqlFile('inspect', 'diff_predictions'), {
-      eval_table: quoteIdent(evalTable),
-      a_prediction: pred.expr,
-      a_model_ready: ready.select,
-      a_raw_features: [...raw.map((f) => `${f.rawSql} as ${quoteIdent(f.name)}`), ...fitA.categoricals.map((c) => quoteIdent(c.name))].join(', '),
-    }, label);
+    const rows = renderSqlText(readSqlFile('inspect', 'diff_predictions'), {
+      slots: {
+        eval_table: sql.id(evalTable),
+        a_prediction: predictionSql(modelA, fitA),
+        a_model_ready: modelReadySql(fitA, { clip: true }).select,
+        a_raw_features: rawFeatureSelect({ numerics: raw, categoricals: fitA.categoricals }),
+      },
+    }, 'sql/inspect/diff_predictions.sql');
     const [m] = await runSqlFile<Record<string, number | null>>(db, 'model_evaluation', 'eval_metrics', {
       deterministic: true,
-      fragments: { predictions_table: `(${rows}) as diff_rows` },
-      params: { mape_floor: MAPE_FLOOR, ...ready.params, ...pred.params },
+      slots: { predictions_table: sql`(${rows}) as diff_rows` },
+      params: { mape_floor: MAPE_FLOOR },
     });
     if (m.n) {
       const missing = (b.n_test as number) - (m.n as number);

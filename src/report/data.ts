@@ -1,9 +1,9 @@
 import type { Config } from '../config/load.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
-import { quoteIdent } from '../db/sql-text.ts';
+import { sql } from 'kysely';
 import { InputError } from '../errors.ts';
-import { featureSet } from '../steps/features.ts';
+import { featureSet, identList, numericFeatureSelect } from '../sql/features.ts';
 import type { Stage } from '../config/schema.ts';
 import { diffModels, type ModelDiff } from '../inspect/model-diff.ts';
 
@@ -304,23 +304,22 @@ async function loadDrift(db: PipelineDb, config: Config, run: RunRow): Promise<D
   const categoricals = fs.categoricals.filter((c) => categoricalNames.has(c.name));
   const unknown = [...numericNames, ...categoricalNames].filter((n) => !numerics.some((f) => f.name === n) && !categoricals.some((c) => c.name === n));
   if (unknown.length) notes.push(`Not in the current contract's features, so not drawn: ${unknown.join(', ')}.`);
-  const referenceTable = quoteIdent(ref.reference_table);
+  const referenceTable = sql.id(ref.reference_table);
   if (numerics.length) {
     section.numericBins = await runSqlFile<HistogramBin>(db, SQL, 'numeric_histograms', {
-      fragments: {
-        reference_columns: numerics.map((f) => quoteIdent(f.name)).join(', '),
+      slots: {
+        reference_columns: identList(numerics.map((f) => f.name)),
         reference_table: referenceTable,
-        current_features: numerics.map((f) => `${f.rawSql} as ${quoteIdent(f.name)}`).join(', '),
+        current_features: numericFeatureSelect(numerics),
       },
       params: { batch_id: target.batch_id, bins: HISTOGRAM_BINS },
     });
   }
   if (categoricals.length) {
     // The same level counts drift detection uses, over the whole batch.
-    const columns = categoricals.map((c) => quoteIdent(c.name)).join(', ');
+    const columns = identList(categoricals.map((c) => c.name));
     section.levelCounts = await runSqlFile<LevelCount>(db, 'data_drift_detection', 'category_counts', {
-      fragments: { reference_columns: columns, current_features: columns, reference_table: referenceTable, current_rows: '(select * from raw_data where batch_id = $batch_id)' },
-      params: { batch_id: target.batch_id },
+      slots: { reference_columns: columns, current_features: columns, reference_table: referenceTable, current_rows: sql`(select * from raw_data where batch_id = ${target.batch_id})` },
     });
   }
   return section;
@@ -343,9 +342,9 @@ async function loadEvaluation(db: PipelineDb, run: RunRow, active: ActiveModelRo
     section.notes.push(`The test predictions table ${evaluation.predictions_table} no longer exists, so no plots are drawn.`);
     return section;
   }
-  const fragments = { predictions_table: quoteIdent(evaluation.predictions_table) };
-  section.points = await runSqlFile<EvalPoint>(db, SQL, 'eval_sample', { fragments, params: { limit: SCATTER_POINTS } });
-  section.residualBins = await runSqlFile<ResidualBin>(db, SQL, 'residual_histogram', { fragments, params: { bins: HISTOGRAM_BINS } });
+  const slots = { predictions_table: sql.id(evaluation.predictions_table) };
+  section.points = await runSqlFile<EvalPoint>(db, SQL, 'eval_sample', { slots, params: { limit: SCATTER_POINTS } });
+  section.residualBins = await runSqlFile<ResidualBin>(db, SQL, 'residual_histogram', { slots, params: { bins: HISTOGRAM_BINS } });
   return section;
 }
 

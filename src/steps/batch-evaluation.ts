@@ -1,5 +1,5 @@
 import { runSqlFile } from '../db/sql-runner.ts';
-import { quoteIdent } from '../db/sql-text.ts';
+import { sql } from 'kysely';
 import type { RunContext } from '../pipelines/run-log.ts';
 import { binomialLowerPValue } from '../stats/error-tests.ts';
 import { labelledErrorTest } from './drift-decision.ts';
@@ -35,7 +35,7 @@ export async function evaluateOnBatch(ctx: RunContext, model: StoredModel, predi
   const cfg = config.steps.model_prediction;
   const [m] = await runSqlFile<{ n_actual: number; rmse: number | null; mae: number | null; bias: number | null; n_covered: number }>(db, STEP, 'batch_metrics', {
     deterministic: true,
-    fragments: { predictions_table: quoteIdent(predictionsTable) },
+    slots: { predictions_table: sql.id(predictionsTable) },
   });
   const errors = await labelledErrors(db, model, predictionsTable);
   const level = cfg.interval_level;

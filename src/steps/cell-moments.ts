@@ -1,3 +1,6 @@
+import { sql } from 'kysely';
+import type { SqlFragment } from '../sql/render.ts';
+
 /**
  * Moments combined from per-cell partial moments. A cell is one row group of raw_data (`rowid // 122880`): DuckDB
  * scans a row group on one thread, in row order, so the count, mean and centred sum of squares of each cell are
@@ -10,19 +13,19 @@
  * first rowids, as nested CASE expressions over `rowid` (about log2 of the number of row groups comparisons a row).
  * The bounds are integers read from DuckDB's storage metadata, written as literals (a view holds no parameters).
  */
-export function rowGroupSql(sizes: readonly number[]): string {
+export function rowGroupSql(sizes: readonly number[]): SqlFragment {
   const starts: number[] = [];
   let at = 0;
   for (const n of sizes) {
     starts.push(at);
     at += n;
   }
-  const search = (lo: number, hi: number): string => {
-    if (hi - lo <= 1) return String(lo);
+  const search = (lo: number, hi: number): SqlFragment => {
+    if (hi - lo <= 1) return sql.lit(lo);
     const mid = (lo + hi) >> 1;
-    return `case when rowid < ${Math.trunc(starts[mid])} then ${search(lo, mid)} else ${search(mid, hi)} end`;
+    return sql`case when rowid < ${sql.lit(Math.trunc(starts[mid]))} then ${search(lo, mid)} else ${search(mid, hi)} end`;
   };
-  return starts.length ? search(0, starts.length) : '0';
+  return starts.length ? search(0, starts.length) : sql.lit(0);
 }
 
 /** One cell's partial moments of one variable. */

@@ -1,7 +1,7 @@
 import { INDICATOR_SUFFIX } from '../config/contract.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile, runSqlFileColumns } from '../db/sql-runner.ts';
-import { quoteIdent } from '../db/sql-text.ts';
+import { sql } from 'kysely';
 import type { RunContext, StepReport } from '../pipelines/run-log.ts';
 import { loadFitParams } from './data-processing.ts';
 import { decideDatasetDrift, featureRoles, type DatasetDecision, type JudgedFeature } from './drift-decision.ts';
@@ -17,7 +17,8 @@ import {
   type NumericReference,
   type NumericSample,
 } from './drift-tests.ts';
-import { featureSet, type FeatureSet, type NumericFeature } from './features.ts';
+import { featureSet, identList, type FeatureSet, type NumericFeature } from '../sql/features.ts';
+import type { SqlFragment } from '../sql/render.ts';
 import type { StoredModel } from './model.ts';
 
 const STEP = 'data_drift_detection';
@@ -35,14 +36,13 @@ export interface DataDriftResult extends StepReport {
 
 /** Where the samples come from: a table of values (by column name) or rows with an SQL feature expression. */
 export interface DriftSamples {
-  /** The reference rows: a table name, quoted here, or an SQL subquery (`sql`) built from validated names. */
-  referenceTable: string | { sql: string };
+  /** The reference rows: a table name, or a subquery. */
+  referenceTable: string | SqlFragment;
   /** Subquery giving the current rows. */
-  currentRows: string;
-  currentParams: Record<string, unknown>;
+  currentRows: SqlFragment;
   /** name → SQL expression over the current rows. */
-  currentNumeric: { name: string; sql: string }[];
-  currentCategorical: { name: string; sql: string }[];
+  currentNumeric: { name: string; sql: SqlFragment }[];
+  currentCategorical: { name: string; sql: SqlFragment }[];
   /** More numeric reference columns to read (for their spread only). */
   referenceOnlyNumeric?: string[];
 }
@@ -55,17 +55,17 @@ export interface LoadedSamples {
   curCategorical: Map<string, CategoricalSample>;
 }
 
-const referenceSql = (s: DriftSamples): string => (typeof s.referenceTable === 'string' ? quoteIdent(s.referenceTable) : s.referenceTable.sql);
+const referenceSql = (s: DriftSamples): SqlFragment => (typeof s.referenceTable === 'string' ? sql.id(s.referenceTable) : s.referenceTable);
 
 /**
  * A subquery keeping about `maxRows` of the given rows (a subquery with batch_id and source_row), chosen
  * by the hash of their ids, so the same rows every time: drift statistics on a bounded sample cost the
  * same for a 100k- or a 10M-row batch.
  */
-export async function sampledRows(db: PipelineDb, rows: string, params: Record<string, unknown>, maxRows: number): Promise<{ sql: string; params: Record<string, unknown>; n: number }> {
-  const [{ n }] = await runSqlFile<{ n: number }>(db, STEP, 'row_count', { fragments: { rows }, params });
+export async function sampledRows(db: PipelineDb, rows: SqlFragment, maxRows: number): Promise<{ rows: SqlFragment; n: number }> {
+  const [{ n }] = await runSqlFile<{ n: number }>(db, STEP, 'row_count', { slots: { rows } });
   const keep = n <= maxRows ? 1_048_576 : Math.min(1_048_576, Math.ceil((1_048_576 * maxRows) / n));
-  return { sql: `(select * from ${rows} as r where (hash(r.batch_id, r.source_row) >> 44) < $sample_keep)`, params: { ...params, sample_keep: keep }, n };
+  return { rows: sql`(select * from ${rows} as r where (hash(r.batch_id, r.source_row) >> 44) < ${keep})`, n };
 }
 
 /** Reads the numeric values (NULLs counted as missing) and the categorical level counts of both samples. */
@@ -73,25 +73,23 @@ export async function loadSamples(db: PipelineDb, s: DriftSamples): Promise<Load
   const out: LoadedSamples = { refNumeric: new Map(), curNumeric: new Map(), refCategorical: new Map(), curCategorical: new Map() };
   const refNames = [...new Set([...s.currentNumeric.map((f) => f.name), ...(s.referenceOnlyNumeric ?? [])])];
   if (refNames.length) {
-    const refCols = await runSqlFileColumns(db, STEP, 'numeric_values', { fragments: { columns: refNames.map((n) => `${quoteIdent(n)}::double as ${quoteIdent(n)}`).join(', '), rows: referenceSql(s) }, params: s.currentParams });
+    const refCols = await runSqlFileColumns(db, STEP, 'numeric_values', { slots: { columns: sql.join(refNames.map((n) => sql`${sql.id(n)}::double as ${sql.id(n)}`)), rows: referenceSql(s) } });
     for (const n of refNames) out.refNumeric.set(n, numericReference(numericSample(refCols[n] ?? [])));
   }
   if (s.currentNumeric.length) {
     const curCols = await runSqlFileColumns(db, STEP, 'numeric_values', {
-      fragments: { columns: s.currentNumeric.map((f) => `${f.sql}::double as ${quoteIdent(f.name)}`).join(', '), rows: s.currentRows },
-      params: s.currentParams,
+      slots: { columns: sql.join(s.currentNumeric.map((f) => sql`${f.sql}::double as ${sql.id(f.name)}`)), rows: s.currentRows },
     });
     for (const f of s.currentNumeric) out.curNumeric.set(f.name, numericSample(curCols[f.name] ?? []));
   }
   if (s.currentCategorical.length) {
     const rows = await runSqlFile<{ feature: string; level: string; is_missing: boolean; n_ref: number; n_cur: number }>(db, STEP, 'category_counts', {
-      fragments: {
-        reference_columns: s.currentCategorical.map((f) => quoteIdent(f.name)).join(', '),
+      slots: {
+        reference_columns: identList(s.currentCategorical.map((f) => f.name)),
         reference_table: referenceSql(s),
-        current_features: s.currentCategorical.map((f) => `${f.sql} as ${quoteIdent(f.name)}`).join(', '),
+        current_features: sql.join(s.currentCategorical.map((f) => sql`${f.sql} as ${sql.id(f.name)}`)),
         current_rows: s.currentRows,
       },
-      params: s.currentParams,
     });
     for (const f of s.currentCategorical) {
       const ref: CategoricalSample = { counts: new Map(), missing: 0 };
@@ -153,13 +151,12 @@ export async function dataDriftDetection(ctx: RunContext, model: StoredModel, ba
   const cfg = config.steps.data_drift_detection;
   const fs = featureSet(config.contract);
   const { modelNumerics, tested, indicatorOf } = driftFeatures(fs, model);
-  const numerics = tested.map((f) => ({ name: f.name, sql: f.rawSql }));
-  const categoricals = model.categoricalFeatures.map((c) => ({ name: c, sql: quoteIdent(c) }));
-  const current = await sampledRows(db, '(select * from raw_data where batch_id = $batch_id)', { batch_id: batchId }, cfg.reference_sample_size);
+  const numerics = tested.map((f) => ({ name: f.name, sql: f.raw }));
+  const categoricals = model.categoricalFeatures.map((c) => ({ name: c, sql: sql.id(c) }));
+  const current = await sampledRows(db, sql`(select * from raw_data where batch_id = ${batchId})`, cfg.reference_sample_size);
   const samples = await loadSamples(db, {
     referenceTable: model.referenceTable,
-    currentRows: current.sql,
-    currentParams: current.params,
+    currentRows: current.rows,
     currentNumeric: numerics,
     currentCategorical: categoricals,
     referenceOnlyNumeric: modelNumerics.map((f) => f.name),

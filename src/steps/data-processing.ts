@@ -1,16 +1,15 @@
 import { MISSING_LEVEL, type Contract } from '../config/contract.ts';
 import { sql } from 'kysely';
-import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
-import type { SqlFragment } from '../sql/render.ts';
-import { quoteIdent } from '../db/sql-text.ts';
 import { InputError } from '../errors.ts';
 import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
-import { featureSet, keyColumns, rawFeatureSelect, type FeatureSet } from './features.ts';
+import { featureSet, identList, keyColumns, numericFeatureSelect, rawFeatureSelect, type FeatureSet } from '../sql/features.ts';
+import type { SqlFragment } from '../sql/render.ts';
 import { designColumns, type DroppedFeature, type FitParams } from './fit-params.ts';
-import { modelReadySql } from './model-ready.ts';
+import { modelReadySql } from '../sql/model-ready.ts';
 import { splitRule, type SplitRule } from './train-test-split.ts';
 import { combineMoments, rowGroupSql } from './cell-moments.ts';
+import type { PipelineDb } from '../db/database.ts';
 
 const STEP = 'data_processing';
 
@@ -37,13 +36,6 @@ export interface ReplayCounts {
   imputed_values: number;
 }
 
-/** How many input rows have a level of a categorical (level null: missing). */
-interface LevelCount {
-  feature: string;
-  level: string | null;
-  n: number;
-}
-
 interface FeatureStat {
   feature: string;
   n: number;
@@ -58,94 +50,85 @@ interface FeatureStat {
   clip_hi: number | null;
 }
 
+/** Options of the input rows: a pinned batch and literal values (a view), the row group of each row (the cells). */
+export interface InputRowsOptions {
+  /** Pinned (a view over these rows): the batches up to it, each row in the version that was the latest then. */
+  pinBatch?: number;
+  /** SQL for the row group of raw_data a row sits in (see rowGroupSql), added as __row_group. */
+  rowGroups?: SqlFragment;
+}
+
 /**
- * Parameter values as SQL literals, for a view (which cannot hold parameters): numbers as the shortest text that
- * reads back as the same double (`'0.1'::double`, parsed exactly, never as a DECIMAL), strings quoted, null as null.
+ * The input rows as a subquery: labelled history (the latest labelled version of each row) or one batch. Pinned,
+ * its values are literals, for a view's definition.
  */
-export function literalParams(params: Record<string, unknown>): Record<string, SqlFragment> {
-  return Object.fromEntries(
-    Object.entries(params).map(([k, v]) => {
-      if (v === null || v === undefined) return [k, sql`null`];
-      if (typeof v === 'number') {
-        if (!Number.isFinite(v)) throw new InputError(`cannot write ${v} for ${k} into a view`);
-        return [k, sql`${sql.lit(String(v))}::double`];
-      }
-      if (typeof v === 'string') return [k, sql.lit(v)];
-      throw new InputError(`cannot write a ${typeof v} for ${k} into a view`);
-    }),
-  );
+export function inputRowsSql(contract: Contract, input: ProcessingInput, opts: InputRowsOptions = {}): SqlFragment {
+  const cell = opts.rowGroups === undefined ? sql`` : sql`, ${opts.rowGroups} as __row_group`;
+  if (input.kind === 'batch') return sql`select *${cell} from raw_data where batch_id = ${input.batchId}`;
+  const pinned = opts.pinBatch !== undefined;
+  const value = (x: string) => (pinned ? sql.lit(x) : sql`${x}`);
+  const ts = sql.id(contract.timestamp.name);
+  const cast = sql.raw(contract.timeKind === 'integer' ? 'bigint' : contract.timeKind);
+  const window: SqlFragment[] = [];
+  if (input.window?.from !== undefined) window.push(sql` and ${ts} >= ${value(String(input.window.from))}::${cast}`);
+  if (input.window?.to !== undefined) window.push(sql` and ${ts} <= ${value(String(input.window.to))}::${cast}`);
+  // Older versions of a row are marked superseded at ingestion, so the latest labelled version is a plain filter.
+  const latest = pinned
+    ? sql`batch_id <= ${sql.lit(Math.trunc(opts.pinBatch as number))} and (superseded_by is null or superseded_by > ${sql.lit(Math.trunc(opts.pinBatch as number))})`
+    : sql`superseded_by is null`;
+  return sql`select *${cell} from raw_data where ${sql.id(contract.target.name)} is not null and ${latest}${sql.join(window, sql``)}`;
 }
 
 /** Drops a per-run processed relation, a view (training) or a table (a batch), if it exists. */
 export async function dropProcessed(db: PipelineDb, name: string): Promise<void> {
   const [kind] = await runSqlFile<{ table_type: string }>(db, STEP, 'relation_kind', { params: { name } });
   if (!kind) return;
-  await db.exec(`drop ${kind.table_type === 'VIEW' ? 'view' : 'table'} if exists ${quoteIdent(name)}`);
-}
-
-/** The input rows as a subquery: labelled history (the latest labelled version of each row) or one batch. */
-export function inputRowsSql(contract: Contract, input: ProcessingInput, opts: { pinBatch?: number; rowGroups?: string } = {}): { sql: string; params: Record<string, unknown> } {
-  // __row_group: the row group of raw_data a row sits in, the cell of the parallel-yet-deterministic aggregates
-  const cell = opts.rowGroups === undefined ? '' : `, ${opts.rowGroups} as __row_group`;
-  if (input.kind === 'batch') return { sql: `select *${cell} from raw_data where batch_id = $batch_id`, params: { batch_id: input.batchId } };
-  const ts = quoteIdent(contract.timestamp.name);
-  const cast = contract.timeKind === 'integer' ? 'bigint' : contract.timeKind;
-  const params: Record<string, unknown> = {};
-  let window = '';
-  if (input.window?.from !== undefined) {
-    params.window_from = String(input.window.from);
-    window += ` and ${ts} >= $window_from::${cast}`;
-  }
-  if (input.window?.to !== undefined) {
-    params.window_to = String(input.window.to);
-    window += ` and ${ts} <= $window_to::${cast}`;
-  }
-  // Older versions of a row are marked superseded at ingestion, so the latest labelled version is a plain filter.
-  // Pinned to a batch (a view over these rows): the batches up to it, each row in the version that was the latest then.
-  let latest = 'superseded_by is null';
-  if (opts.pinBatch !== undefined) {
-    params.pin_batch = opts.pinBatch;
-    latest = 'batch_id <= $pin_batch::integer and (superseded_by is null or superseded_by > $pin_batch::integer)';
-  }
-  const sql = `select *${cell} from raw_data where ${quoteIdent(contract.target.name)} is not null and ${latest}${window}`;
-  return { sql, params };
+  await runSqlFile(db, STEP, kind.table_type === 'VIEW' ? 'drop_view' : 'drop_table', { slots: { table: sql.id(name) } });
 }
 
 /** Which rows a processing reads, as a short fingerprint (row count and an order-independent hash of their ids). */
 export async function inputFingerprint(ctx: RunContext, input: ProcessingInput): Promise<string> {
   const rows = inputRowsSql(ctx.config.contract, input);
-  const [f] = await runSqlFile<{ n: number; h: string }>(ctx.db, STEP, 'input_fingerprint', { fragments: { input_rows: rows.sql }, params: rows.params });
+  const [f] = await runSqlFile<{ n: number; h: string }>(ctx.db, STEP, 'input_fingerprint', { slots: { input_rows: rows } });
   return `${f.n}:${f.h}`;
 }
 
 /** Rows the quantiles are computed on (a seeded hash sample of the input); moments use every row. */
 export const QUANTILE_SAMPLE_SIZE = 100_000;
 
+/** How many input rows have a level of a categorical (level null: missing). */
+interface LevelCount {
+  feature: string;
+  level: string | null;
+  n: number;
+}
+
 /**
  * Per-feature statistics: exact moments, min and max over every row (per row group of raw_data in parallel,
- * combined in row-group order, so bit-identical run to run), and quantiles over a hash sample. Clipping bounds at
- * quantile 0 or 1 are the exact min or max; others come from the sample.
+ * combined in row-group order, so bit-identical run to run), each categorical's level counts in the same pass, and
+ * quantiles over a hash sample. Clipping bounds at quantile 0 or 1 are the exact min or max; others come from the
+ * sample.
  */
-async function computeFeatureStats(
-  ctx: RunContext,
-  features: FeatureSet,
-  inputRows: { sql: string; params: Record<string, unknown> },
-  withQuantiles: boolean,
-): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[] }> {
+async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, withQuantiles: boolean): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[] }> {
   const { db, config } = ctx;
   const [clipLo, clipHi] = config.steps.data_processing.clip_quantiles;
-  const moments = features.numerics.flatMap((f, i) => [
-    `count(${f.rawSql}) as n_${i}`,
-    `avg(${f.rawSql}) as mean_${i}`,
-    `coalesce(var_pop(${f.rawSql}), 0) * count(${f.rawSql}) as m2_${i}`,
-    `min(${f.rawSql}) as min_${i}`,
-    `max(${f.rawSql}) as max_${i}`,
-  ]);
-  // each categorical's level counts in the same pass: a histogram per cell (as JSON) and its missing values
-  features.categoricals.forEach((c, i) => moments.push(`to_json(histogram(${quoteIdent(c.name)}))::varchar as levels_${i}`, `count(*) - count(${quoteIdent(c.name)}) as nulls_${i}`));
+  const aggregates = [
+    sql`count(*) as rows_total`,
+    ...features.numerics.flatMap((f, i) => [
+      sql`count(${f.raw}) as ${sql.id(`n_${i}`)}`,
+      sql`avg(${f.raw}) as ${sql.id(`mean_${i}`)}`,
+      sql`coalesce(var_pop(${f.raw}), 0) * count(${f.raw}) as ${sql.id(`m2_${i}`)}`,
+      sql`min(${f.raw}) as ${sql.id(`min_${i}`)}`,
+      sql`max(${f.raw}) as ${sql.id(`max_${i}`)}`,
+    ]),
+    // each categorical's level counts (a histogram per cell, as JSON) and its missing values
+    ...features.categoricals.flatMap((c, i) => [
+      sql`to_json(histogram(${sql.id(c.name)}))::varchar as ${sql.id(`levels_${i}`)}`,
+      sql`count(*) - count(${sql.id(c.name)}) as ${sql.id(`nulls_${i}`)}`,
+    ]),
+  ];
   const cells = await runSqlFile<Record<string, number | string | null>>(db, STEP, 'feature_moments', {
-    fragments: { input_rows: inputRows.sql, aggregates: ['count(*) as rows_total', ...moments].join(',\n    ') },
-    params: inputRows.params,
+    slots: { input_rows: inputRows, aggregates: sql.join(aggregates, sql`,\n    `) },
   });
   const levelCounts: LevelCount[] = features.categoricals.flatMap((c, i) => {
     const byLevel = new Map<string, number>();
@@ -155,35 +138,34 @@ async function computeFeatureStats(
       nulls += Number(cell[`nulls_${i}`]);
     }
     // ordered as SQL orders them (by level, bytewise; the missing level last)
-    const levels = [...byLevel.keys()].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const levels = [...byLevel.keys()].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
     return [...levels.map((level) => ({ feature: c.name, level, n: byLevel.get(level) as number })), ...(nulls > 0 ? [{ feature: c.name, level: null, n: nulls }] : [])];
   });
-  if (!features.numerics.length) return { stats: [], levelCounts };
   const combined = features.numerics.map((_, i) =>
     combineMoments(cells.map((c) => ({ n: Number(c[`n_${i}`]), mean: c[`mean_${i}`] as number | null, m2: Number(c[`m2_${i}`]), min: c[`min_${i}`] as number | null, max: c[`max_${i}`] as number | null }))),
   );
-  // exact, over every row, for the features whose missing values are imputed with it
+  // exact, over every row, for the features whose missing values are imputed with it (a median does not depend on row order)
   const medianOf = new Map<number, number | null>();
   const medianIdx = features.numerics.flatMap((f, i) => (f.impute === 'median' ? [i] : []));
   if (medianIdx.length) {
     const [md] = await runSqlFile<Record<string, number | null>>(db, STEP, 'feature_medians', {
-      fragments: { input_rows: inputRows.sql, medians: medianIdx.map((i) => `median(${features.numerics[i].rawSql}) as median_${i}`).join(',\n    ') },
-      params: inputRows.params,
+      slots: { input_rows: inputRows, medians: sql.join(medianIdx.map((i) => sql`median(${features.numerics[i].raw}) as ${sql.id(`median_${i}`)}`), sql`,\n    `) },
     });
     for (const i of medianIdx) medianOf.set(i, md[`median_${i}`]);
   }
-  const m: Record<string, number | null> = { rows_total: cells.reduce((s, c) => s + Number(c.rows_total), 0) };
+  const m: Record<string, number | null> = { rows_total: cells.reduce((t, c) => t + Number(c.rows_total), 0) };
   combined.forEach((c, i) => Object.assign(m, { [`n_${i}`]: c.n, [`mean_${i}`]: c.mean, [`std_${i}`]: c.std, [`min_${i}`]: c.min, [`max_${i}`]: c.max, [`median_${i}`]: medianOf.get(i) ?? null }));
+  if (!features.numerics.length) return { stats: [], levelCounts };
   const total = m.rows_total as number;
   const keep = total <= QUANTILE_SAMPLE_SIZE ? 1_000_000 : Math.ceil((1_000_000 * QUANTILE_SAMPLE_SIZE) / total);
   // A replay uses the fitted bounds: the batch's quantiles would only describe it (drift compares samples instead).
   const q = !withQuantiles ? [] : await runSqlFile<{ feature: string; quantiles: number[] | null; clip_lo: number | null; clip_hi: number | null }>(db, STEP, 'feature_quantiles', {
-    fragments: {
-      input_rows: inputRows.sql,
-      numeric_features: features.numerics.map((f) => `${f.rawSql} as ${quoteIdent(f.name)}`).join(', '),
-      numeric_names: features.numerics.map((f) => quoteIdent(f.name)).join(', '),
+    slots: {
+      input_rows: inputRows,
+      numeric_features: numericFeatureSelect(features.numerics),
+      numeric_names: identList(features.numerics.map((f) => f.name)),
     },
-    params: { ...inputRows.params, keep_per_million: keep, clip_lo: clipLo, clip_hi: clipHi },
+    params: { keep_per_million: keep, clip_lo: clipLo, clip_hi: clipHi },
   });
   const byName = new Map(q.map((r) => [r.feature, r]));
   const stats = features.numerics.map((f, i) => {
@@ -266,11 +248,9 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   }
   // Training: the split is decided first, and everything fitted is fitted on the training rows only.
   const split = replay ? undefined : await splitRule(ctx, inputRows, opts.split ?? 'config');
-  const fitRows = split ? { sql: `select * from (${inputRows.sql}) where not ${split.isTest}`, params: inputRows.params } : inputRows;
-  const numericSelect = features.numerics.map((f) => `${f.rawSql} as ${quoteIdent(f.name)}`).join(', ');
-  const categoricalSelect = features.categoricals.map((c) => quoteIdent(c.name)).join(', ');
+  const fitRows = split ? sql`select * from (${inputRows}) where not ${split.isTest}` : inputRows;
 
-  const { stats, levelCounts } = numericSelect || categoricalSelect ? await computeFeatureStats(ctx, features, fitRows, !replay) : { stats: [], levelCounts: [] };
+  const { stats, levelCounts } = features.numerics.length || features.categoricals.length ? await computeFeatureStats(ctx, features, fitRows, !replay) : { stats: [], levelCounts: [] };
   const fitCount = stats[0] ? stats[0].n + stats[0].nulls : levelCounts.filter((l) => l.feature === features.categoricals[0]?.name).reduce((s, l) => s + l.n, 0);
   if (split && fitCount === 0) throw new InputError(`the split left no training rows of the ${rowCount} labelled rows (steps.train_test_split)`);
 
@@ -323,47 +303,45 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   const processedTable = opts.table ?? runTables.processed(runId);
   // Training rows are clipped to the bounds fitted on them (clip_quantiles bound their outliers); test and new rows
   // are clipped only with out_of_range: clip, so the test rows are processed exactly as serving will process new rows.
-  const ready = modelReadySql(fit, { clip: dp.out_of_range === 'clip' ? true : replay ? false : { when: 'not is_test' } });
-  const target = quoteIdent(contract.target.name);
+  const ready = modelReadySql(fit, { clip: dp.out_of_range === 'clip' ? true : replay ? false : { when: sql`not is_test` } });
   await dropProcessed(db, processedTable);
   if (replay) {
     // A batch's processed rows are a table: its predictions, drift checks and serving read them several times.
     await runSqlFile(db, STEP, 'processed_rows', {
-      fragments: {
-        processed_table: quoteIdent(processedTable),
-        input_rows: inputRows.sql,
-        key_columns: keyColumns(contract).join(', '),
-        target_select: target,
+      slots: {
+        processed_table: sql.id(processedTable),
+        input_rows: inputRows,
+        key_columns: keyColumns(contract),
+        target_select: sql.id(contract.target.name),
         raw_features: rawFeatureSelect(features),
         model_ready: ready.select,
         unseen_count: ready.unseenCount,
         out_of_range_count: ready.outOfRangeCount,
         imputed_count: ready.imputedCount,
-        is_test: 'null::boolean',
+        is_test: sql`null::boolean`,
       },
-      params: { ...inputRows.params, ...ready.params },
     });
   } else {
-    // Training: a view over raw_data (every later pass computes its sums from it in one scan), pinned to the rows read now.
+    // Training: a view over raw_data, not a copy (every later pass computes its sums from it in one scan), pinned to
+    // the rows read now, with the fitted values written in as literals.
     const [{ pin_batch: pinBatch }] = await runSqlFile<{ pin_batch: number }>(db, STEP, 'pin_batch');
-    const pinned = inputRowsSql(contract, input, { pinBatch, rowGroups });
+    const literal = modelReadySql(fit, { clip: dp.out_of_range === 'clip' ? true : { when: sql`not is_test` }, literal: true });
     await runSqlFile(db, STEP, 'processed_view', {
-      fragments: {
-        processed_table: quoteIdent(processedTable),
-        input_rows: pinned.sql,
-        key_columns: keyColumns(contract).join(', '),
-        target_select: target,
+      slots: {
+        processed_table: sql.id(processedTable),
+        input_rows: inputRowsSql(contract, input, { pinBatch: Number(pinBatch), rowGroups }),
+        key_columns: keyColumns(contract),
+        target_select: sql.id(contract.target.name),
         raw_features: rawFeatureSelect(features),
-        model_ready: ready.select,
-        unseen_count: ready.unseenCount,
-        out_of_range_count: ready.outOfRangeCount,
-        imputed_count: ready.imputedCount,
-        is_test: split ? split.isTest : 'false',
+        model_ready: literal.select,
+        unseen_count: literal.unseenCount,
+        out_of_range_count: literal.outOfRangeCount,
+        imputed_count: literal.imputedCount,
+        is_test: split ? split.isTest : sql`false`,
       },
-      params: literalParams({ ...pinned.params, ...ready.params }),
     });
   }
-  const [summary] = await runSqlFile<ReplayCounts>(db, STEP, 'processed_summary', { fragments: { processed_table: quoteIdent(processedTable) } });
+  const [summary] = await runSqlFile<ReplayCounts>(db, STEP, 'processed_summary', { slots: { processed_table: sql.id(processedTable) } });
   if (replay && dp.unseen_level === 'error' && summary.unseen_values > 0) {
     throw new InputError(`${summary.rows_with_unseen_levels} rows have category levels unseen in training (steps.data_processing.unseen_level is 'error')`);
   }
@@ -372,11 +350,10 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   if (!replay) {
     referenceTable = runTables.reference(runId);
     const sampleSize = config.steps.data_drift_detection.reference_sample_size;
-    await db.exec(`drop table if exists ${quoteIdent(referenceTable)}`);
+    await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(referenceTable) } });
     await runSqlFile(db, STEP, 'reference_sample', {
-      fragments: { reference_table: quoteIdent(referenceTable), input_rows: fitRows.sql, raw_features: rawFeatureSelect(features), key_columns: keyColumns(contract).join(', ') },
+      slots: { reference_table: sql.id(referenceTable), input_rows: fitRows, raw_features: rawFeatureSelect(features), key_columns: keyColumns(contract) },
       params: {
-        ...fitRows.params,
         seed: config.steps.train_test_split.seed,
         sample_size: sampleSize,
         // Expected 1.3 × the sample size pass the pre-filter (a shortfall would need a 90-sigma draw).

@@ -1,6 +1,6 @@
 import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
-import { quoteIdent } from '../db/sql-text.ts';
+import { sql } from 'kysely';
 import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
 import { loadSamples, sampledRows } from './data-drift-detection.ts';
 import { decideModelDrift, type ErrorSample, type ModelDecision, type ModelTest } from './drift-decision.ts';
@@ -23,10 +23,10 @@ export interface ModelDriftResult extends StepReport {
  * the same way by model drift and by the check of the model serving a labelled batch (batch-evaluation.ts).
  */
 export async function labelledErrors(db: PipelineDb, model: Pick<StoredModel, 'runId'>, predictionsTable: string): Promise<{ batch: ErrorSample | null; evaluation: (ErrorSample & { kurtosis: number | null }) | null }> {
-  const [err] = await runSqlFile<{ n_actual: number; batch_mse: number | null }>(db, STEP, 'batch_error', { deterministic: true, fragments: { predictions_table: quoteIdent(predictionsTable) } });
+  const [err] = await runSqlFile<{ n_actual: number; batch_mse: number | null }>(db, STEP, 'batch_error', { deterministic: true, slots: { predictions_table: sql.id(predictionsTable) } });
   const [ev] = await runSqlFile<{ n_test: number; mse: number | null; kurtosis: number | null }>(db, STEP, 'evaluation_error', {
     deterministic: true,
-    fragments: { predictions_table: quoteIdent(runTables.evalPredictions(model.runId)) },
+    slots: { predictions_table: sql.id(runTables.evalPredictions(model.runId)) },
   });
   return {
     batch: err.n_actual > 0 && err.batch_mse !== null ? { n: err.n_actual, mse: err.batch_mse } : null,
@@ -44,15 +44,13 @@ export async function modelDriftDetection(ctx: RunContext, model: StoredModel, p
   const cfg = config.steps.model_drift_detection;
   const dataCfg = config.steps.data_drift_detection;
   const maxRows = dataCfg.reference_sample_size;
-  const evalTable = quoteIdent(runTables.evalPredictions(model.runId));
-  const reference = await sampledRows(db, evalTable, {}, maxRows);
-  const current = await sampledRows(db, quoteIdent(predictionsTable), {}, maxRows);
+  // Both samples are bounded the same way.
+  const reference = await sampledRows(db, sql.id(runTables.evalPredictions(model.runId)), maxRows);
+  const current = await sampledRows(db, sql.id(predictionsTable), maxRows);
   const samples = await loadSamples(db, {
-    // Both samples are bounded the same way; their keep parameters get distinct names.
-    referenceTable: { sql: reference.sql.replace('$sample_keep', '$reference_keep') },
-    currentRows: current.sql,
-    currentParams: { ...current.params, reference_keep: reference.params.sample_keep },
-    currentNumeric: [{ name: 'prediction', sql: quoteIdent('prediction') }],
+    referenceTable: reference.rows,
+    currentRows: current.rows,
+    currentNumeric: [{ name: 'prediction', sql: sql.id('prediction') }],
     currentCategorical: [],
   });
   const errors = await labelledErrors(db, model, predictionsTable);

@@ -1,12 +1,14 @@
 import { runSqlFile } from '../db/sql-runner.ts';
-import { quoteIdent } from '../db/sql-text.ts';
+import { sql } from 'kysely';
+import type { SqlFragment } from '../sql/render.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
 import { loadFitParams } from './data-processing.ts';
-import { featureSet, keyColumns } from './features.ts';
+import { featureSet, keyColumns, rawFeatureSelect } from '../sql/features.ts';
 import type { FitParams } from './fit-params.ts';
-import { loadModel, predictionSql } from './model.ts';
-import { modelReadySql } from './model-ready.ts';
+import { loadModel } from './model.ts';
+import { predictionSql } from '../sql/prediction.ts';
+import { modelReadySql } from '../sql/model-ready.ts';
 import { modelPrediction } from './model-prediction.ts';
 
 const STEP = 'model_evaluation';
@@ -52,17 +54,17 @@ export async function intervalEvaluation(ctx: RunContext, testView: string, mode
   await modelPrediction(ctx, testView, model, fit, intervalsTable, { method: 'normal' });
   const group = cfg.conformal_group && fit.categoricals.some((c) => c.name === cfg.conformal_group) ? cfg.conformal_group : null;
   await runSqlFile(db, STEP, 'eval_residuals', {
-    fragments: {
-      intervals_table: quoteIdent(intervalsTable),
-      group_value: group ? `t.${quoteIdent(group)}` : 'null',
-      group_join: group ? `join ${quoteIdent(testView)} t on t.batch_id = e.batch_id and t.source_row = e.source_row` : '',
+    slots: {
+      intervals_table: sql.id(intervalsTable),
+      group_value: group ? sql.id('t', group) : sql`null`,
+      group_join: group ? sql`join ${sql.id(testView)} t on t.batch_id = e.batch_id and t.source_row = e.source_row` : sql``,
     },
   });
-  const quantiles = async (partition: string) => runSqlFile<{ part: string; n: number; half_width: number }>(db, STEP, 'residual_quantiles', { fragments: { partition }, params: { level } });
-  const [all] = await quantiles("'all'");
-  const byGroup = group ? (await quantiles('grp')).filter((r) => r.n >= cfg.conformal_min_group_size) : [];
-  const byHalf = await quantiles('half');
-  const byHalfGroup = group ? (await quantiles("half || '|' || grp")).filter((r) => r.n >= cfg.conformal_min_group_size / 2) : [];
+  const quantiles = async (partition: SqlFragment) => runSqlFile<{ part: string; n: number; half_width: number }>(db, STEP, 'residual_quantiles', { slots: { partition }, params: { level } });
+  const [all] = await quantiles(sql`'all'`);
+  const byGroup = group ? (await quantiles(sql`grp`)).filter((r) => r.n >= cfg.conformal_min_group_size) : [];
+  const byHalf = await quantiles(sql`half`);
+  const byHalfGroup = group ? (await quantiles(sql`half || '|' || grp`)).filter((r) => r.n >= cfg.conformal_min_group_size / 2) : [];
   const [cov] = await runSqlFile<{ n: number; normal_coverage: number | null; conformal_coverage: number | null }>(db, STEP, 'interval_coverage', {
     deterministic: true,
     params: {
@@ -130,37 +132,35 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
   const { db, config, runId, stage } = ctx;
   const contract = config.contract;
   const model = await loadModel(db, modelVersion);
-  const newPred = predictionSql(model, fit, 'n');
+  const newPred = predictionSql(model, fit);
   const predictionsTable = runTables.evalPredictions(runId);
   const active = await activeModelOf(db, stage);
-  const fragments: Record<string, string> = {
-    predictions_table: quoteIdent(predictionsTable),
-    key_columns: keyColumns(contract).join(', '),
-    target: quoteIdent(contract.target.name),
-    new_prediction: newPred.expr,
-    test_view: quoteIdent(testView),
+  const slots = {
+    predictions_table: sql.id(predictionsTable),
+    key_columns: keyColumns(contract),
+    target: sql.id(contract.target.name),
+    new_prediction: newPred,
+    test_view: sql.id(testView),
   };
-  await db.exec(`drop table if exists ${quoteIdent(predictionsTable)}`);
+  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(predictionsTable) } });
   if (active) {
     const activeModel = await loadModel(db, active.modelVersion);
     const activeFit = await loadFitParams(ctx, active.runId);
     const raw = featureSet(contract).numerics.filter((f) => activeFit.numerics.some((n) => n.name === f.name));
     // The active model sees the test rows as it would see them in serving (clipped only with out_of_range: clip).
-    const ready = modelReadySql(activeFit, { clip: config.steps.data_processing.out_of_range === 'clip', prefix: 'a' });
-    const activePred = predictionSql(activeModel, activeFit, 'ap');
+    const ready = modelReadySql(activeFit, { clip: config.steps.data_processing.out_of_range === 'clip' });
     await runSqlFile(db, STEP, 'eval_predictions_with_active', {
-      fragments: {
-        ...fragments,
-        active_raw_features: [...raw.map((f) => `${f.rawSql} as ${quoteIdent(f.name)}`), ...activeFit.categoricals.map((c) => quoteIdent(c.name))].join(', '),
+      slots: {
+        ...slots,
+        active_raw_features: rawFeatureSelect({ numerics: raw, categoricals: activeFit.categoricals }),
         active_model_ready: ready.select,
-        active_prediction: activePred.expr,
+        active_prediction: predictionSql(activeModel, activeFit),
       },
-      params: { ...newPred.params, ...ready.params, ...activePred.params },
     });
   } else {
-    await runSqlFile(db, STEP, 'eval_predictions', { fragments, params: newPred.params });
+    await runSqlFile(db, STEP, 'eval_predictions', { slots });
   }
-  const [m] = await runSqlFile<Record<string, number | null>>(db, STEP, 'eval_metrics', { deterministic: true, fragments: { predictions_table: quoteIdent(predictionsTable) }, params: { mape_floor: MAPE_FLOOR } });
+  const [m] = await runSqlFile<Record<string, number | null>>(db, STEP, 'eval_metrics', { deterministic: true, slots: { predictions_table: sql.id(predictionsTable) }, params: { mape_floor: MAPE_FLOOR } });
   const newMetrics: Metrics = { rmse: m.new_rmse as number, mae: m.new_mae as number, mape: m.new_mape, r2: m.new_r2 as number, bias: m.new_bias as number };
   const activeMetrics: Metrics | null = active ? { rmse: m.active_rmse as number, mae: m.active_mae as number, mape: m.active_mape, r2: m.active_r2 as number, bias: m.active_bias as number } : null;
   const intervals = await intervalEvaluation(ctx, testView, model, fit);
@@ -204,17 +204,15 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
 export async function inheritEvaluation(ctx: RunContext, gatedRunId: number, modelVersion: number, processedTable: string, fit: FitParams): Promise<EvaluationResult> {
   const { db, runId, config } = ctx;
   const predictionsTable = runTables.evalPredictions(runId);
-  const refit = predictionSql(await loadModel(db, modelVersion), fit, 'r');
-  await db.exec(`drop table if exists ${quoteIdent(predictionsTable)}`);
+  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(predictionsTable) } });
   await runSqlFile(db, STEP, 'inherited_predictions', {
-    fragments: {
-      predictions_table: quoteIdent(predictionsTable),
-      gated_predictions_table: quoteIdent(runTables.evalPredictions(gatedRunId)),
-      gated_key_columns: keyColumns(config.contract).map((k) => `g.${k}`).join(', '),
-      processed_table: quoteIdent(processedTable),
-      refit_prediction: refit.expr,
+    slots: {
+      predictions_table: sql.id(predictionsTable),
+      gated_predictions_table: sql.id(runTables.evalPredictions(gatedRunId)),
+      gated_key_columns: keyColumns(config.contract, 'g'),
+      processed_table: sql.id(processedTable),
+      refit_prediction: predictionSql(await loadModel(db, modelVersion), fit),
     },
-    params: refit.params,
   });
   await runSqlFile(db, STEP, 'inherit_evaluation', { params: { run_id: runId, model_version: modelVersion, gated_run_id: gatedRunId, now: new Date().toISOString() } });
   const e = await readEvaluation(db, runId);

@@ -1,12 +1,14 @@
 import { runSqlFile } from '../db/sql-runner.ts';
-import { quoteIdent } from '../db/sql-text.ts';
+import { sql } from 'kysely';
 import { logger } from '../logger.ts';
 import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
 import { studentTQuantile } from '../stats/ols.ts';
-import { keyColumns } from './features.ts';
+import { identList, keyColumns } from '../sql/features.ts';
+import { predictionSql } from '../sql/prediction.ts';
+import type { SqlFragment } from '../sql/render.ts';
 import type { FitParams } from './fit-params.ts';
 import { groupLeverageTerms } from './leverage.ts';
-import { predictionSql, type StoredModel } from './model.ts';
+import type { StoredModel } from './model.ts';
 
 const STEP = 'model_prediction';
 
@@ -60,15 +62,13 @@ export async function modelPrediction(ctx: RunContext, processedTable: string, m
   const cfg = config.steps.model_prediction;
   const k = fit.numerics.length;
   const cats = fit.categoricals;
-  const table = quoteIdent(processedTable);
-  const params: Record<string, unknown> = {};
-  const fragments: Record<string, string> = {};
+  const table = sql.id(processedTable);
 
   // The leverage terms of each combination of levels present in the batch.
   let groupRows: Record<string, string | null>[] = [{}];
   if (cats.length) {
     groupRows = await runSqlFile<Record<string, string | null>>(db, STEP, 'batch_groups', {
-      fragments: { categorical_columns: cats.map((c) => quoteIdent(c.name)).join(', '), processed_table: table },
+      slots: { categorical_columns: identList(cats.map((c) => c.name)), processed_table: table },
     });
   }
   const terms = groupRows.map((row) => {
@@ -78,86 +78,64 @@ export async function modelPrediction(ctx: RunContext, processedTable: string, m
     });
     return groupLeverageTerms(model.covUnscaled, model.featureMeans, k, active);
   });
-  const groupCols: string[] = [];
-  cats.forEach((c, i) => {
-    params[`lv_${i}`] = JSON.stringify(groupRows.map((r) => r[c.name]));
-    groupCols.push(`unnest(from_json($lv_${i}, '["VARCHAR"]')) as ${quoteIdent(c.name)}`);
-  });
-  for (let i = 0; i < k; i++) {
-    params[`g_${i}`] = JSON.stringify(terms.map((t) => t.g[i]));
-    groupCols.push(`unnest(from_json($g_${i}, '["DOUBLE"]')) as g_${i}`);
-  }
-  params.c = JSON.stringify(terms.map((t) => t.c));
-  groupCols.push(`unnest(from_json($c, '["DOUBLE"]')) as c`);
-  await runSqlFile(db, STEP, 'interval_groups', { fragments: { group_columns: groupCols.join(', ') }, params });
+  const groupCols: SqlFragment[] = [];
+  cats.forEach((c) => groupCols.push(sql`unnest(from_json(${JSON.stringify(groupRows.map((r) => r[c.name]))}, '["VARCHAR"]')) as ${sql.id(c.name)}`));
+  for (let i = 0; i < k; i++) groupCols.push(sql`unnest(from_json(${JSON.stringify(terms.map((t) => t.g[i]))}, '["DOUBLE"]')) as ${sql.id(`g_${i}`)}`);
+  groupCols.push(sql`unnest(from_json(${JSON.stringify(terms.map((t) => t.c))}, '["DOUBLE"]')) as c`);
+  await runSqlFile(db, STEP, 'interval_groups', { slots: { group_columns: sql.join(groupCols) } });
 
-  const lev: Record<string, unknown> = {};
-  const centred: string[] = [];
-  const quad: string[] = [];
-  const linear: string[] = [];
+  const centred: SqlFragment[] = [];
+  const quad: SqlFragment[] = [];
+  const linear: SqlFragment[] = [];
+  const w = (i: number) => sql.id('p', `__w${i}`);
   for (let i = 0; i < k; i++) {
-    lev[`m_${i}`] = model.featureMeans[i];
-    centred.push(`(${quoteIdent(fit.numerics[i].name)} - $m_${i}) as __w${i}`);
-    linear.push(`p.__w${i} * g.g_${i}`);
+    centred.push(sql`(${sql.id(fit.numerics[i].name)} - ${model.featureMeans[i]}) as ${sql.id(`__w${i}`)}`);
+    linear.push(sql`${w(i)} * ${sql.id('g', `g_${i}`)}`);
     for (let j = i; j < k; j++) {
       const cij = model.covUnscaled[i][j] * (i === j ? 1 : 2);
-      if (cij === 0) continue;
-      lev[`q_${i}_${j}`] = cij;
-      quad.push(`$q_${i}_${j} * p.__w${i} * p.__w${j}`);
+      if (cij !== 0) quad.push(sql`${cij} * ${w(i)} * ${w(j)}`);
     }
   }
-  const pred = predictionSql(model, fit, 'b');
   const level = cfg.interval_level;
   const tq = studentTQuantile(1 - (1 - level) / 2, model.dofResidual);
   const chosen = interval ? { spec: interval, note: interval.method } : await servingInterval(ctx, model);
   const spec = chosen.spec;
-  const intervalParams: Record<string, unknown> = {};
-  let halfWidth = '$t_quantile * sqrt($residual_variance * (1 + leverage))';
-  let groupValue = 'null::varchar';
+  let halfWidth: SqlFragment = sql`${tq} * sqrt(${model.residualVariance} * (1 + leverage))`;
+  let groupValue: SqlFragment = sql`null::varchar`;
   if (spec.method === 'conformal') {
-    intervalParams.conf_q = spec.quantile;
-    halfWidth = '$conf_q';
+    halfWidth = sql`${spec.quantile}`;
     const levels = Object.keys(spec.groupQuantiles);
     if (spec.group && levels.length && cats.some((c) => c.name === spec.group)) {
-      intervalParams.conf_levels = JSON.stringify(levels);
-      intervalParams.conf_qs = JSON.stringify(levels.map((l) => spec.groupQuantiles[l]));
       // A row with an unseen level was mapped to the reference level: it gets the overall half-width.
-      groupValue = `case when p.unseen_levels = 0 then p.${quoteIdent(spec.group)} end`;
-      halfWidth = `coalesce(list_extract(from_json($conf_qs, '["DOUBLE"]'), list_position(from_json($conf_levels, '["VARCHAR"]'), __conformal_group)), $conf_q)`;
+      groupValue = sql`case when p.unseen_levels = 0 then ${sql.id('p', spec.group)} end`;
+      const qs = JSON.stringify(levels.map((l) => spec.groupQuantiles[l]));
+      halfWidth = sql`coalesce(list_extract(from_json(${qs}, '["DOUBLE"]'), list_position(from_json(${JSON.stringify(levels)}, '["VARCHAR"]'), __conformal_group)), ${spec.quantile})`;
     }
   }
   const predictionsTable = tableName;
-  await db.exec(`drop table if exists ${quoteIdent(predictionsTable)}`);
-  Object.assign(fragments, {
-    predictions_table: quoteIdent(predictionsTable),
-    processed_table: table,
-    centred_numerics: centred.join(', ') || '0 as __none',
-    key_columns: keyColumns(config.contract).map((c) => `p.${c}`).join(', '),
-    key_names: keyColumns(config.contract).join(', '),
-    target: quoteIdent(config.contract.target.name),
-    // Column references in the model's expression are unqualified; only p has them.
-    prediction: pred.expr,
-    quadratic: quad.join(' + ') || '0',
-    linear: linear.join(' + ') || '0',
-    half_width: halfWidth,
-    group_value: groupValue,
-    group_join: cats.length ? `join interval_groups g using (${cats.map((c) => quoteIdent(c.name)).join(', ')})` : 'cross join interval_groups g',
-  });
+  const sum = (terms: SqlFragment[]) => (terms.length ? sql.join(terms, sql` + `) : sql`0`);
+  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(predictionsTable) } });
   await runSqlFile(db, STEP, 'predictions', {
-    fragments,
-    params: {
-      ...pred.params,
-      ...lev,
-      inv_n: 1 / model.nTrain,
-      t_quantile: tq,
-      residual_variance: model.residualVariance,
-      leverage_limit: cfg.leverage_flag_multiple * model.meanLeverage,
-      ...intervalParams,
+    slots: {
+      predictions_table: sql.id(predictionsTable),
+      processed_table: table,
+      centred_numerics: centred.length ? sql.join(centred) : sql`0 as __none`,
+      key_columns: keyColumns(config.contract, 'p'),
+      key_names: keyColumns(config.contract),
+      target: sql.id(config.contract.target.name),
+      // Column references in the model's expression are unqualified; only p has them.
+      prediction: predictionSql(model, fit),
+      quadratic: sum(quad),
+      linear: sum(linear),
+      half_width: halfWidth,
+      group_value: groupValue,
+      group_join: cats.length ? sql`join interval_groups g using (${identList(cats.map((c) => c.name))})` : sql`cross join interval_groups g`,
     },
+    params: { inv_n: 1 / model.nTrain, leverage_limit: cfg.leverage_flag_multiple * model.meanLeverage },
   });
-  await db.exec('drop table if exists temp.interval_groups');
+  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql`temp.interval_groups` } });
   const [s] = await runSqlFile<{ n: number; n_actual: number; n_high_leverage: number; mean_prediction: number; n_covered: number }>(db, STEP, 'prediction_summary', { deterministic: true,
-    fragments: { predictions_table: quoteIdent(predictionsTable) },
+    slots: { predictions_table: sql.id(predictionsTable) },
   });
   return {
     predictionsTable,

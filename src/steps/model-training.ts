@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { runSqlFile } from '../db/sql-runner.ts';
-import { quoteIdent } from '../db/sql-text.ts';
+import { sql } from 'kysely';
 import { InputError, errorMessage } from '../errors.ts';
 import { logger } from '../logger.ts';
 import type { RunContext, StepReport } from '../pipelines/run-log.ts';
 import { fitOls, type OlsFit } from '../stats/ols.ts';
 import { assembleDesignStats, type GroupSums } from './design-stats.ts';
 import { designColumns, type FitParams } from './fit-params.ts';
-import { keyColumns } from './features.ts';
+import { identList, keyColumns } from '../sql/features.ts';
+import type { SqlFragment } from '../sql/render.ts';
 import { inputRowsSql } from './data-processing.ts';
 import type { Config } from '../config/load.ts';
 
@@ -49,8 +50,7 @@ export function trainingConfigHash(config: Config): string {
 export async function trainingInputs(ctx: RunContext): Promise<TrainingInputs> {
   const rows = inputRowsSql(ctx.config.contract, { kind: 'labelled', window: ctx.config.steps.model_training.window });
   const [f] = await runSqlFile<{ n: number; h: string }>(ctx.db, STEP, 'input_fingerprint', {
-    fragments: { input_rows: rows.sql, columns: ctx.config.contract.columns.map((c) => quoteIdent(c.name)).join(', ') },
-    params: rows.params,
+    slots: { input_rows: rows, columns: identList(ctx.config.contract.columns.map((c) => c.name)) },
   });
   return { nRows: f.n, inputFingerprint: createHash('sha256').update(`${f.n}:${f.h}`).digest('hex').slice(0, 16), trainingConfigHash: trainingConfigHash(ctx.config) };
 }
@@ -70,22 +70,22 @@ export async function identicalToActive(ctx: RunContext, inputs: TrainingInputs)
 }
 
 /** SQL sums over numeric features: Σx_i, Σx_i·y, Σx_i·x_j (i ≤ j). */
-function sumsSql(numerics: string[], target: string): string {
-  const q = numerics.map(quoteIdent);
-  const parts: string[] = [];
-  q.forEach((x, i) => parts.push(`sum(${x}) as sx_${i}`));
-  q.forEach((x, i) => parts.push(`sum(${x} * ${target}) as sxy_${i}`));
-  q.forEach((x, i) => q.slice(i).forEach((z, j) => parts.push(`sum(${x} * ${z}) as sxx_${i}_${i + j}`)));
-  return parts.join(',\n    ') || '0 as no_numeric_features';
+function sumsSql(numerics: string[], target: SqlFragment): SqlFragment {
+  const q = numerics.map((n) => sql.id(n));
+  const parts: SqlFragment[] = [];
+  q.forEach((x, i) => parts.push(sql`sum(${x}) as ${sql.id(`sx_${i}`)}`));
+  q.forEach((x, i) => parts.push(sql`sum(${x} * ${target}) as ${sql.id(`sxy_${i}`)}`));
+  q.forEach((x, i) => q.slice(i).forEach((z, j) => parts.push(sql`sum(${x} * ${z}) as ${sql.id(`sxx_${i}_${i + j}`)}`)));
+  return parts.length ? sql.join(parts, sql`,\n    `) : sql`0 as no_numeric_features`;
 }
 
-/** The same sums over the cells, added in cell order. */
-function combinedSumsSql(numerics: string[]): string {
+/** The same sums over the cells (row groups of raw_data), added in cell order. */
+function combinedSumsSql(numerics: string[]): SqlFragment {
   const names: string[] = [];
   numerics.forEach((_, i) => names.push(`sx_${i}`));
   numerics.forEach((_, i) => names.push(`sxy_${i}`));
   numerics.forEach((_, i) => numerics.slice(i).forEach((_z, j) => names.push(`sxx_${i}_${i + j}`)));
-  return names.map((n) => `sum(${n} order by __row_group) as ${n}`).join(',\n    ') || '0 as no_numeric_features';
+  return names.length ? sql.join(names.map((n) => sql`sum(${sql.id(n)} order by __row_group) as ${sql.id(n)}`), sql`,\n    `) : sql`0 as no_numeric_features`;
 }
 
 /**
@@ -95,17 +95,18 @@ function combinedSumsSql(numerics: string[]): string {
 export async function modelTraining(ctx: RunContext, trainView: string, fitParams: FitParams, referenceTable: string, inputs: TrainingInputs, lineage: { refitOf?: number } = {}): Promise<TrainingResult> {
   const t0 = performance.now();
   const { db, config, runId } = ctx;
-  const target = quoteIdent(config.contract.target.name);
+  const target = sql.id(config.contract.target.name);
   const numerics = fitParams.numerics.map((n) => n.name);
   const k = numerics.length;
-  const [{ y_shift: yShift }] = await runSqlFile<{ y_shift: number }>(db, STEP, 'target_mean', { fragments: { target, train_view: quoteIdent(trainView) } });
+  // Both sum per cell (row group of raw_data) in parallel and then over the cells in cell order: bit-identical run to run.
+  const [{ y_shift: yShift }] = await runSqlFile<{ y_shift: number }>(db, STEP, 'target_mean', { slots: { target, train_view: sql.id(trainView) } });
   const rows = await runSqlFile<Record<string, unknown>>(db, STEP, 'group_sufficient_stats', {
-    fragments: {
-      group_columns: fitParams.categoricals.map((c) => `${quoteIdent(c.name)},`).join(' '),
+    slots: {
+      group_columns: sql.join(fitParams.categoricals.map((c) => sql`${sql.id(c.name)},`), sql` `),
       target,
-      sums: sumsSql(numerics, '__y'),
+      sums: sumsSql(numerics, sql.id('__y')),
       combined_sums: combinedSumsSql(numerics),
-      train_view: quoteIdent(trainView),
+      train_view: sql.id(trainView),
     },
     params: { y_shift: yShift },
   });
@@ -156,7 +157,7 @@ export async function modelTraining(ctx: RunContext, trainView: string, fitParam
   });
   // Identifies the training rows exactly (not through floating-point sums, whose last bits depend on order).
   const [rowsId] = await runSqlFile<{ n: number; h: string; batches: number[] }>(db, STEP, 'data_fingerprint', {
-    fragments: { train_view: quoteIdent(trainView), key_columns: keyColumns(config.contract).join(', '), target },
+    slots: { train_view: sql.id(trainView), key_columns: keyColumns(config.contract), target },
   });
   const fingerprint = createHash('sha256').update(`${rowsId.n}:${rowsId.h}`).digest('hex').slice(0, 16);
   const batches = rowsId.batches.map(Number);

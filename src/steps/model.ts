@@ -1,6 +1,5 @@
 import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
-import { quoteIdent } from '../db/sql-text.ts';
 import { InputError } from '../errors.ts';
 import type { FitParams } from './fit-params.ts';
 
@@ -45,32 +44,4 @@ export async function loadModel(db: PipelineDb, modelVersion: number): Promise<S
     meanLeverage: r.mean_leverage as number,
     referenceTable: r.reference_table as string,
   };
-}
-
-/**
- * The model's prediction as an SQL expression over model-ready columns:
- * intercept + Σ coefficient × numeric feature + the coefficient of each row's category level.
- * Coefficients are parameters named with `prefix`.
- */
-export function predictionSql(model: Pick<StoredModel, 'intercept' | 'coefficients' | 'designColumns'>, fit: Pick<FitParams, 'numerics' | 'categoricals'>, prefix: string): { expr: string; params: Record<string, unknown> } {
-  const params: Record<string, unknown> = { [`${prefix}_b0`]: model.intercept };
-  const terms = [`$${prefix}_b0`];
-  const coef = new Map(model.designColumns.map((c, i) => [c, model.coefficients[i]]));
-  fit.numerics.forEach((n, i) => {
-    const b = coef.get(n.name) ?? 0;
-    if (b === 0) return;
-    params[`${prefix}_b_${i}`] = b;
-    terms.push(`$${prefix}_b_${i} * ${quoteIdent(n.name)}`);
-  });
-  fit.categoricals.forEach((c, ci) => {
-    const whens = c.levels.slice(1).flatMap((level, li) => {
-      const b = coef.get(`${c.name}=${level}`) ?? 0;
-      if (b === 0) return [];
-      params[`${prefix}_l_${ci}_${li}`] = level;
-      params[`${prefix}_c_${ci}_${li}`] = b;
-      return [`when $${prefix}_l_${ci}_${li} then $${prefix}_c_${ci}_${li}`];
-    });
-    if (whens.length) terms.push(`(case ${quoteIdent(c.name)} ${whens.join(' ')} else 0 end)`);
-  });
-  return { expr: terms.join(' + '), params };
 }

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { runSqlFile } from '../db/sql-runner.ts';
-import { quoteIdent, quoteLiteral } from '../db/sql-text.ts';
+import { sql } from 'kysely';
 import { ConfigError } from '../errors.ts';
 import type { RunContext, StepReport } from '../pipelines/run-log.ts';
-import { keyColumns } from './features.ts';
+import { keyColumns } from '../sql/features.ts';
+import type { SqlFragment } from '../sql/render.ts';
 
 const STEP = 'serve_prediction';
 
@@ -13,10 +14,10 @@ export interface ServeResult extends StepReport {
   exportedTo?: string;
 }
 
-const EXPORT_OPTIONS: Record<string, string> = {
-  '.csv': '(format csv, header true)',
-  '.parquet': '(format parquet)',
-  '.json': '(format json, array true)',
+const EXPORT_OPTIONS: Record<string, SqlFragment> = {
+  '.csv': sql`(format csv, header true)`,
+  '.parquet': sql`(format parquet)`,
+  '.json': sql`(format json, array true)`,
 };
 
 /**
@@ -33,21 +34,21 @@ export async function servePrediction(
 ): Promise<ServeResult> {
   const { db, config, runId } = ctx;
   let exportPath: string | undefined;
-  let options: string | undefined;
+  let options: SqlFragment | undefined;
   if (output) {
     exportPath = path.resolve(output);
     options = EXPORT_OPTIONS[path.extname(exportPath).toLowerCase()];
     if (!options) throw new ConfigError(`--output ${output}: use a .csv, .parquet or .json file name`);
   }
   await runSqlFile(db, STEP, 'insert_served', {
-    fragments: { key_columns: keyColumns(config.contract).join(', '), predictions_table: quoteIdent(predictionsTable) },
+    slots: { key_columns: keyColumns(config.contract), predictions_table: sql.id(predictionsTable) },
     params: { run_id: runId, interval_level: config.steps.model_prediction.interval_level, model_version: modelVersion, extra_flags: JSON.stringify(extraFlags), now: new Date().toISOString() },
   });
   await runSqlFile(db, STEP, 'supersede_earlier', { params: { run_id: runId, batch_id: batch.batchId } });
   const [{ n }] = await runSqlFile<{ n: number }>(db, STEP, 'served_count', { params: { run_id: runId } });
   if (exportPath && options) {
     mkdirSync(path.dirname(exportPath), { recursive: true });
-    await runSqlFile(db, STEP, 'export_served', { fragments: { path: quoteLiteral(exportPath), options }, params: { run_id: runId } });
+    await runSqlFile(db, STEP, 'export_served', { slots: { path: sql.lit(exportPath), options }, params: { run_id: runId } });
   }
   return { served: n, exportedTo: exportPath, rowsIn: n, rowsOut: n, message: `${n} predictions served${batch.replaces !== null ? ` (re-scoring batch ${batch.batchId}: supersedes run ${batch.replaces})` : ''}${extraFlags.length ? ` (flagged: ${extraFlags.join(', ')})` : ''}${exportPath ? `; exported to ${exportPath}` : ''}` };
 }

@@ -1,8 +1,9 @@
+import { sql } from 'kysely';
 import { runSqlFile } from '../db/sql-runner.ts';
-import { quoteIdent, quoteLiteral } from '../db/sql-text.ts';
 import { InputError } from '../errors.ts';
 import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
-import { keyColumns } from './features.ts';
+import { keyColumns } from '../sql/features.ts';
+import type { SqlFragment } from '../sql/render.ts';
 
 const STEP = 'train_test_split';
 const HASH_BUCKETS = 1_000_000;
@@ -21,7 +22,7 @@ export interface SplitResult extends StepReport {
  */
 export interface SplitRule {
   method: 'random' | 'time' | 'none';
-  isTest: string;
+  isTest: SqlFragment;
   seed: number | null;
   cutoff: string | null;
 }
@@ -32,21 +33,21 @@ export interface SplitRule {
  * The predicate is also written into view definitions, which cannot hold parameters, so the seed, bucket
  * bound and cutoff are literals: numbers from validated config and a cutoff read from the data, quoted.
  */
-export async function splitRule(ctx: RunContext, inputRows: { sql: string; params: Record<string, unknown> }, method: 'config' | 'none' = 'config'): Promise<SplitRule> {
+export async function splitRule(ctx: RunContext, inputRows: SqlFragment, method: 'config' | 'none' = 'config'): Promise<SplitRule> {
   const { db, config } = ctx;
   const cfg = config.steps.train_test_split;
   const contract = config.contract;
-  if (method === 'none') return { method: 'none', isTest: 'false', seed: null, cutoff: null };
+  if (method === 'none') return { method: 'none', isTest: sql`false`, seed: null, cutoff: null };
   if (cfg.method === 'random') {
     const seed = Math.trunc(cfg.seed);
     const bound = Math.round(cfg.test_fraction * HASH_BUCKETS);
-    return { method: 'random', isTest: `((hash(${seed}::bigint, ${keyColumns(contract).join(', ')}) % ${HASH_BUCKETS}) < ${bound})`, seed: cfg.seed, cutoff: null };
+    return { method: 'random', isTest: sql`((hash(${sql.lit(seed)}::bigint, ${keyColumns(contract)}) % ${sql.lit(HASH_BUCKETS)}) < ${sql.lit(bound)})`, seed: cfg.seed, cutoff: null };
   }
-  const ts = quoteIdent(contract.timestamp.name);
-  const [{ cutoff }] = await runSqlFile<{ cutoff: string | null }>(db, STEP, 'time_cutoff', { fragments: { timestamp: ts, input_rows: inputRows.sql }, params: { ...inputRows.params, test_fraction: cfg.test_fraction } });
+  const ts = sql.id(contract.timestamp.name);
+  const [{ cutoff }] = await runSqlFile<{ cutoff: string | null }>(db, STEP, 'time_cutoff', { slots: { timestamp: ts, input_rows: inputRows }, params: { test_fraction: cfg.test_fraction } });
   if (cutoff === null) throw new InputError('no rows to split');
-  const cast = contract.timeKind === 'integer' ? 'bigint' : contract.timeKind;
-  return { method: 'time', isTest: `(${ts} > ${quoteLiteral(cutoff)}::${cast})`, seed: null, cutoff };
+  const cast = sql.raw(contract.timeKind === 'integer' ? 'bigint' : contract.timeKind);
+  return { method: 'time', isTest: sql`(${ts} > ${sql.lit(cutoff)}::${cast})`, seed: null, cutoff };
 }
 
 /**
@@ -56,15 +57,14 @@ export async function splitRule(ctx: RunContext, inputRows: { sql: string; param
 export async function trainTestSplit(ctx: RunContext, processedTable: string, rule: SplitRule): Promise<SplitResult> {
   const { db, config, runId } = ctx;
   const cfg = config.steps.train_test_split;
-  const ts = quoteIdent(config.contract.timestamp.name);
-  const table = quoteIdent(processedTable);
-  const isTest = 'is_test';
+  const ts = sql.id(config.contract.timestamp.name);
+  const table = sql.id(processedTable);
   const trainView = runTables.train(runId);
   const testView = runTables.test(runId);
-  await runSqlFile(db, STEP, 'split_views', { fragments: { view: quoteIdent(trainView), processed_table: table, predicate: `not ${isTest}` } });
-  await runSqlFile(db, STEP, 'split_views', { fragments: { view: quoteIdent(testView), processed_table: table, predicate: isTest } });
+  await runSqlFile(db, STEP, 'split_views', { slots: { view: sql.id(trainView), processed_table: table, predicate: sql`not is_test` } });
+  await runSqlFile(db, STEP, 'split_views', { slots: { view: sql.id(testView), processed_table: table, predicate: sql`is_test` } });
   const [s] = await runSqlFile<{ n_train: number; n_test: number; train_min_time: string; train_max_time: string; test_min_time: string; test_max_time: string }>(
-    db, STEP, 'split_summary', { fragments: { is_test: isTest, timestamp: ts, processed_table: table } },
+    db, STEP, 'split_summary', { slots: { is_test: sql`is_test`, timestamp: ts, processed_table: table } },
   );
   if (s.n_train === 0 || (s.n_test === 0 && rule.method !== 'none')) {
     throw new InputError(`the split left ${s.n_train} training and ${s.n_test} test rows; both must be non-empty (steps.train_test_split)`);

@@ -12,7 +12,7 @@ import { generate } from '../../../src/generate/generate.ts';
 import { ingestFile } from '../../../src/ingest/ingest.ts';
 import { runPredictionPipeline, type PredictionOutcome } from '../../../src/pipelines/prediction.ts';
 import { runTrainingPipeline, type TrainingOutcome } from '../../../src/pipelines/training.ts';
-import { featureSet } from '../../../src/steps/features.ts';
+import { featureSet } from '../../../src/sql/features.ts';
 import { defaultConfig, sha256File, useTmpDir } from '../../support/helpers.ts';
 import { COUNTRIES, exampleConfig, exampleConfigWith, exampleTruth, HISTORY_CSV, quietLogger, SHIFTED_CSV, SHIPPED } from './example.ts';
 

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { expect } from 'chai';
 import { openDatabase, type PipelineDb } from '../../../src/db/database.ts';
 import { compareSamples } from '../../../src/steps/data-drift-detection.ts';
@@ -30,7 +31,7 @@ describe('steps: compareSamples (numeric drift statistics from stored samples)',
     await db.exec("insert into cur_rows values (1, -1, null), (1, -2, '-inf'::double)");
   }
 
-  const samples = { referenceTable: 'ref_sample', currentRows: '(select * from cur_rows)', currentParams: {}, currentNumeric: [{ name: 'x', sql: '"x"' }], currentCategorical: [] };
+  const samples = { referenceTable: 'ref_sample', currentRows: sql`(select * from cur_rows)`, currentNumeric: [{ name: 'x', sql: sql.id('x') }], currentCategorical: [] };
 
   for (const c of ref.ks.filter((k: { name: string }) => ['n5_m5_continuous', 'n20_m50_shifted', 'ties_int_30_45', 'ties_poisson_12_12'].includes(k.name))) {
     it(`KS on ${c.name}: D and the p-value as scipy's ks_2samp`, async () => {
