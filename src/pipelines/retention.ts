@@ -26,6 +26,7 @@ export async function applyRetention(db: PipelineDb, config: Config): Promise<vo
     await db.exec(`drop view if exists ${quoteIdent(runTables.train(id))}`);
     await db.exec(`drop view if exists ${quoteIdent(runTables.test(id))}`);
     await dropProcessed(db, runTables.processed(id));
+    await db.exec(`drop table if exists ${quoteIdent(runTables.designSums(id))}`);
     await db.exec(`drop table if exists ${quoteIdent(runTables.predictions(id))}`);
     await db.exec(`drop table if exists ${quoteIdent(runTables.processedAfterRetrain(id))}`);
     await db.exec(`drop table if exists ${quoteIdent(runTables.predictionsAfterRetrain(id))}`);

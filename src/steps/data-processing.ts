@@ -9,6 +9,7 @@ import { designColumns, type DroppedFeature, type FitParams } from './fit-params
 import { modelReadySql } from '../sql/model-ready.ts';
 import { splitRule, type SplitRule } from './train-test-split.ts';
 import { combineMoments, rowGroupSql } from './cell-moments.ts';
+import { combinedSumsSql, sumsSql } from './design-stats.ts';
 import type { PipelineDb } from '../db/database.ts';
 
 const STEP = 'data_processing';
@@ -109,11 +110,16 @@ interface LevelCount {
  * quantiles over a hash sample. Clipping bounds at quantile 0 or 1 are the exact min or max; others come from the
  * sample.
  */
-async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, withQuantiles: boolean): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[] }> {
+async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, withQuantiles: boolean): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null }> {
   const { db, config } = ctx;
   const [clipLo, clipHi] = config.steps.data_processing.clip_quantiles;
+  const target = sql.id(config.contract.target.name);
   const aggregates = [
     sql`count(*) as rows_total`,
+    // the target's mean: the training sums are taken around it, so a target far from zero keeps its digits
+    sql`count(${target}) as target_n`,
+    sql`avg(${target}) as target_mean`,
+    sql`coalesce(var_pop(${target}), 0) * count(${target}) as target_m2`,
     ...features.numerics.flatMap((f, i) => [
       sql`count(${f.raw}) as ${sql.id(`n_${i}`)}`,
       sql`avg(${f.raw}) as ${sql.id(`mean_${i}`)}`,
@@ -155,7 +161,8 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
   }
   const m: Record<string, number | null> = { rows_total: cells.reduce((t, c) => t + Number(c.rows_total), 0) };
   combined.forEach((c, i) => Object.assign(m, { [`n_${i}`]: c.n, [`mean_${i}`]: c.mean, [`std_${i}`]: c.std, [`min_${i}`]: c.min, [`max_${i}`]: c.max, [`median_${i}`]: medianOf.get(i) ?? null }));
-  if (!features.numerics.length) return { stats: [], levelCounts };
+  const targetMean = combineMoments(cells.map((c) => ({ n: Number(c.target_n), mean: c.target_mean as number | null, m2: Number(c.target_m2), min: null, max: null }))).mean;
+  if (!features.numerics.length) return { stats: [], levelCounts, targetMean };
   const total = m.rows_total as number;
   const keep = total <= QUANTILE_SAMPLE_SIZE ? 1_000_000 : Math.ceil((1_000_000 * QUANTILE_SAMPLE_SIZE) / total);
   // A replay uses the fitted bounds: the batch's quantiles would only describe it (drift compares samples instead).
@@ -185,7 +192,7 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
       clip_hi: clipHi === 1 ? m[`max_${i}`] : (s?.clip_hi ?? m[`max_${i}`]),
     };
   });
-  return { stats, levelCounts };
+  return { stats, levelCounts, targetMean };
 }
 
 /** The missing-value policy as fitted, in data_processing_metadata.feature_stats. */
@@ -250,7 +257,7 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   const split = replay ? undefined : await splitRule(ctx, inputRows, opts.split ?? 'config');
   const fitRows = split ? sql`select * from (${inputRows}) where not ${split.isTest}` : inputRows;
 
-  const { stats, levelCounts } = features.numerics.length || features.categoricals.length ? await computeFeatureStats(ctx, features, fitRows, !replay) : { stats: [], levelCounts: [] };
+  const { stats, levelCounts, targetMean } = await computeFeatureStats(ctx, features, fitRows, !replay);
   const fitCount = stats[0] ? stats[0].n + stats[0].nulls : levelCounts.filter((l) => l.feature === features.categoricals[0]?.name).reduce((s, l) => s + l.n, 0);
   if (split && fitCount === 0) throw new InputError(`the split left no training rows of the ${rowCount} labelled rows (steps.train_test_split)`);
 
@@ -340,8 +347,28 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
         is_test: split ? split.isTest : sql`false`,
       },
     });
+    // One pass over the processed rows: the grouped sufficient statistics of both sides of the split, the rows'
+    // replay counts, time ranges and identity. Training, the split's counts and the summary below read them.
+    const sumsTable = runTables.designSums(runId);
+    const numericNames = fit.numerics.map((n) => n.name);
+    await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(sumsTable) } });
+    await runSqlFile(db, STEP, 'design_sums', {
+      slots: {
+        sums_table: sql.id(sumsTable),
+        processed_table: sql.id(processedTable),
+        group_columns: sql.join(fit.categoricals.map((c) => sql`${sql.id(c.name)},`), sql` `),
+        target: sql.id(contract.target.name),
+        timestamp: sql.id(contract.timestamp.name),
+        key_columns: keyColumns(contract),
+        sums: sumsSql(numericNames, sql.id('__y')),
+        combined_sums: combinedSumsSql(numericNames),
+      },
+      params: { y_shift: targetMean ?? 0 },
+    });
   }
-  const [summary] = await runSqlFile<ReplayCounts>(db, STEP, 'processed_summary', { slots: { processed_table: sql.id(processedTable) } });
+  const [summary] = replay
+    ? await runSqlFile<ReplayCounts>(db, STEP, 'processed_summary', { slots: { processed_table: sql.id(processedTable) } })
+    : await runSqlFile<ReplayCounts>(db, STEP, 'design_summary', { slots: { sums_table: sql.id(runTables.designSums(runId)) } });
   if (replay && dp.unseen_level === 'error' && summary.unseen_values > 0) {
     throw new InputError(`${summary.rows_with_unseen_levels} rows have category levels unseen in training (steps.data_processing.unseen_level is 'error')`);
   }
