@@ -4,7 +4,8 @@
 -- time range, the xor of the hashes of their key and target, and their batches. The dummy columns are constant
 -- within a group, so training assembles the full XᵀX from the training groups; the split's counts and processing's
 -- summary come from the same rows. Summed per cell first (a row group of raw_data, which DuckDB scans on one thread,
--- in row order), in parallel, then over the cells in cell order: bit-identical run to run.
+-- in row order; and by batch, which also lists the batches), in parallel, then over the cells in cell order:
+-- bit-identical run to run.
 create table {{sums_table}} as
 with
 shifted as (
@@ -16,6 +17,7 @@ cells as (
         {{group_columns}}
         is_test,
         __row_group,
+        batch_id,
         count(*) as n,
         sum(__y) as sum_y,
         sum(__y * __y) as sum_yy,
@@ -28,8 +30,7 @@ cells as (
         sum(imputed_values) as imputed_values,
         min({{timestamp}}) as min_time,
         max({{timestamp}}) as max_time,
-        bit_xor(hash({{key_columns}}, {{target}})) as rows_hash,
-        list(distinct batch_id) as batches
+        bit_xor(hash({{key_columns}}, {{target}})) as rows_hash
     from shifted
     group by all
 )
@@ -38,8 +39,8 @@ select
     is_test,
     $y_shift::double as y_shift,
     sum(n)::bigint as n,
-    sum(sum_y order by __row_group) as sum_y,
-    sum(sum_yy order by __row_group) as sum_yy,
+    sum(sum_y order by __row_group, batch_id) as sum_y,
+    sum(sum_yy order by __row_group, batch_id) as sum_yy,
     {{combined_sums}},
     sum(rows_with_unseen_levels)::bigint as rows_with_unseen_levels,
     sum(unseen_values)::bigint as unseen_values,
@@ -50,7 +51,7 @@ select
     min(min_time) as min_time,
     max(max_time) as max_time,
     bit_xor(rows_hash) as rows_hash,
-    list_sort(list_distinct(flatten(list(batches)))) as batches
+    list(distinct batch_id order by batch_id) as batches
 from cells
 group by all
 order by all
