@@ -3,9 +3,9 @@
 -- target), Σx, Σxy, Σxx' over the numeric features (already centred by processing), the rows' replay counts, their
 -- time range, the xor of the hashes of their key and target, and their batches. The dummy columns are constant
 -- within a group, so training assembles the full XᵀX from the training groups; the split's counts and processing's
--- summary come from the same rows. Summed per cell first (a row group of raw_data, which DuckDB scans on one thread,
--- in row order; and by batch, which also lists the batches), in parallel, then over the cells in cell order:
--- bit-identical run to run.
+-- summary come from the same rows. Summed per cell first (a block of raw_data's rowids, and batch, which also lists
+-- the batches), in row order (one thread with duckdb.deterministic), then over the cells in cell order: bit-identical
+-- run to run.
 create table {{sums_table}} as
 with
 shifted as (

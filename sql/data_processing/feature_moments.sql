@@ -1,7 +1,7 @@
--- Per-feature statistics of the input rows, one row per cell (row group of raw_data): for numerics count, mean,
--- centred sum of squares, min and max; for categoricals each level's count (and the missing ones). DuckDB scans a
--- row group on one thread, so each cell is bit-identical run to run while the cells run in parallel; the caller
--- combines them in cell order (src/steps/cell-moments.ts).
+-- Per-feature statistics of the input rows, one row per cell (a block of raw_data's rowids): for numerics count,
+-- mean, centred sum of squares, min and max; for categoricals each level's count (and the missing ones). Run on one
+-- thread with duckdb.deterministic, so each cell is summed in row order; the caller combines the cells in cell order
+-- (src/steps/cell-moments.ts): bit-identical run to run.
 select
     __row_group as cell,
     {{aggregates}}

@@ -2,8 +2,8 @@
 -- numeric features clipped and scaled, categoricals mapped to known levels, with the fitted parameters written
 -- in as literals (a view holds no parameters); is_test marks the rows the split holds out. The input rows are
 -- pinned to what this run read: batches up to the newest at processing time, in the version that was then the
--- latest (a row superseded by a later batch stays in). __row_group is the row group of raw_data the row sits in:
--- the cell of the parallel-yet-deterministic aggregates over these rows.
+-- latest (a row superseded by a later batch stays in). __row_group is the block of raw_data's rowids the row sits
+-- in: the cell of the two-level sums over these rows (design_sums.sql).
 create view {{processed_table}} as
 with
 input_rows as ({{input_rows}}),

@@ -1,32 +1,12 @@
-import { sql } from 'kysely';
-import type { SqlFragment } from '../sql/render.ts';
-
 /**
- * Moments combined from per-cell partial moments. A cell is one row group of raw_data (`rowid // 122880`): DuckDB
- * scans a row group on one thread, in row order, so the count, mean and centred sum of squares of each cell are
- * bit-identical run to run while the cells are aggregated in parallel. Combining the cells in cell order (Chan,
- * Golub and LeVeque's pairwise update) then gives bit-identical totals too.
+ * Moments combined from per-cell partial moments. A cell is a block of raw_data's rowids (`rowid // 122880`, a row
+ * group's worth): the same rows in every database ingested from the same file. Each cell's count, mean and centred
+ * sum of squares are taken in row order (on one thread with duckdb.deterministic), and the cells are combined in cell
+ * order (Chan, Golub and LeVeque's pairwise update), so the totals are bit-identical run to run.
  */
 
-/**
- * SQL for the row group of raw_data a row sits in, from the row groups' sizes (in order): a binary search over their
- * first rowids, as nested CASE expressions over `rowid` (about log2 of the number of row groups comparisons a row).
- * The bounds are integers read from DuckDB's storage metadata, written as literals (a view holds no parameters).
- */
-export function rowGroupSql(sizes: readonly number[]): SqlFragment {
-  const starts: number[] = [];
-  let at = 0;
-  for (const n of sizes) {
-    starts.push(at);
-    at += n;
-  }
-  const search = (lo: number, hi: number): SqlFragment => {
-    if (hi - lo <= 1) return sql.lit(lo);
-    const mid = (lo + hi) >> 1;
-    return sql`case when rowid < ${sql.lit(Math.trunc(starts[mid]))} then ${search(lo, mid)} else ${search(mid, hi)} end`;
-  };
-  return starts.length ? search(0, starts.length) : sql.lit(0);
-}
+/** DuckDB's row group size: the cells are blocks of this many rowids. */
+export const ROW_GROUP_ROWS = 122_880;
 
 /** One cell's partial moments of one variable. */
 export interface CellMoments {

@@ -8,7 +8,7 @@ import type { SqlFragment } from '../sql/render.ts';
 import { designColumns, type DroppedFeature, type FitParams } from './fit-params.ts';
 import { modelReadySql } from '../sql/model-ready.ts';
 import { splitRule, type SplitRule } from './train-test-split.ts';
-import { combineMoments, rowGroupSql } from './cell-moments.ts';
+import { combineMoments, ROW_GROUP_ROWS } from './cell-moments.ts';
 import { combinedSumsSql, sumsSql } from './design-stats.ts';
 import type { PipelineDb } from '../db/database.ts';
 
@@ -55,7 +55,7 @@ interface FeatureStat {
 export interface InputRowsOptions {
   /** Pinned (a view over these rows): the batches up to it, each row in the version that was the latest then. */
   pinBatch?: number;
-  /** SQL for the row group of raw_data a row sits in (see rowGroupSql), added as __row_group. */
+  /** SQL for the cell of raw_data a row sits in (a block of rowids), added as __row_group. */
   rowGroups?: SqlFragment;
 }
 
@@ -105,8 +105,8 @@ interface LevelCount {
 }
 
 /**
- * Per-feature statistics: exact moments, min and max over every row (per row group of raw_data in parallel,
- * combined in row-group order, so bit-identical run to run), each categorical's level counts in the same pass, and
+ * Per-feature statistics: exact moments, min and max over every row (per block of rowids, combined in block order;
+ * on one thread with duckdb.deterministic, so bit-identical run to run), each categorical's level counts in the same pass, and
  * quantiles over a hash sample. Clipping bounds at quantile 0 or 1 are the exact min or max; others come from the
  * sample.
  */
@@ -134,6 +134,7 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
     ]),
   ];
   const cells = await runSqlFile<Record<string, number | string | null>>(db, STEP, 'feature_moments', {
+    deterministic: true,
     slots: { input_rows: inputRows, aggregates: sql.join(aggregates, sql`,\n    `) },
   });
   const levelCounts: LevelCount[] = features.categoricals.flatMap((c, i) => {
@@ -245,8 +246,8 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
         categoricals: replay.categoricals.map((c) => ({ name: c.name })),
       }
     : featureSet(contract, config.steps.model_training.exclude_features);
-  const sizes = await runSqlFile<{ n: number }>(db, STEP, 'row_group_sizes');
-  const rowGroups = rowGroupSql(sizes.map((r) => Number(r.n)));
+  // cells of the two-level sums: blocks of rowids (a row group's worth), the same in every database ingested from the same file
+  const rowGroups = sql`rowid // ${sql.lit(ROW_GROUP_ROWS)}`;
   const inputRows = inputRowsSql(contract, input, { rowGroups });
   const fingerprint = await inputFingerprint(ctx, input);
   const rowCount = Number(fingerprint.split(':')[0]);
@@ -353,6 +354,7 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
     const numericNames = fit.numerics.map((n) => n.name);
     await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(sumsTable) } });
     await runSqlFile(db, STEP, 'design_sums', {
+      deterministic: true,
       slots: {
         sums_table: sql.id(sumsTable),
         processed_table: sql.id(processedTable),
