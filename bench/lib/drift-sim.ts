@@ -21,7 +21,7 @@ import { runSqlFile } from '../../src/db/sql-runner.ts';
 import { generate } from '../../src/generate/generate.ts';
 import { ingestFile } from '../../src/ingest/ingest.ts';
 import { runPredictionPipeline } from '../../src/pipelines/prediction.ts';
-import { runTables, type RunContext } from '../../src/pipelines/run-log.ts';
+import { runTables, type RunContext } from '../../src/runs/run-log.ts';
 import { runTrainingPipeline } from '../../src/pipelines/training.ts';
 import { seededRng, type Rng } from '../../src/stats/rng.ts';
 import { loadFitParams } from '../../src/steps/data-processing.ts';

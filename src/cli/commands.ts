@@ -4,7 +4,7 @@ import type { GlobalArgs } from './context.ts';
 import { checkCommand, commandWord, skipHelpCache, usageError, type FailingUsage } from './usage.ts';
 
 /** The commands declared in {@link buildCli} (a test checks that `--help` lists exactly these). */
-export const COMMANDS = ['generate', 'ingest', 'sql', 'run', 'status', 'models', 'report'] as const;
+export const COMMANDS = ['generate', 'ingest', 'sql', 'run', 'compile', 'status', 'models', 'report'] as const;
 
 /** Stage names are accepted in any case (`--stage dev`); yargs checks the upper-cased name against the choices. */
 const upper = (v: string): Stage => v.toUpperCase() as Stage;
@@ -81,10 +81,22 @@ export function buildCli(args: string[]): Argv<GlobalArgs> {
           })
           .option('input', { type: 'string', describe: 'Prediction: a file to ingest and score (default: the newest ingested batch)' })
           .option('output', { type: 'string', describe: 'Prediction: also export the served predictions (.csv, .parquet or .json)' })
-          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the plan (steps and SQL files) without touching the database' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'Print the plan: every statement the run would execute, by step (made on a scratch copy; the database is not changed)' })
           .option('force', { type: 'boolean', default: false, describe: 'Training: train even if the data and training config equal the active model\'s' })
           .option('rescore', { type: 'boolean', default: false, describe: 'Prediction: score a batch that was already served (the new serving becomes current)' }),
       async (args) => (await import('./commands/run.ts')).runCommand(args),
+    )
+    .command(
+      'compile',
+      'Write the exact SQL a run would execute, one file per statement in order (the run is made on a scratch copy)',
+      (y) =>
+        y
+          .option('type', { choices: ['TRAINING_PIPELINE', 'PREDICTION_PIPELINE'] as const, default: 'TRAINING_PIPELINE' as const, describe: 'Which pipeline' })
+          .option('input', { type: 'string', describe: 'Prediction: the file the run would ingest and score (default: the newest ingested batch)' })
+          .option('out', { type: 'string', default: 'target/compiled', describe: 'Folder to write <PIPELINE>/NN_step/NN_statement.sql into' })
+          .option('force', { type: 'boolean', default: false, describe: "Training: as run --force (train even if nothing changed)" })
+          .option('rescore', { type: 'boolean', default: false, describe: 'Prediction: as run --rescore' }),
+      async (args) => (await import('./commands/compile.ts')).compileCommand(args),
     )
     .command(
       'status',

@@ -4,7 +4,7 @@ import type { Stage } from '../config/schema.ts';
 import { openDatabase, type OpenOptions, type PipelineDb } from '../db/database.ts';
 import { LockedError } from '../errors.ts';
 import { configureLogging, type Verbosity } from '../logger.ts';
-import { beginActivity, describeActivity, endActivity, readActivity, StageBusyError } from '../pipelines/activity.ts';
+import { beginActivity, describeActivity, endActivity, readActivity, StageBusyError } from '../runs/activity.ts';
 
 /** Options every command takes. */
 export interface GlobalArgs {

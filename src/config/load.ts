@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 import { buildContract, type Contract } from './contract.ts';
 import { closest } from './did-you-mean.ts';
 import { parseExpression } from './expression.ts';
@@ -13,8 +13,7 @@ import { configSchema, loggingSchema, type LoggingConfig, type ParsedConfig, typ
 // than it saves here, ~15 ms of every command's start-up.
 z.config({ jitless: true });
 
-/** The project folder (where package.json, sql/ and migrations/ are). */
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { PROJECT_ROOT };
 export const DEFAULT_CONFIG_PATH = path.join(PROJECT_ROOT, 'config/config.yaml');
 export const DEFAULT_LOGGING_PATH = path.join(PROJECT_ROOT, 'config/logging.yaml');
 

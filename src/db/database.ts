@@ -1,51 +1,17 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { CompiledQuery, Kysely } from 'kysely';
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import { convertParameter } from './dialect/convert-value.ts';
-import { noteStatement } from '../sql/recorder.ts';
+import { notFromFile, noteStatement } from '../sql/recorder.ts';
 import { EnvironmentError, LockedError, PipelineError, environmentFault, errorMessage, InputError } from '../errors.ts';
 import { logger } from '../logger.ts';
 import { DuckDBDialect } from './dialect/duckdb-dialect.ts';
 import { migrate } from './migrate.ts';
 import type { Database } from './tables.ts';
+import type { OpenOptions, PipelineDb } from './pipeline-db.ts';
 
-export interface OpenOptions {
-  /** Open without the write lock; with `sandboxed` nothing outside the file can be touched either. */
-  readOnly?: boolean;
-  /** Refuse file access, extensions and configuration changes (for user-supplied SQL). */
-  sandboxed?: boolean;
-  threads?: number;
-  memoryLimit?: string;
-  /** Apply pending migrations (default true for read-write opens). */
-  migrate?: boolean;
-  /** Run aggregating statistics single-threaded so results are bit-identical run to run (default true). */
-  deterministic?: boolean;
-}
-
-/** An open stage database: Kysely for typed queries, the native connection for the appender and bulk reads. */
-export interface PipelineDb {
-  readonly path: string;
-  readonly kysely: Kysely<Database>;
-  readonly native: DuckDBConnection;
-  /** Runs one raw statement (no parameters) through Kysely. */
-  exec(sqlText: string): Promise<void>;
-  /** Runs one statement with positional parameters ($1, $2, …) and returns its rows. */
-  query<R = Record<string, unknown>>(sqlText: string, params?: readonly unknown[]): Promise<R[]>;
-  /**
-   * Runs one statement and returns its columns by name, as DuckDB's JS values (numbers for DOUBLE, null for NULL),
-   * without building row objects: about 3x faster than `query` for reading a few hundred thousand numbers.
-   */
-  queryColumns(sqlText: string, params?: readonly unknown[]): Promise<Record<string, unknown[]>>;
-  /** Runs `fn` inside one transaction: everything it writes becomes visible at once, or not at all. */
-  transaction<T>(fn: () => Promise<T>): Promise<T>;
-  /**
-   * Runs `fn` with DuckDB on one thread when `deterministic` is set: parallel SUM/AVG over DOUBLE
-   * combine partial sums in an order that varies run to run, so only one thread gives bit-identical results.
-   */
-  deterministic<T>(fn: () => Promise<T>): Promise<T>;
-  close(): Promise<void>;
-}
+export type { OpenOptions, PipelineDb } from './pipeline-db.ts';
 
 /** Opens (creating if needed) a DuckDB database file and brings its schema up to date. */
 export async function openDatabase(dbPath: string, options: OpenOptions = {}): Promise<PipelineDb> {
@@ -73,7 +39,13 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
   if (options.threads) duckOptions.threads = String(options.threads);
   if (options.memoryLimit) duckOptions.memory_limit = options.memoryLimit;
   const dialect = new DuckDBDialect({ path: dbPath, options: duckOptions });
-  const kysely = new Kysely<Database>({ dialect });
+  const kysely = new Kysely<Database>({
+    dialect,
+    // Queries of the typed builder are logged with their SQL (the raw ones are logged by whoever ran them, e.g. the SQL runner).
+    log: (event) => {
+      if (event.level === 'query' && event.query.query.kind !== 'RawNode') logger.debug(`kysely: ${event.query.sql} ${event.queryDurationMillis.toFixed(1)} ms`);
+    },
+  });
   try {
     // Kysely creates the driver lazily; the first query opens the file.
     await kysely.executeQuery(CompiledQuery.raw("set TimeZone = 'UTC'"));
@@ -120,13 +92,13 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
     async deterministic<T>(fn: () => Promise<T>): Promise<T> {
       if (options.deterministic === false || singleThreaded) return fn();
       singleThreaded = true;
-      const [{ threads }] = await db.query<{ threads: number }>("select current_setting('threads')::integer as threads");
-      await db.exec('set threads = 1');
+      const [{ threads }] = await notFromFile(() => db.query<{ threads: number }>("select current_setting('threads')::integer as threads"));
+      await notFromFile(() => db.exec('set threads = 1'));
       try {
         return await fn();
       } finally {
         singleThreaded = false;
-        await db.exec(`set threads = ${Math.trunc(threads)}`);
+        await notFromFile(() => db.exec(`set threads = ${Math.trunc(threads)}`));
       }
     },
     async close() {

@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../config/load.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 import { SqlError, errorMessage } from '../errors.ts';
 import { logger } from '../logger.ts';
-import type { PipelineDb } from './database.ts';
+import { tableExists } from './catalog.ts';
+import type { PipelineDb } from './pipeline-db.ts';
 
 export const MIGRATIONS_DIR = path.join(PROJECT_ROOT, 'migrations');
 
@@ -71,7 +72,6 @@ export async function migrate(db: PipelineDb, dir = MIGRATIONS_DIR): Promise<num
  * tell a database from before a schema change, whose new columns and tables do not exist yet.
  */
 export async function pendingMigrations(db: PipelineDb, dir = MIGRATIONS_DIR): Promise<Migration[]> {
-  const [t] = await db.query<{ n: number }>("select count(*) as n from information_schema.tables where table_schema = 'main' and table_name = 'schema_migrations'");
-  const applied = new Set(t.n ? (await db.query<{ version: number }>('select version from schema_migrations')).map((r) => r.version) : []);
+  const applied = new Set((await tableExists(db, 'schema_migrations')) ? (await db.query<{ version: number }>('select version from schema_migrations')).map((r) => r.version) : []);
   return listMigrations(dir).filter((m) => !applied.has(m.version));
 }

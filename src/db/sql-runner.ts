@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { PROJECT_ROOT } from '../config/load.ts';
+import { PROJECT_ROOT } from '../paths.ts';
 import { SqlError, errorMessage } from '../errors.ts';
 import { logger } from '../logger.ts';
 import type { PipelineDb } from './database.ts';
@@ -64,18 +64,3 @@ export function runSqlFile<R = Record<string, unknown>>(db: PipelineDb, step: st
   );
 }
 
-/**
- * @deprecated The older string rendering: `{{fragments}}` filled with text, `$name` turned into `$1…`. Left only
- * until its last callers build their SQL with the `sql` tag (src/sql/); use runSqlFile/compileSqlFile.
- */
-export function renderSql(text: string, inputs: SqlInputs, label: string): { sql: string; params: unknown[] } {
-  return compileSql(renderSqlText(text, inputs, label));
-}
-
-/** @deprecated Fills `{{fragments}}` with text; see renderSql. */
-export function fillFragments(text: string, fragments: Record<string, string>, label: string): string {
-  return text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, name: string) => {
-    if (!(name in fragments)) throw new SqlError(`${label}: no fragment '${name}' was given`, label);
-    return fragments[name];
-  });
-}

@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/load.ts';
 import { openDatabase } from '../db/database.ts';
-import { renderSql } from '../db/sql-runner.ts';
-import { quoteIdent, quoteLiteral } from '../db/sql-text.ts';
+import { sql } from 'kysely';
+import { compileSql, renderSqlText, type SqlFragment } from '../sql/render.ts';
 import { ConfigError } from '../errors.ts';
 import { logger } from '../logger.ts';
 import { corruptionsFor } from './corruptions.ts';
@@ -54,38 +54,35 @@ export async function generate(config: Config, opts: GenerateOptions): Promise<G
   const out = path.resolve(opts.out);
   mkdirSync(path.dirname(out), { recursive: true });
 
-  const { sql: genSql, params } = renderSql(spec.sql, {
+  const generated = renderSqlText(spec.sql, {
     params: { rows: opts.rows, seed: opts.seed, start_date: opts.startDate, truth: JSON.stringify(spec.truth), scenario: opts.scenario, facilities: opts.facilities ?? null },
   }, spec.file);
-  const n = params.length;
-  const seedParam = `$${n + 1}`;
-  const fracParam = `$${n + 2}`;
   const columns = contract.columns.filter((c) => withTarget || c.role !== 'target');
-  let select: string;
+  let select: SqlFragment;
   if (badFraction > 0) {
     const corruptions = corruptionsFor(contract, withTarget);
     // A bad row gets exactly one corruption, picked by hash so the file stays a function of the seed.
-    const pick = `hash(${seedParam}, _i * 32 + 31) % ${corruptions.length}`;
-    const isBad = `(((hash(${seedParam}, _i * 32 + 30) >> 11)::double + 0.5) / 9007199254740992.0 < ${fracParam})`;
+    const pick = sql`hash(${opts.seed}, _i * 32 + 31) % ${sql.lit(corruptions.length)}`;
+    const isBad = sql`(((hash(${opts.seed}, _i * 32 + 30) >> 11)::double + 0.5) / 9007199254740992.0 < ${badFraction})`;
     const list = columns.map((c) => {
       const cases = corruptions
         .map((k, idx) => ({ k, idx }))
         .filter(({ k }) => k.column === c.name)
-        .map(({ k, idx }) => `when ${isBad} and ${pick} = ${idx} then ${quoteLiteral(k.value)}`)
-        .join(' ');
-      const good = `cast(${quoteIdent(c.name)} as varchar)`;
-      return `${cases ? `case ${cases} else ${good} end` : good} as ${quoteIdent(c.name)}`;
+        .map(({ k, idx }) => sql`when ${isBad} and ${pick} = ${sql.lit(idx)} then ${k.value}`);
+      const good = sql`cast(${sql.id(c.name)} as varchar)`;
+      return sql`${cases.length ? sql`case ${sql.join(cases, sql` `)} else ${good} end` : good} as ${sql.id(c.name)}`;
     });
-    select = `select ${list.join(', ')}, ${isBad} as _bad from (${genSql}) order by _i`;
+    select = sql`select ${sql.join(list)}, ${isBad} as _bad from (${generated}) order by _i`;
   } else {
-    select = `select ${columns.map((c) => quoteIdent(c.name)).join(', ')}, false as _bad from (${genSql}) order by _i`;
+    select = sql`select ${sql.join(columns.map((c) => sql.id(c.name)))}, false as _bad from (${generated}) order by _i`;
   }
   const db = await openDatabase(':memory:', { migrate: false, threads: config.duckdb.threads });
   try {
-    await db.query(`create temp table generated as ${select}`, badFraction > 0 ? [...params, opts.seed, badFraction] : params);
+    const create = compileSql(sql`create temp table generated as ${select}`);
+    await db.query(create.sql, create.params);
     const [{ bad }] = await db.query<{ bad: number }>('select count(*) filter (where _bad) as bad from generated');
-    const options = format === 'csv' ? `(format csv, header true, delimiter ${quoteLiteral(contract.delimiter)})` : `(format parquet, compression zstd)`;
-    await db.exec(`copy (select * exclude (_bad) from generated) to ${quoteLiteral(out)} ${options}`);
+    const options = format === 'csv' ? sql`(format csv, header true, delimiter ${sql.lit(contract.delimiter)})` : sql`(format parquet, compression zstd)`;
+    await db.exec(compileSql(sql`copy (select * exclude (_bad) from generated) to ${sql.lit(out)} ${options}`).sql);
     const result: GenerateResult = { file: out, rows: opts.rows, badRows: bad, bytes: statSync(out).size, format };
     logger.info(`generated ${opts.rows} rows (${opts.scenario}, seed ${opts.seed}${bad ? `, ${bad} malformed` : ''}${withTarget ? '' : ', no target'}) → ${out}`);
     return result;

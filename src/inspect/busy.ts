@@ -1,4 +1,4 @@
-import { formatElapsed, type Activity } from '../pipelines/activity.ts';
+import { formatElapsed, type Activity } from '../runs/activity.ts';
 
 const clock = (iso: string) => `${iso.replace('T', ' ').slice(0, 19)} UTC`;
 const count = (n: number) => n.toLocaleString('en-US');

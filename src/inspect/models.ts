@@ -1,5 +1,7 @@
 import path from 'node:path';
+import type { Selectable } from 'kysely';
 import type { PipelineDb } from '../db/database.ts';
+import type { ModelDeploymentHistoryTable } from '../db/tables.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError } from '../errors.ts';
 import { textTable } from './status.ts';
@@ -10,7 +12,7 @@ export async function listModels(db: PipelineDb): Promise<Record<string, unknown
 
 export interface ModelDetail {
   model: Record<string, unknown>;
-  deployments: Record<string, unknown>[];
+  deployments: Pick<Selectable<ModelDeploymentHistoryTable>, 'deployment_id' | 'run_id' | 'stage' | 'decision' | 'reason' | 'decided_at' | 'start_at' | 'end_at'>[];
 }
 
 /** One model version: features, coefficients, evaluation, lineage (run, batches, rows, window) and deployments. */
@@ -20,7 +22,13 @@ export async function showModel(db: PipelineDb, version: number): Promise<ModelD
   for (const k of ['coefficients_original', 'hyperparameters', 'dropped_features', 'warnings', 'source_lineage']) {
     if (typeof model[k] === 'string') model[k] = JSON.parse(model[k] as string);
   }
-  return { model, deployments: await runSqlFile(db, 'inspect', 'model_deployments', { params: { model_version: version } }) };
+  const deployments = await db.kysely
+    .selectFrom('model_deployment_history')
+    .select(['deployment_id', 'run_id', 'stage', 'decision', 'reason', 'decided_at', 'start_at', 'end_at'])
+    .where('model_version', '=', version)
+    .orderBy('deployment_id')
+    .execute();
+  return { model, deployments };
 }
 
 export function formatModelList(rows: Record<string, unknown>[]): string {

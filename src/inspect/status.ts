@@ -1,6 +1,8 @@
+import type { Selectable } from 'kysely';
 import type { PipelineDb } from '../db/database.ts';
+import type { ModelDeploymentHistoryTable } from '../db/tables.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
-import { stagePin } from '../steps/model-deployment.ts';
+import { stagePin } from '../registry/deploy.ts';
 
 export interface StatusReport {
   stage: string;
@@ -10,7 +12,7 @@ export interface StatusReport {
   pin: { model_version: number; reason: string | null; pinned_at: Date } | null;
   recentRuns: Record<string, unknown>[];
   recentDrift: Record<string, unknown>[];
-  recentDeployments: Record<string, unknown>[];
+  recentDeployments: Pick<Selectable<ModelDeploymentHistoryTable>, 'deployment_id' | 'model_version' | 'decision' | 'reason' | 'decided_at' | 'start_at' | 'end_at'>[];
 }
 
 /** What `pipeline status` shows: the active model and why, the last runs, the last drift decisions. */
@@ -23,7 +25,12 @@ export async function stageStatus(db: PipelineDb, stage: string, limit = 10): Pr
     pin: await stagePinOf(db, stage),
     recentRuns: await runSqlFile(db, 'inspect', 'recent_runs', { params: { limit } }),
     recentDrift: await runSqlFile(db, 'inspect', 'recent_drift', { params: { limit } }),
-    recentDeployments: await runSqlFile(db, 'inspect', 'deployment_history', { params: { limit: 5 } }),
+    recentDeployments: await db.kysely
+      .selectFrom('model_deployment_history')
+      .select(['deployment_id', 'model_version', 'decision', 'reason', 'decided_at', 'start_at', 'end_at'])
+      .orderBy('deployment_id', 'desc')
+      .limit(5)
+      .execute(),
   };
 }
 

@@ -3,7 +3,8 @@ import type { Config } from '../config/load.ts';
 import type { Stage } from '../config/schema.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { ensureDataTables } from '../db/data-tables.ts';
-import { quoteIdent } from '../db/sql-text.ts';
+import { sql } from 'kysely';
+import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError } from '../errors.ts';
 import { generate } from '../generate/generate.ts';
 import { ingestFile } from '../ingest/ingest.ts';
@@ -16,14 +17,11 @@ import { PROJECT_ROOT } from '../config/load.ts';
  */
 export async function ensureLabelledData(db: PipelineDb, config: Config, stage: Stage): Promise<void> {
   await ensureDataTables(db, config.contract);
-  const [{ n }] = await db.query<{ n: number }>(`select count(*) as n from raw_data where ${quoteIdent(config.contract.target.name)} is not null`);
+  const [{ n }] = await runSqlFile<{ n: number }>(db, 'bootstrap', 'labelled_count', { slots: { target: sql.id(config.contract.target.name) } });
   if (n > 0) return;
   // rows that carry a label but were all quarantined: the data or the contract needs fixing (no synthetic data stands in for them)
   const target = config.contract.target.name;
-  const [q] = await db.query<{ n: number; batches: number[] }>(
-    "select count(*) as n, list(distinct batch_id order by batch_id) as batches from quarantine where nullif(trim(raw_values ->> $1), '') is not null",
-    [target],
-  );
+  const [q] = await runSqlFile<{ n: number; batches: number[] }>(db, 'bootstrap', 'quarantined_labels', { params: { target } });
   if (q.n > 0) {
     throw new InputError(`the ${stage} database has no accepted labelled rows to train on: the ${q.n} rows with a ${target} value are all in quarantine (batch ${q.batches.join(', ')})`, [
       `why: pipeline sql "select source_row, reasons from quarantine where batch_id = ${q.batches[q.batches.length - 1]} order by source_row limit 20" --stage ${stage}`,

@@ -9,15 +9,16 @@ import { logger } from '../logger.ts';
 import { dataDriftDetection, recordDriftDecision } from '../steps/data-drift-detection.ts';
 import { dataProcessing, loadFitParams } from '../steps/data-processing.ts';
 import { loadModel } from '../steps/model.ts';
-import { activeModelOf } from '../steps/model-evaluation.ts';
+import { activeModelOf } from '../registry/active-model.ts';
 import { modelDriftDetection } from '../steps/model-drift-detection.ts';
 import { modelPrediction } from '../steps/model-prediction.ts';
 import { evaluateOnBatch } from '../steps/batch-evaluation.ts';
 import { servePrediction } from '../steps/serve-prediction.ts';
-import { abortStaleRuns, finishRun, runStep, runTables, startRun, type RunContext } from './run-log.ts';
+import { abortStaleRuns, finishRun, runStep, runTables, startRun, type RunContext } from '../runs/run-log.ts';
 import { runTrainingPipeline } from './training.ts';
 import { applyRetention } from './retention.ts';
-import { reopenRun, tableExists, type ResumeState } from './resume.ts';
+import { clearPredictionOutputs, reopenRun, type ResumeState } from './resume.ts';
+import { tableExists } from '../db/catalog.ts';
 import { ResumeRefusedError } from '../errors.ts';
 import { inputFingerprint, type DataProcessingResult } from '../steps/data-processing.ts';
 
@@ -144,7 +145,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
     let fit = await loadFitParams(ctx, active.runId);
     if (resume) {
       // Every step after data processing is redone: clear what an earlier attempt of them recorded.
-      for (const f of ['clear_prediction_outputs', 'clear_drift_decisions', 'clear_model_drift', 'clear_served', 'clear_batch_evaluations', 'restore_superseded']) await runSqlFile(db, 'resume', f, { params: { run_id: ctx.runId } });
+      await clearPredictionOutputs(db, ctx.runId);
       await reopenRun(db, resume, restored ? ['data_processing'] : []);
       if (restored) order = 1;
     }

@@ -3,7 +3,7 @@ import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError, ResumeRefusedError } from '../errors.ts';
 import { logger } from '../logger.ts';
-import { configHash, type PipelineType } from './run-log.ts';
+import { configHash, type PipelineType } from '../runs/run-log.ts';
 
 const STEP = 'resume';
 
@@ -46,7 +46,16 @@ export async function reopenRun(db: PipelineDb, state: ResumeState, keptSteps: s
   await runSqlFile(db, STEP, 'reopen_run', { params: { run_id: state.runId, now: new Date().toISOString(), step: state.firstStep } });
 }
 
-export async function tableExists(db: PipelineDb, name: string): Promise<boolean> {
-  const [{ n }] = await runSqlFile<{ n: number }>(db, STEP, 'table_exists', { params: { name } });
-  return n > 0;
+/**
+ * Forgets what an earlier attempt of a prediction run's redone steps recorded (everything after data processing):
+ * its drift results, histograms and decisions, model-drift results, batch evaluations and serving, and puts back
+ * the serving it had superseded.
+ */
+export async function clearPredictionOutputs(db: PipelineDb, runId: number): Promise<void> {
+  for (const table of ['data_drift_results', 'data_drift_bins', 'drift_decisions', 'model_drift_results', 'batch_evaluations'] as const) {
+    await db.kysely.deleteFrom(table).where('run_id', '=', runId).execute();
+  }
+  // served_predictions has the contract's key columns: not one of the typed tables
+  await runSqlFile(db, STEP, 'clear_served', { params: { run_id: runId } });
+  await runSqlFile(db, STEP, 'restore_superseded', { params: { run_id: runId } });
 }

@@ -2,7 +2,7 @@ import type { Config } from '../config/load.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { quoteIdent } from '../db/sql-text.ts';
 import { logger } from '../logger.ts';
-import { runTables } from './run-log.ts';
+import { runTables } from '../runs/run-log.ts';
 import { dropProcessed } from '../steps/data-processing.ts';
 
 /**

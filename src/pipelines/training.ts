@@ -4,15 +4,17 @@ import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError, ResumeRefusedError } from '../errors.ts';
 import { dataProcessing, inputFingerprint, inputRowsSql, loadFitParams, type DataProcessingResult, type ProcessingInput } from '../steps/data-processing.ts';
-import { gateDecision, modelDeployment, recordDeployment, stagePin, type DeploymentResult, type GateDecision, type GateInput } from '../steps/model-deployment.ts';
+import { gateDecision, recordDeployment, stagePin, type GateDecision, type GateInput } from '../registry/deploy.ts';
+import { modelDeployment, type DeploymentResult } from '../steps/model-deployment.ts';
 import { inheritEvaluation, modelEvaluation, readEvaluation, type EvaluationResult } from '../steps/model-evaluation.ts';
 import { identicalToActive, modelTraining, trainingInputs, type TrainingInputs } from '../steps/model-training.ts';
 import { splitRule, trainTestSplit, type SplitResult } from '../steps/train-test-split.ts';
-import { runTables } from './run-log.ts';
+import { runTables } from '../runs/run-log.ts';
 import { ensureLabelledData } from './bootstrap.ts';
-import { abortStaleRuns, finishRun, runStep, skipRun, startRun, type RunContext } from './run-log.ts';
+import { abortStaleRuns, finishRun, runStep, skipRun, startRun, type RunContext } from '../runs/run-log.ts';
 import { applyRetention } from './retention.ts';
-import { reopenRun, tableExists, type ResumeState } from './resume.ts';
+import { reopenRun, type ResumeState } from './resume.ts';
+import { tableExists } from '../db/catalog.ts';
 
 export interface TrainingOutcome {
   runId: number;

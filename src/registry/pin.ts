@@ -1,10 +1,7 @@
 import type { PipelineDb } from '../db/database.ts';
-import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError } from '../errors.ts';
-import { activeModelOf } from '../steps/model-evaluation.ts';
-import { recordDeployment, stagePin } from '../steps/model-deployment.ts';
-
-const STEP = 'registry';
+import { activeModelOf } from './active-model.ts';
+import { recordDeployment, stagePin } from './deploy.ts';
 
 export interface PinResult {
   stage: string;
@@ -16,8 +13,8 @@ export interface PinResult {
 }
 
 export async function requireModel(db: PipelineDb, version: number): Promise<void> {
-  const [{ n }] = await runSqlFile<{ n: number }>(db, STEP, 'model_exists', { params: { model_version: version } });
-  if (!n) throw new InputError(`model version ${version} does not exist`);
+  const model = await db.kysely.selectFrom('models').select('model_version').where('model_version', '=', version).executeTakeFirst();
+  if (!model) throw new InputError(`model version ${version} does not exist`);
 }
 
 /**
@@ -44,7 +41,12 @@ export async function pin(db: PipelineDb, stage: string, version: number, opts: 
       evidence: { replaced_model_version: replaced, previous_pin: before?.modelVersion ?? null, pin_reason: opts.reason ?? null },
       activates: replaced !== null,
     });
-    await runSqlFile(db, STEP, 'pin_stage', { params: { stage, model_version: version, reason: opts.reason ?? null, now: new Date().toISOString(), deployment_id: deploymentId } });
+    const row = { stage, model_version: version, reason: opts.reason ?? null, pinned_at: new Date(), deployment_id: deploymentId };
+    await db.kysely
+      .insertInto('stage_pins')
+      .values(row)
+      .onConflict((oc) => oc.column('stage').doUpdateSet({ model_version: row.model_version, reason: row.reason, pinned_at: row.pinned_at, deployment_id: row.deployment_id }))
+      .execute();
     return { stage, modelVersion: version, replaced, reason: opts.reason ?? null, deploymentId };
   });
 }
@@ -63,7 +65,7 @@ export async function unpin(db: PipelineDb, stage: string, opts: { reason?: stri
       evidence: { pinned_at: p.pinnedAt.toISOString(), pin_reason: p.reason },
       activates: false,
     });
-    await runSqlFile(db, STEP, 'unpin_stage', { params: { stage } });
+    await db.kysely.deleteFrom('stage_pins').where('stage', '=', stage).execute();
     return { stage, modelVersion: p.modelVersion, deploymentId };
   });
 }

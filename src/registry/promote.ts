@@ -7,10 +7,10 @@ import { contractShapeHash, ensureDataTables } from '../db/data-tables.ts';
 import { openDatabase } from '../db/database.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
-import { quoteIdent, quoteLiteral } from '../db/sql-text.ts';
+import { sql } from 'kysely';
 import { InputError } from '../errors.ts';
-import { configHash, runTables } from '../pipelines/run-log.ts';
-import { gateDecision, pinnedDecision, recordDeployment, stagePin } from '../steps/model-deployment.ts';
+import { configHash, runTables } from '../runs/run-log.ts';
+import { gateDecision, pinnedDecision, recordDeployment, stagePin } from './deploy.ts';
 import type { Metrics } from '../steps/model-evaluation.ts';
 
 const STEP = 'registry';
@@ -76,7 +76,7 @@ export async function promote(
   await ensureDataTables(target, config.contract);
   await upgradeSource(opts.sourcePath, opts.fromStage);
   await runSqlFile(target, STEP, 'detach_source');
-  await runSqlFile(target, STEP, 'attach_source', { fragments: { path: quoteLiteral(opts.sourcePath) } });
+  await runSqlFile(target, STEP, 'attach_source', { slots: { path: sql.lit(opts.sourcePath) } });
   try {
     const [srcContract] = await runSqlFile<{ contract_hash: string }>(target, STEP, 'source_contract');
     if (!srcContract || srcContract.contract_hash !== contractShapeHash(config.contract)) {
@@ -96,14 +96,27 @@ export async function promote(
     const srcEvalTable = srcEval && srcEval.evaluated_model_version !== null && srcEval.evaluated_model_version !== srcEval.model_version ? runTables.evalPredictions(src.run_id) : srcEval?.predictions_table;
     const now = new Date().toISOString();
     const promoted = await target.transaction(async () => {
-      const [{ run_id: runId }] = await runSqlFile<{ run_id: number }>(target, STEP, 'insert_promotion_run', {
-        params: { stage: opts.toStage, now, reason: `promotion of ${opts.fromStage} v${version}`, config_hash: configHash(config), pid: process.pid, hostname: os.hostname() },
-      });
+      const { run_id: runId } = await target.kysely
+        .insertInto('pipeline_runs')
+        .values({
+          run_id: sql<number>`nextval('run_id_seq')`,
+          pipeline_type: 'PROMOTION',
+          stage: opts.toStage,
+          status: 'succeeded',
+          started_at: now,
+          ended_at: now,
+          trigger_reason: `promotion of ${opts.fromStage} v${version}`,
+          config_hash: configHash(config),
+          pid: process.pid,
+          hostname: os.hostname(),
+        })
+        .returning('run_id')
+        .executeTakeFirstOrThrow();
       const [{ model_version: newVersion }] = await runSqlFile<{ model_version: number }>(target, 'model_training', 'next_model_version');
       const reference = runTables.reference(runId);
       const evalTable = runTables.evalPredictions(runId);
-      await runSqlFile(target, STEP, 'copy_table', { fragments: { target_table: quoteIdent(reference), source_table: quoteIdent(src.reference_table) } });
-      if (srcEvalTable) await runSqlFile(target, STEP, 'copy_table', { fragments: { target_table: quoteIdent(evalTable), source_table: quoteIdent(srcEvalTable) } });
+      await runSqlFile(target, STEP, 'copy_table', { slots: { target_table: sql.id(reference), source_table: sql.id(src.reference_table) } });
+      if (srcEvalTable) await runSqlFile(target, STEP, 'copy_table', { slots: { target_table: sql.id(evalTable), source_table: sql.id(srcEvalTable) } });
       const ids = { new_run_id: runId, new_version: newVersion, run_id: src.run_id, model_version: version };
       await runSqlFile(target, STEP, 'copy_model', {
         params: {

@@ -1,7 +1,6 @@
 import type { PipelineDb } from '../db/database.ts';
-import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError } from '../errors.ts';
-import { activeModelOf } from '../steps/model-evaluation.ts';
+import { activeModelOf } from './active-model.ts';
 import { pin, requireModel } from './pin.ts';
 
 /**
@@ -14,9 +13,18 @@ export async function rollback(db: PipelineDb, stage: string, opts: { toVersion?
   if (!current) throw new InputError(`no active model on ${stage}: nothing to roll back`);
   let to = opts.toVersion;
   if (to === undefined) {
-    const prev = await runSqlFile<{ model_version: number }>(db, 'inspect', 'previous_deployed', { params: { stage, current_version: current.modelVersion } });
-    if (!prev.length) throw new InputError(`model v${current.modelVersion} is the only model ever deployed on ${stage}: nothing to roll back to`);
-    to = prev[0].model_version;
+    // the model deployed on this stage before the current one: the most recent activation of another version
+    const prev = await db.kysely
+      .selectFrom('model_deployment_history')
+      .select('model_version')
+      .where('stage', '=', stage)
+      .where('start_at', 'is not', null)
+      .where('model_version', '<>', current.modelVersion)
+      .orderBy('deployment_id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    if (!prev) throw new InputError(`model v${current.modelVersion} is the only model ever deployed on ${stage}: nothing to roll back to`);
+    to = prev.model_version;
   }
   if (to === current.modelVersion) throw new InputError(`model v${to} is already active on ${stage}`);
   await requireModel(db, to);

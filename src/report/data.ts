@@ -1,9 +1,12 @@
 import type { Config } from '../config/load.ts';
 import type { PipelineDb } from '../db/database.ts';
+import type { Selectable } from 'kysely';
+import { tableExists } from '../db/catalog.ts';
+import type { DataDriftResultsTable, DriftDecisionsTable, ModelDeploymentHistoryTable, ModelDriftResultsTable, ModelEvaluationMetadataTable, PipelineRunsTable, StepRunsTable } from '../db/tables.ts';
+import { activeModelRecord, type ActiveModelRecord } from '../registry/active-model.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { sql } from 'kysely';
 import { InputError } from '../errors.ts';
-import { featureSet, identList, numericFeatureSelect } from '../sql/features.ts';
 import type { Stage } from '../config/schema.ts';
 import { diffModels, type ModelDiff } from '../inspect/model-diff.ts';
 
@@ -14,126 +17,38 @@ export const HISTOGRAM_BINS = 30;
 /** At most this many test rows are drawn in the evaluation scatter plots. */
 export const SCATTER_POINTS = 2000;
 
-export interface RunRow {
-  run_id: number;
-  pipeline_type: string;
-  stage: string;
-  status: string;
-  started_at: Date;
-  ended_at: Date | null;
+/** A run, with its duration and the batch it read (sql/report/run.sql). */
+export type RunRow = Pick<Selectable<PipelineRunsTable>, 'run_id' | 'pipeline_type' | 'stage' | 'status' | 'started_at' | 'ended_at' | 'error' | 'parent_run_id' | 'trigger_reason' | 'batch_id' | 'model_version' | 'config_hash'> & {
   duration_ms: number | null;
-  error: string | null;
-  parent_run_id: number | null;
-  trigger_reason: string | null;
-  batch_id: number | null;
-  model_version: number | null;
-  config_hash: string | null;
   source_file: string | null;
   batch_rows: number | null;
   batch_rows_labelled: number | null;
-}
+};
 
-export interface StepRow {
-  step_name: string;
-  step_order: number;
-  status: string;
-  started_at: Date;
-  ended_at: Date | null;
-  duration_ms: number | null;
-  rows_in: number | null;
-  rows_out: number | null;
-  message: string | null;
-}
+export type StepRow = Pick<Selectable<StepRunsTable>, (typeof STEP_COLUMNS)[number]>;
+const STEP_COLUMNS = ['step_name', 'step_order', 'status', 'started_at', 'ended_at', 'duration_ms', 'rows_in', 'rows_out', 'message'] as const;
 
-export interface RelatedRunRow {
-  relation: 'parent' | 'child';
-  run_id: number;
-  pipeline_type: string;
-  status: string;
-  started_at: Date;
-  ended_at: Date | null;
-  trigger_reason: string | null;
-  model_version: number | null;
-}
+export type RelatedRunRow = { relation: 'parent' | 'child' } & Pick<Selectable<PipelineRunsTable>, 'run_id' | 'pipeline_type' | 'status' | 'started_at' | 'ended_at' | 'trigger_reason' | 'model_version'>;
 
-export interface DriftDecisionRow {
-  kind: string;
-  drifted: boolean;
-  /** The rule that fired (too_few_rows, important_feature, share, prediction_distribution, rmse_ratio, none, …). */
-  rule: string | null;
-  decision_level: number | null;
-  n_tests: number;
-  n_drifted: number;
-  share_drifted: number | null;
-  threshold: number | null;
-  action: string;
-  reason: string;
-  child_run_id: number | null;
-  decided_at: Date;
-}
+/** A drift decision of a run: the rule that fired (too_few_rows, important_feature, share, prediction_distribution, rmse_ratio, none, …) and what was done. */
+export type DriftDecisionRow = Pick<Selectable<DriftDecisionsTable>, (typeof DECISION_COLUMNS)[number]>;
+const DECISION_COLUMNS = ['kind', 'drifted', 'rule', 'decision_level', 'n_tests', 'n_drifted', 'share_drifted', 'threshold', 'action', 'reason', 'child_run_id', 'decided_at'] as const;
 
-export interface TestRow {
-  method: string;
-  statistic: number | null;
-  p_value: number | null;
-  threshold: number;
-  n_ref: number;
-  n_cur: number;
-  drifted: boolean;
-}
+export type TestRow = Pick<Selectable<DataDriftResultsTable>, 'method' | 'statistic' | 'p_value' | 'threshold' | 'n_ref' | 'n_cur' | 'drifted'>;
 
 /** The practical effect size a test is held to besides its p-value. */
-export interface EffectColumns {
-  effect_method: string | null;
-  effect: number | null;
-  effect_threshold: number | null;
-}
+export type EffectColumns = Pick<Selectable<DataDriftResultsTable>, 'effect_method' | 'effect' | 'effect_threshold'>;
 
-export interface ModelDriftRow extends TestRow, EffectColumns {
-  test: string;
-  judged: boolean | null;
-}
+export type ModelDriftRow = Pick<Selectable<ModelDriftResultsTable>, (typeof MODEL_DRIFT_COLUMNS)[number]>;
+const MODEL_DRIFT_COLUMNS = ['test', 'method', 'statistic', 'p_value', 'threshold', 'n_ref', 'n_cur', 'drifted', 'effect_method', 'effect', 'effect_threshold', 'judged'] as const;
 
-export interface FeatureDriftRow extends TestRow, EffectColumns {
-  feature: string;
-  feature_kind: 'numeric' | 'categorical' | string;
-  detail: string | null;
-  missing_share_ref: number | null;
-  missing_share_cur: number | null;
-  missing_p_value: number | null;
-  p_value_adjusted: number | null;
-  importance: number | null;
-  used_by_model: boolean | null;
-  /** Drifted at the dataset decision's level (after the multiple-testing adjustment). */
-  counted: boolean | null;
-  signal: string | null;
-}
+/** A feature's drift test as stored (sql/report/data_drift_results.sql); `counted`: drifted at the dataset decision's level. */
+export type FeatureDriftRow = Omit<Selectable<DataDriftResultsTable>, 'run_id' | 'detail'> & { detail: string | null };
 
-export interface ActiveModelRow {
-  stage: string;
-  model_version: number;
-  activated_at: Date;
-  training_run_id: number;
-  algorithm: string;
-  n_train: number;
-  deployment_id: number | null;
-  decision_run_id: number | null;
-  decision: string | null;
-  reason: string | null;
-  evidence: string | null;
-  decided_at: Date | null;
-}
+export type ActiveModelRow = ActiveModelRecord;
 
-export interface DeploymentRow {
-  deployment_id: number;
-  run_id: number | null;
-  model_version: number;
-  decision: string;
-  reason: string;
-  decided_at: Date;
-  start_at: Date | null;
-  end_at: Date | null;
-}
+export type DeploymentRow = Pick<Selectable<ModelDeploymentHistoryTable>, (typeof DEPLOYMENT_COLUMNS)[number]>;
+const DEPLOYMENT_COLUMNS = ['deployment_id', 'run_id', 'model_version', 'decision', 'reason', 'decided_at', 'start_at', 'end_at'] as const;
 
 export interface HistogramBin {
   feature: string;
@@ -151,24 +66,8 @@ export interface LevelCount {
   n_cur: number;
 }
 
-export interface EvaluationRow {
-  run_id: number;
-  model_version: number;
-  active_model_version: number | null;
-  n_test: number;
-  new_rmse: number;
-  new_mae: number;
-  new_mape: number | null;
-  new_r2: number;
-  new_bias: number;
-  active_rmse: number | null;
-  active_mae: number | null;
-  active_mape: number | null;
-  active_r2: number | null;
-  active_bias: number | null;
-  predictions_table: string;
-  created_at: Date;
-}
+export type EvaluationRow = Pick<Selectable<ModelEvaluationMetadataTable>, (typeof EVALUATION_COLUMNS)[number]>;
+const EVALUATION_COLUMNS = ['run_id', 'model_version', 'active_model_version', 'n_test', 'new_rmse', 'new_mae', 'new_mape', 'new_r2', 'new_bias', 'active_rmse', 'active_mae', 'active_mape', 'active_r2', 'active_bias', 'predictions_table', 'created_at'] as const;
 
 export interface EvalPoint {
   actual: number;
@@ -246,12 +145,18 @@ export interface ReportData {
   retrained: ModelDiff[];
 }
 
-async function tableExists(db: PipelineDb, name: string): Promise<boolean> {
-  const [row] = await runSqlFile<{ present: boolean }>(db, SQL, 'table_exists', { params: { table_name: name } });
-  return Boolean(row?.present);
-}
 
 /** The run to report on: the one asked for, or the newest top-level run. */
+/** The data and model drift decisions of a run. */
+function driftDecisions(db: PipelineDb, runId: number): Promise<DriftDecisionRow[]> {
+  return db.kysely.selectFrom('drift_decisions').select(DECISION_COLUMNS).where('run_id', '=', runId).orderBy('kind').execute();
+}
+
+/** The evaluation of a training run: the new model's and the then-active model's metrics on the same test rows. */
+function evaluationOf(db: PipelineDb, runId: number): Promise<EvaluationRow | undefined> {
+  return db.kysely.selectFrom('model_evaluation_metadata').select(EVALUATION_COLUMNS).where('run_id', '=', runId).executeTakeFirst();
+}
+
 async function chooseRun(db: PipelineDb, runId: number | undefined): Promise<RunRow> {
   let id = runId;
   if (id === undefined) {
@@ -264,76 +169,69 @@ async function chooseRun(db: PipelineDb, runId: number | undefined): Promise<Run
   return run;
 }
 
-async function loadDrift(db: PipelineDb, config: Config, run: RunRow): Promise<DriftSection | null> {
+/**
+ * The histograms and level counts a run's data-drift tests counted, as saved with its results (data_drift_bins):
+ * the report draws what the decision saw and recounts nothing. A run tested before they were saved has none.
+ */
+async function storedDriftBins(db: PipelineDb, runId: number): Promise<{ numericBins: HistogramBin[]; levelCounts: LevelCount[] } | null> {
+  if (!(await tableExists(db, 'data_drift_bins'))) return null;
+  const rows = await db.kysely
+    .selectFrom('data_drift_bins')
+    .select(['feature', 'feature_kind', 'bin', 'bin_start', 'bin_end', 'level', 'n_ref', 'n_cur'])
+    .where('run_id', '=', runId)
+    .orderBy('feature')
+    .orderBy('bin')
+    .execute();
+  if (!rows.length) return null;
+  const numericBins: HistogramBin[] = [];
+  const levelCounts: LevelCount[] = [];
+  for (const r of rows) {
+    if (r.feature_kind === 'numeric') {
+      const edges = { feature: r.feature, bin: r.bin, bin_start: r.bin_start ?? 0, bin_end: r.bin_end ?? 0 };
+      numericBins.push({ ...edges, sample: 'reference', n: r.n_ref }, { ...edges, sample: 'current', n: r.n_cur });
+    } else {
+      levelCounts.push({ feature: r.feature, level: r.level ?? '', n_ref: r.n_ref, n_cur: r.n_cur });
+    }
+  }
+  return { numericBins, levelCounts };
+}
+
+async function loadDrift(db: PipelineDb, run: RunRow): Promise<DriftSection | null> {
   const [target] = await runSqlFile<{ run_id: number; batch_id: number | null; model_version: number | null }>(db, SQL, 'drift_run', { params: { run_id: run.run_id } });
   if (!target) return null;
   const features = await runSqlFile<FeatureDriftRow>(db, SQL, 'data_drift_results', { params: { run_id: target.run_id } });
   const notes: string[] = [];
-  let [ref] = await runSqlFile<{ model_version: number; reference_table: string }>(db, SQL, 'drift_reference_model', { params: { run_id: target.run_id } });
+  let ref: { model_version: number; reference_table: string } | undefined = (await runSqlFile<{ model_version: number; reference_table: string }>(db, SQL, 'drift_reference_model', { params: { run_id: target.run_id } }))[0];
   if (!ref && target.model_version !== null) {
-    [ref] = await runSqlFile<{ model_version: number; reference_table: string }>(db, SQL, 'model_reference', { params: { model_version: target.model_version } });
-    if (ref) notes.push(`No deployment record covers the start of run ${target.run_id}; the reference sample shown is that of model v${ref.model_version}, which scored the run.`);
+    ref = await db.kysely.selectFrom('models').select(['model_version', 'reference_table']).where('model_version', '=', target.model_version).executeTakeFirst();
+    if (ref) notes.push(`No deployment record covers the start of run ${target.run_id}; its reference was that of model v${ref.model_version}, which scored the run.`);
   }
-  const section: DriftSection = {
+  const stored = features.length ? await storedDriftBins(db, target.run_id) : null;
+  if (features.length && !stored) {
+    notes.push(`Run ${target.run_id} was tested before the histograms its drift tests counted were saved with the results, so no histograms are drawn (recounting now could show other rows than the tests saw).`);
+  }
+  return {
     runId: target.run_id,
     batchId: target.batch_id,
     referenceModel: ref?.model_version ?? null,
     referenceTable: ref?.reference_table ?? null,
     features,
-    decision: (await runSqlFile<DriftDecisionRow>(db, SQL, 'drift_decisions', { params: { run_id: target.run_id } })).find((x) => x.kind === 'data') ?? null,
-    numericBins: [],
-    levelCounts: [],
+    decision: (await driftDecisions(db, target.run_id)).find((x) => x.kind === 'data') ?? null,
+    numericBins: stored?.numericBins ?? [],
+    levelCounts: stored?.levelCounts ?? [],
     notes,
   };
-  if (target.batch_id === null) {
-    notes.push(`Run ${target.run_id} records no batch, so there is nothing to draw the histograms from.`);
-    return section;
-  }
-  if (!ref) {
-    notes.push(`The reference model of run ${target.run_id} is unknown, so no histograms are drawn.`);
-    return section;
-  }
-  if (!(await tableExists(db, ref.reference_table))) {
-    notes.push(`The reference sample ${ref.reference_table} of model v${ref.model_version} no longer exists, so no histograms are drawn.`);
-    return section;
-  }
-  const fs = featureSet(config.contract);
-  const numericNames = new Set(features.filter((f) => f.feature_kind === 'numeric').map((f) => f.feature));
-  const categoricalNames = new Set(features.filter((f) => f.feature_kind === 'categorical').map((f) => f.feature));
-  const numerics = fs.numerics.filter((f) => numericNames.has(f.name));
-  const categoricals = fs.categoricals.filter((c) => categoricalNames.has(c.name));
-  const unknown = [...numericNames, ...categoricalNames].filter((n) => !numerics.some((f) => f.name === n) && !categoricals.some((c) => c.name === n));
-  if (unknown.length) notes.push(`Not in the current contract's features, so not drawn: ${unknown.join(', ')}.`);
-  const referenceTable = sql.id(ref.reference_table);
-  if (numerics.length) {
-    section.numericBins = await runSqlFile<HistogramBin>(db, SQL, 'numeric_histograms', {
-      slots: {
-        reference_columns: identList(numerics.map((f) => f.name)),
-        reference_table: referenceTable,
-        current_features: numericFeatureSelect(numerics),
-      },
-      params: { batch_id: target.batch_id, bins: HISTOGRAM_BINS },
-    });
-  }
-  if (categoricals.length) {
-    // The same level counts drift detection uses, over the whole batch.
-    const columns = identList(categoricals.map((c) => c.name));
-    section.levelCounts = await runSqlFile<LevelCount>(db, 'data_drift_detection', 'category_counts', {
-      slots: { reference_columns: columns, current_features: columns, reference_table: referenceTable, current_rows: sql`(select * from raw_data where batch_id = ${target.batch_id})` },
-    });
-  }
-  return section;
 }
 
 async function loadEvaluation(db: PipelineDb, run: RunRow, active: ActiveModelRow | null): Promise<EvaluationSection | null> {
   let evaluation: EvaluationRow | undefined;
   let why = '';
   if (run.pipeline_type === 'TRAINING_PIPELINE') {
-    [evaluation] = await runSqlFile<EvaluationRow>(db, SQL, 'evaluation', { params: { run_id: run.run_id } });
+    evaluation = await evaluationOf(db, run.run_id);
     if (evaluation) why = `the evaluation of this report's training run ${run.run_id} (model v${evaluation.model_version})`;
   }
   if (!evaluation && active) {
-    [evaluation] = await runSqlFile<EvaluationRow>(db, SQL, 'evaluation', { params: { run_id: active.training_run_id } });
+    evaluation = await evaluationOf(db, active.training_run_id);
     if (evaluation) why = `the evaluation of the active model v${active.model_version} (training run ${active.training_run_id})`;
   }
   if (!evaluation) return null;
@@ -361,13 +259,13 @@ export async function loadReportData(db: PipelineDb, config: Config, opts: { sta
   const run = await chooseRun(db, opts.runId);
   const stage = run.stage ?? opts.stage;
   const params = { run_id: run.run_id };
-  const steps = await runSqlFile<StepRow>(db, SQL, 'run_steps', { params });
+  const steps: StepRow[] = await db.kysely.selectFrom('step_runs').select(STEP_COLUMNS).where('run_id', '=', run.run_id).orderBy('step_order').orderBy('started_at').execute();
   const related = await runSqlFile<RelatedRunRow>(db, SQL, 'related_runs', { params });
-  const decisions = await runSqlFile<DriftDecisionRow>(db, SQL, 'drift_decisions', { params });
-  const modelDrift = await runSqlFile<ModelDriftRow>(db, SQL, 'model_drift_results', { params });
-  const [activeModel] = await runSqlFile<ActiveModelRow>(db, SQL, 'active_model', { params: { stage } });
-  const deployments = await runSqlFile<DeploymentRow>(db, SQL, 'deployment_history', { params: { stage } });
-  const drift = await loadDrift(db, config, run);
+  const decisions = await driftDecisions(db, run.run_id);
+  const modelDrift: ModelDriftRow[] = await db.kysely.selectFrom('model_drift_results').select(MODEL_DRIFT_COLUMNS).where('run_id', '=', run.run_id).orderBy('test').execute();
+  const activeModel = await activeModelRecord(db, stage);
+  const deployments: DeploymentRow[] = await db.kysely.selectFrom('model_deployment_history').select(DEPLOYMENT_COLUMNS).where('stage', '=', stage).orderBy('deployment_id', 'desc').execute();
+  const drift = await loadDrift(db, run);
   const evaluation = await loadEvaluation(db, run, activeModel ?? null);
   const models = await runSqlFile<ModelHistoryRow>(db, SQL, 'model_history', { params: { stage } });
   const retrained = await loadRetrained(db, config, stage, run);

@@ -10,7 +10,8 @@ import {
   residualScatterSpec,
   stepDurationSpec,
 } from './charts.ts';
-import { HISTOGRAM_BINS, type ActiveModelRow, type DriftDecisionRow, type DriftSection, type EffectColumns, type EvaluationSection, type FeatureDriftRow, type ReportData, type RunRow } from './data.ts';
+import { DRIFT_HISTOGRAM_BINS } from '../steps/drift-bins.ts';
+import { type ActiveModelRow, type DriftDecisionRow, type DriftSection, type EffectColumns, type EvaluationSection, type FeatureDriftRow, type ReportData, type RunRow } from './data.ts';
 import { esc, fmtDuration, fmtInt, fmtNum, fmtPct, fmtText, fmtTime } from './format.ts';
 import type { DiffSide, ModelDiff } from '../inspect/model-diff.ts';
 import type { Metrics } from '../steps/model-evaluation.ts';
@@ -352,7 +353,7 @@ async function driftSection(d: ReportData): Promise<string> {
   if (charts.length) {
     parts.push('<h3>Reference vs current distributions</h3>');
     parts.push(
-      `<p class="muted">Shares of each sample per bin (numeric: ${HISTOGRAM_BINS} equal-width bins over the pooled 0.1–99.9% range, outliers counted in the end bins) or per level. ` +
+      `<p class="muted">Shares of each sample the drift tests compared (the reference sample and the batch's tested sample, as counted at detection) per bin (numeric: ${DRIFT_HISTOGRAM_BINS} equal-width bins over the pooled 0.1–99.9% range, outliers counted in the end bins) or per level. ` +
         `<span style="color:${COLORS.reference}">■ reference</span> <span style="color:${COLORS.current}">■ current batch</span></p>`,
     );
     parts.push(`<div class="charts">${charts.join('\n')}</div>`);

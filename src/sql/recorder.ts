@@ -18,14 +18,21 @@ interface Origin {
 const origin = new AsyncLocalStorage<Origin>();
 const listeners = new Set<(s: ExecutedStatement) => void>();
 
-/** Runs `fn` with the statements it executes attributed to `step`. */
+/** Runs `fn` with the statements it executes attributed to `step` (inside another step, e.g. a retrain's: `outer/step`). */
 export function inStep<T>(step: string, fn: () => Promise<T>): Promise<T> {
-  return origin.run({ ...origin.getStore(), step }, fn);
+  const outer = origin.getStore()?.step;
+  return origin.run({ step: outer ? `${outer}/${step}` : step }, fn);
 }
 
 /** Runs `fn` with the statements it executes attributed to the `.sql` file `file`. */
 export function fromFile<T>(file: string, fn: () => Promise<T>): Promise<T> {
   return origin.run({ ...origin.getStore(), file }, fn);
+}
+
+/** Runs `fn` with its statements attributed to no file (e.g. the session settings around a file's statement). */
+export function notFromFile<T>(fn: () => Promise<T>): Promise<T> {
+  const store = origin.getStore();
+  return store?.file ? origin.run({ step: store.step }, fn) : fn();
 }
 
 /** Called by the DuckDB connection for every statement it runs; a no-op unless someone listens. */

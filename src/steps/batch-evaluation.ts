@@ -1,6 +1,6 @@
 import { runSqlFile } from '../db/sql-runner.ts';
 import { sql } from 'kysely';
-import type { RunContext } from '../pipelines/run-log.ts';
+import type { RunContext } from '../runs/run-log.ts';
 import { binomialLowerPValue } from '../stats/error-tests.ts';
 import { labelledErrorTest } from './drift-decision.ts';
 import { formatP } from './drift-tests.ts';

@@ -2,8 +2,9 @@ import { INDICATOR_SUFFIX } from '../config/contract.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile, runSqlFileColumns } from '../db/sql-runner.ts';
 import { sql } from 'kysely';
-import type { RunContext, StepReport } from '../pipelines/run-log.ts';
+import type { RunContext, StepReport } from '../runs/run-log.ts';
 import { loadFitParams } from './data-processing.ts';
+import { driftBinRows, saveDriftBins } from './drift-bins.ts';
 import { decideDatasetDrift, featureRoles, type DatasetDecision, type JudgedFeature } from './drift-decision.ts';
 import {
   featureTestSettings,
@@ -202,6 +203,8 @@ export async function dataDriftDetection(ctx: RunContext, model: StoredModel, ba
       },
     });
   }
+  // The counts the tests saw, for the report to draw as they were.
+  await saveDriftBins(db, driftBinRows(runId, samples, decision.features.map((f) => ({ feature: f.feature, kind: f.kind }))));
   return {
     features: decision.features,
     decision,

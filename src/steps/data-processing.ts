@@ -2,7 +2,7 @@ import { MISSING_LEVEL, type Contract } from '../config/contract.ts';
 import { sql } from 'kysely';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError } from '../errors.ts';
-import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
+import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
 import { featureSet, identList, keyColumns, numericFeatureSelect, rawFeatureSelect, type FeatureSet } from '../sql/features.ts';
 import type { SqlFragment } from '../sql/render.ts';
 import { designColumns, type DroppedFeature, type FitParams } from './fit-params.ts';

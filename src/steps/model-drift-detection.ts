@@ -1,7 +1,7 @@
 import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { sql } from 'kysely';
-import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
+import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
 import { loadSamples, sampledRows } from './data-drift-detection.ts';
 import { decideModelDrift, type ErrorSample, type ModelDecision, type ModelTest } from './drift-decision.ts';
 import type { StoredModel } from './model.ts';

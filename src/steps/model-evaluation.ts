@@ -2,7 +2,8 @@ import { runSqlFile } from '../db/sql-runner.ts';
 import { sql } from 'kysely';
 import type { SqlFragment } from '../sql/render.ts';
 import type { PipelineDb } from '../db/database.ts';
-import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
+import { activeModelOf } from '../registry/active-model.ts';
+import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
 import { loadFitParams } from './data-processing.ts';
 import { featureSet, keyColumns, rawFeatureSelect } from '../sql/features.ts';
 import type { FitParams } from './fit-params.ts';
@@ -83,7 +84,7 @@ export async function intervalEvaluation(ctx: RunContext, testView: string, mode
       )
     : [];
   const offGroups = groupCoverage.filter((g) => Math.abs(g.coverage - level) > band(g.n));
-  await db.exec('drop table if exists temp.eval_residuals');
+  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql`temp.eval_residuals` } });
   let choice: 'normal' | 'conformal' = 'normal';
   let reason: string;
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -117,11 +118,6 @@ export interface EvaluationResult extends StepReport {
   activeModelVersion: number | null;
   nTest: number;
   intervals?: IntervalEvaluation;
-}
-
-export async function activeModelOf(db: PipelineDb, stage: string): Promise<{ modelVersion: number; runId: number } | null> {
-  const rows = await runSqlFile<{ model_version: number; run_id: number }>(db, STEP, 'active_model', { params: { stage } });
-  return rows.length ? { modelVersion: rows[0].model_version, runId: rows[0].run_id } : null;
 }
 
 /**

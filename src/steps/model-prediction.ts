@@ -1,7 +1,7 @@
 import { runSqlFile } from '../db/sql-runner.ts';
 import { sql } from 'kysely';
 import { logger } from '../logger.ts';
-import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
+import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
 import { studentTQuantile } from '../stats/ols.ts';
 import { identList, keyColumns } from '../sql/features.ts';
 import { predictionSql } from '../sql/prediction.ts';

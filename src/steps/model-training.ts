@@ -4,7 +4,8 @@ import { runSqlFile } from '../db/sql-runner.ts';
 import { sql } from 'kysely';
 import { InputError, errorMessage } from '../errors.ts';
 import { logger } from '../logger.ts';
-import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
+import { activeModelOf } from '../registry/active-model.ts';
+import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
 import { fitOls, type OlsFit } from '../stats/ols.ts';
 import { assembleDesignStats, type GroupSums } from './design-stats.ts';
 import { designColumns, type FitParams } from './fit-params.ts';
@@ -60,12 +61,12 @@ export async function trainingInputs(ctx: RunContext): Promise<TrainingInputs> {
  * the active model was trained with), or null when it would learn something new.
  */
 export async function identicalToActive(ctx: RunContext, inputs: TrainingInputs): Promise<{ modelVersion: number; reason: string } | null> {
-  const [a] = await runSqlFile<{ model_version: number; input_fingerprint: string | null; training_config_hash: string | null }>(ctx.db, STEP, 'active_model_inputs', { params: { stage: ctx.stage } });
-  if (!a || a.input_fingerprint !== inputs.inputFingerprint || a.training_config_hash !== inputs.trainingConfigHash) return null;
+  const a = await activeModelOf(ctx.db, ctx.stage);
+  if (!a || a.inputFingerprint !== inputs.inputFingerprint || a.trainingConfigHash !== inputs.trainingConfigHash) return null;
   const rows = inputs.nRows;
   return {
-    modelVersion: a.model_version,
-    reason: `no new model: the labelled data (${rows} rows, fingerprint ${inputs.inputFingerprint}) and the training config (hash ${inputs.trainingConfigHash}) equal those of active v${a.model_version}`,
+    modelVersion: a.modelVersion,
+    reason: `no new model: the labelled data (${rows} rows, fingerprint ${inputs.inputFingerprint}) and the training config (hash ${inputs.trainingConfigHash}) equal those of active v${a.modelVersion}`,
   };
 }
 

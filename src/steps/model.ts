@@ -1,7 +1,6 @@
 import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError } from '../errors.ts';
-import type { FitParams } from './fit-params.ts';
 
 /** A stored model version, as the steps use it. */
 export interface StoredModel {

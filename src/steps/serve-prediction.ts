@@ -3,7 +3,7 @@ import path from 'node:path';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { sql } from 'kysely';
 import { ConfigError } from '../errors.ts';
-import type { RunContext, StepReport } from '../pipelines/run-log.ts';
+import type { RunContext, StepReport } from '../runs/run-log.ts';
 import { keyColumns } from '../sql/features.ts';
 import type { SqlFragment } from '../sql/render.ts';
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError } from '../errors.ts';
-import { runTables, type RunContext, type StepReport } from '../pipelines/run-log.ts';
+import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
 import { keyColumns } from '../sql/features.ts';
 import type { SqlFragment } from '../sql/render.ts';
 

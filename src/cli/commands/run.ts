@@ -1,8 +1,8 @@
 import { logger } from '../../logger.ts';
-import { setProgressReporter, terminalProgress } from '../../pipelines/progress.ts';
+import { setProgressReporter, terminalProgress } from '../../runs/progress.ts';
 import { PREDICTION_STEPS, runPredictionPipeline } from '../../pipelines/prediction.ts';
 import { prepareResume, type ResumeState } from '../../pipelines/resume.ts';
-import { abortStaleRuns } from '../../pipelines/run-log.ts';
+import { abortStaleRuns } from '../../runs/run-log.ts';
 import { TRAINING_STEPS, runTrainingPipeline } from '../../pipelines/training.ts';
 import { ConfigError, InputError } from '../../errors.ts';
 import { createContext, type GlobalArgs } from '../context.ts';
@@ -37,8 +37,17 @@ export async function runCommand(args: RunArgs): Promise<void> {
   checkRunArgs(args);
   const ctx = createContext(args);
   if (args.dryRun) {
-    const { printPlan } = await import('../../pipelines/plan.ts');
-    process.stdout.write(printPlan(args.type ?? 'TRAINING_PIPELINE'));
+    if (args.resume !== undefined) throw new ConfigError('--dry-run plans a new run: it cannot be combined with --resume');
+    const { compileRun, planText } = await import('../../pipelines/compile.ts');
+    const type = args.type ?? 'TRAINING_PIPELINE';
+    const { statements, summary } = await compileRun(ctx.config, ctx.stage, ctx.dbPath, {
+      type,
+      input: args.input,
+      rescore: args.rescore,
+      force: args.force,
+      open: { threads: ctx.config.duckdb.threads, memoryLimit: ctx.config.duckdb.memory_limit, deterministic: ctx.config.duckdb.deterministic },
+    });
+    process.stdout.write(planText(type, statements, summary));
     return;
   }
   const db = await ctx.open();

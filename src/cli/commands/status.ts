@@ -1,6 +1,6 @@
 import { formatBusy } from '../../inspect/busy.ts';
 import { formatStatus, stageStatus } from '../../inspect/status.ts';
-import { StageBusyError } from '../../pipelines/activity.ts';
+import { StageBusyError } from '../../runs/activity.ts';
 import { createContext, type GlobalArgs } from '../context.ts';
 import { openReader } from '../open-reader.ts';
 

@@ -52,16 +52,21 @@ export class DuckDBDriver implements Driver {
     return this.#connection;
   }
 
-  async beginTransaction(connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin transaction'));
+  /**
+   * Refused: the pipeline has one transaction mechanism, `PipelineDb.transaction(fn)`, which covers the typed builder,
+   * the SQL files and the appender alike. Kysely's `transaction()` would hold the one connection for its `trx`
+   * only, so any other query inside it (a `.sql` file, `db.query`) would wait for it forever.
+   */
+  async beginTransaction(_connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {
+    throw new Error('kysely.transaction() is not used here: run the work inside db.transaction(async () => …) (src/db/pipeline-db.ts), whose queries, typed or not, commit together');
   }
 
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('commit'));
+  async commitTransaction(_connection: DatabaseConnection): Promise<void> {
+    throw new Error('kysely transactions are not used here: see db.transaction');
   }
 
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('rollback'));
+  async rollbackTransaction(_connection: DatabaseConnection): Promise<void> {
+    throw new Error('kysely transactions are not used here: see db.transaction');
   }
 
   async releaseConnection(): Promise<void> {

@@ -89,19 +89,26 @@ describe('byod: a yearly country panel (config/examples/country_energy_co2)', ()
     let sameYears: PredictionOutcome;
     let shifted: PredictionOutcome;
     let sameYearsCsv: string;
+    let ingested: Awaited<ReturnType<typeof ingestFile>>;
 
-    before(async () => {
+    // The whole story runs here, so each test below only reads it (and runs alone with --grep).
+    before(async function () {
+      this.timeout(600_000);
       // A second draw (seed 8, no target) of the training years: same world, no drift expected.
       sameYearsCsv = path.join(tmp(), 'baseline_1995_2015_seed8.csv');
       await generate(config, { rows: 21 * COUNTRIES, seed: 8, scenario: 'baseline', startDate: '1995-01-01', withTarget: false, out: sameYearsCsv });
       db = await openDatabase(path.join(tmp(), 'e2e.duckdb'), { threads: config.duckdb.threads });
+      ingested = await ingestFile(db, config, HISTORY_CSV);
+      training = await runTrainingPipeline(db, config, 'DEV');
+      sameYears = await runPredictionPipeline(db, config, 'DEV', { input: sameYearsCsv });
+      shifted = await runPredictionPipeline(db, config, 'DEV', { input: SHIFTED_CSV });
     });
     after(async () => {
       await db?.close();
     });
 
     it('ingests the shipped history: every row accepted, years 1990–2015', async () => {
-      const r = await ingestFile(db, config, HISTORY_CSV);
+      const r = ingested;
       expect(r).to.include({ batchId: 1, rowsRead: 26 * COUNTRIES, rowsAccepted: 26 * COUNTRIES, rowsQuarantined: 0, rowsLabelled: 26 * COUNTRIES, hasTarget: true });
       const b = await one<Record<string, unknown>>(db, 'select min_time, max_time, rows_read, rows_accepted + rows_quarantined as rows_total from ingest_batches where batch_id = 1');
       expect(b).to.deep.equal({ min_time: '1990', max_time: '2015', rows_read: 1560, rows_total: 1560 });
@@ -115,7 +122,6 @@ describe('byod: a yearly country panel (config/examples/country_energy_co2)', ()
     });
 
     it('trains and deploys a model on the contract\'s features: columns, derived expressions, no calendar terms', async () => {
-      training = await runTrainingPipeline(db, config, 'DEV');
       expect(training.deployed, training.reason).to.equal(true);
       expect(training.modelVersion).to.equal(1);
       // A time split holds out the newest years; v1 passed the gate on them and was refitted on every year of the
@@ -178,7 +184,6 @@ describe('byod: a yearly country panel (config/examples/country_energy_co2)', ()
     });
 
     it('a second draw of the training years brings no dataset drift', async () => {
-      sameYears = await runPredictionPipeline(db, config, 'DEV', { input: sameYearsCsv });
       expect(sameYears).to.include({ dataDrift: false, modelVersion: 2, served: 21 * COUNTRIES });
       const rows = await db.query<{ feature: string; drifted: boolean }>('select feature, drifted from data_drift_results where run_id = $1 order by feature', [sameYears.runId]);
       expect(rows.map((r) => r.feature)).to.have.members(ALL_FEATURES);
@@ -186,7 +191,6 @@ describe('byod: a yearly country panel (config/examples/country_energy_co2)', ()
     });
 
     it('the 2020–2024 covariate-shift batch: one drift row per feature, dataset drift, predictions served and flagged', async () => {
-      shifted = await runPredictionPipeline(db, config, 'DEV', { input: SHIFTED_CSV });
       expect(shifted).to.include({ dataDrift: true, modelVersion: 2, served: 5 * COUNTRIES });
       expect(shifted.childRunIds, 'no labels: nothing to retrain on').to.deep.equal([]);
       expect(shifted.flags).to.include('data_drift');

@@ -287,6 +287,7 @@ describe('foundation: ingestion', () => {
   describe('another contract: a yearly country panel', () => {
     let panel: Config;
     let panelDb: PipelineDb;
+    let panelIngest: Awaited<ReturnType<typeof ingestFile>>;
 
     before(async () => {
       const cfgFile = writeYaml(path.join(tmp(), 'panel.yaml'), {
@@ -308,19 +309,7 @@ describe('foundation: ingestion', () => {
       });
       panel = loadConfig(cfgFile);
       panelDb = await openDatabase(path.join(tmp(), 'panel.duckdb'));
-    });
-
-    after(async () => {
-      await panelDb?.close();
-    });
-
-    it('builds its contract from the YAML', () => {
-      expect(panel.contract).to.include({ name: 'country_panel', delimiter: ';', timeKind: 'integer', calendarFeatures: false });
-      expect(panel.contract.idColumns).to.deep.equal(['country']);
-      expect(panel.contract.target.name).to.equal('co2_mt');
-    });
-
-    it('creates raw_data with its own columns and ingests its own CSV', async () => {
+      // the panel's own CSV, ingested here: every test below reads a database that holds the panel contract
       const f = path.join(tmp(), 'panel.csv');
       writeFileSync(
         f,
@@ -335,7 +324,21 @@ describe('foundation: ingestion', () => {
           'DE;2021;high;-5;83;600', //        8 below minimum
         ].join('\n') + '\n',
       );
-      const r = await ingestFile(panelDb, panel, f);
+      panelIngest = await ingestFile(panelDb, panel, f);
+    });
+
+    after(async () => {
+      await panelDb?.close();
+    });
+
+    it('builds its contract from the YAML', () => {
+      expect(panel.contract).to.include({ name: 'country_panel', delimiter: ';', timeKind: 'integer', calendarFeatures: false });
+      expect(panel.contract.idColumns).to.deep.equal(['country']);
+      expect(panel.contract.target.name).to.equal('co2_mt');
+    });
+
+    it('creates raw_data with its own columns and ingests its own CSV', async () => {
+      const r = panelIngest;
       expect(r).to.include({ rowsRead: 7, rowsAccepted: 3, rowsQuarantined: 4, rowsLabelled: 2, hasTarget: true });
       await expectBalanced(panelDb, r);
       const cols = await panelDb.query<{ name: string; type: string }>(

@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openDatabase } from '../../../src/db/database.ts';
-import { activityPath, type Activity } from '../../../src/pipelines/activity.ts';
+import { activityPath, type Activity } from '../../../src/runs/activity.ts';
 import { expectExit, generateFile, runCli, runCliAsync, useTmpDir } from '../../support/helpers.ts';
 import { explain, startCli, type Watched } from '../reliability/support.ts';
 

@@ -72,12 +72,10 @@ describe('inspection: status, models list/show/rollback/promote, dry run', funct
     expect(sqlJson<{ n: number }>(uat, `select count(*) as n from reference_r${m.run_id}`)[0].n).to.be.greaterThan(0);
   });
 
-  it('run --dry-run prints the plan and the SQL files without touching the database', () => {
+  it('run --dry-run plans on a scratch copy: a database that does not exist is not created', () => {
     const fresh = path.join(dir(), 'never.duckdb');
-    const out = expectExit(runCli(['run', '--type', 'PREDICTION_PIPELINE', '--dry-run', '--db', fresh]), 0).stdout;
-    expect(out).to.match(/^PREDICTION_PIPELINE:\n  1\. data_processing/);
-    expect(out).to.contain('sql/data_drift_detection/numeric_values.sql');
-    expect(out).to.contain('5. serve_prediction');
+    const res = expectExit(runCli(['run', '--type', 'PREDICTION_PIPELINE', '--dry-run', '--db', fresh]), 3);
+    expect(res.stderr).to.contain('no active model on DEV');
     expect(existsSync(fresh)).to.equal(false);
   });
 });

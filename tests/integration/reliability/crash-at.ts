@@ -19,16 +19,19 @@ if (!dbPath || !pattern) {
 const config = loadConfig();
 const duck = config.duckdb as typeof config.duckdb & { deterministic?: boolean };
 const db = await openDatabase(dbPath, { threads: duck.threads, memoryLimit: duck.memory_limit, deterministic: duck.deterministic } as Parameters<typeof openDatabase>[1]);
-const query = db.query.bind(db);
+// Every statement reaches DuckDB through the one native connection (SQL files, typed builder queries and reads alike).
+const native = db.native;
+const run = native.runAndReadAll.bind(native);
 const re = new RegExp(pattern, 'i');
-db.query = (async (sqlText: string, params: readonly unknown[] = []) => {
+native.runAndReadAll = (async (sqlText: string, values?: unknown, types?: unknown) => {
+  const params = Array.isArray(values) ? values : [];
   if (re.test(sqlText) && mustInclude.every((p) => params.map(String).includes(p))) {
     process.stderr.write(`crash-at: killing this process before: ${sqlText.replace(/\s+/g, ' ').slice(0, 120)}\n`);
     process.kill(process.pid, 'SIGKILL');
     await new Promise(() => undefined);
   }
-  return query(sqlText, params);
-}) as typeof db.query;
+  return run(sqlText, values as never, types as never);
+}) as typeof native.runAndReadAll;
 // forced: the database's active model was trained on the same rows, and an unforced run would train nothing
 await runTrainingPipeline(db, config, 'DEV', { force: true });
 await db.close();

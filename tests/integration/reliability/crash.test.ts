@@ -160,7 +160,7 @@ describe('reliability: SIGKILL during a run leaves a consistent database', funct
       { step: 'train_test_split', after: /info\s+step train_test_split …/, what: 'creating the split views' },
       { step: 'model_training', after: /debug\s+sql\/model_training\/next_model_version\.sql/, what: 'writing the models row' },
       { step: 'model_evaluation', after: /info\s+step model_evaluation …/, what: 'scoring the test rows' },
-      { step: 'model_deployment', after: /debug\s+sql\/model_deployment\/insert_history\.sql/, what: 'decision row written, active_model not yet' },
+      { step: 'model_deployment', after: /debug\s+kysely: insert into "model_deployment_history"/, what: 'decision row written, active_model not yet' },
     ];
     for (const p of points) {
       it(`killed during ${p.step} (${p.what}): nothing of the step is visible, the active model is unchanged`, async () => {
@@ -198,10 +198,10 @@ describe('reliability: SIGKILL during a run leaves a consistent database', funct
     // (the last statement before the commit) leaves neither the outputs nor the success: they commit together.
     it('killed after the deployment work, before step_runs records it: outputs and step status agree', async () => {
       const activeBefore = await readDb(dbPath, (db) => activeModel(db));
-      const w = startScript(CRASH_AT, [dbPath, '^\\s*update\\s+step_runs', 'model_deployment', 'succeeded']);
+      const w = startScript(CRASH_AT, [dbPath, '^\\s*update\\s+"?step_runs"?', 'model_deployment', 'succeeded']);
       const exit = await w.exited;
       expect(exit.signal, explain(exit)).to.equal('SIGKILL');
-      expect(exit.stderr).to.match(/crash-at: killing this process before: update step_runs/);
+      expect(exit.stderr).to.match(/crash-at: killing this process before: update "?step_runs"?/);
       await readDb(dbPath, async (db) => {
         const run = await one<{ run_id: number }>(db, 'select max(run_id) as run_id from pipeline_runs');
         killedRuns.push(run.run_id);

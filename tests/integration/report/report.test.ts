@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -195,6 +195,23 @@ describe('report: pipeline report', function () {
     expect(ev.residualBins.reduce((a, b) => a + b.n, 0)).to.equal(ev.evaluation.n_test);
     const rmse = Math.sqrt(ev.points.reduce((a, p) => a + p.residual ** 2, 0) / ev.points.length);
     expect(rmse).to.be.closeTo(ev.evaluation.new_rmse, ev.evaluation.new_rmse * 0.2);
+  });
+
+  it('draws the counts drift detection saved with its results, and says so for a run tested before they were saved', async () => {
+    const stored = await withDb((db) => db.query<{ feature: string; n_ref: number; n_cur: number }>('select feature, n_ref, n_cur from data_drift_bins where run_id = $1', [prediction.runId]), { path: dbPath, readOnly: true, migrate: false });
+    const data: ReportData = await withDb((db) => loadReportData(db, config, { stage: 'DEV' }), { path: dbPath, readOnly: true, migrate: false });
+    const drawn = [...data.drift!.numericBins.map((b) => b.n), ...data.drift!.levelCounts.flatMap((l) => [l.n_ref, l.n_cur])].reduce((a, n) => a + n, 0);
+    expect(drawn).to.equal(stored.reduce((a, r) => a + r.n_ref + r.n_cur, 0));
+    expect(data.drift!.notes).to.deep.equal([]);
+    // An older run: its results without saved counts. The report recounts nothing and says why.
+    const older = path.join(tmp(), 'older.duckdb');
+    copyFileSync(dbPath, older);
+    await withDb((db) => db.exec('delete from data_drift_bins'), { path: older });
+    const old: ReportData = await withDb((db) => loadReportData(db, config, { stage: 'DEV' }), { path: older, readOnly: true, migrate: false });
+    expect(old.drift!.features).to.have.length(data.drift!.features.length);
+    expect(old.drift!.numericBins).to.deep.equal([]);
+    expect(old.drift!.levelCounts).to.deep.equal([]);
+    expect(old.drift!.notes.join(' ')).to.match(/was tested before the histograms its drift tests counted were saved/);
   });
 
   it('reports a chosen training run (--run) and refuses an unknown one (exit 3)', () => {

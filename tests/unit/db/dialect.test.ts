@@ -195,43 +195,43 @@ describe('DuckDB dialect', () => {
   });
 
   describe('transactions', () => {
-    it('kysely.transaction() commits', async () => {
-      await db.kysely.transaction().execute(async (trx) => {
-        await trx.insertInto('pipeline_runs').values(run(1)).execute();
-        await trx.insertInto('pipeline_runs').values(run(2)).execute();
-      });
-      expect(await db.query('select run_id from pipeline_runs order by 1')).to.deep.equal([{ run_id: 1 }, { run_id: 2 }]);
-    });
-
-    it('kysely.transaction() rolls back everything when the callback throws', async () => {
+    it('kysely.transaction() refuses (one mechanism: db.transaction), runs nothing and leaves the connection usable', async () => {
       let caught: unknown;
       try {
         await db.kysely.transaction().execute(async (trx) => {
           await trx.insertInto('pipeline_runs').values(run(1)).execute();
-          throw new Error('boom');
         });
       } catch (err) {
         caught = err;
       }
-      expect((caught as Error)?.message).to.equal('boom');
+      expect(String(caught)).to.match(/db\.transaction/);
       expect(await db.query('select * from pipeline_runs')).to.deep.equal([]);
+      expect(await db.query('select 1 as ok')).to.deep.equal([{ ok: 1 }]);
     });
 
-    it('kysely.transaction(): a failing statement leaves nothing of the earlier ones', async () => {
+    it('db.transaction(): typed builder queries and SQL text commit together', async () => {
+      await db.transaction(async () => {
+        await db.kysely.insertInto('pipeline_runs').values(run(1)).execute();
+        await db.query("update pipeline_runs set status = 'done' where run_id = $1", [1]);
+        await db.kysely.insertInto('pipeline_runs').values(run(2)).execute();
+      });
+      expect(await db.query('select run_id, status from pipeline_runs order by 1')).to.deep.equal([{ run_id: 1, status: 'done' }, { run_id: 2, status: 'running' }]);
+    });
+
+    it('db.transaction(): a failing builder statement leaves nothing of the earlier ones', async () => {
       await db.kysely.insertInto('pipeline_runs').values(run(1)).execute();
       let caught: unknown;
       try {
-        await db.kysely.transaction().execute(async (trx) => {
-          await trx.insertInto('pipeline_runs').values(run(10)).execute();
-          await trx.updateTable('pipeline_runs').set({ status: 'changed' }).where('run_id', '=', 1).execute();
-          await trx.insertInto('pipeline_runs').values(run(1)).execute(); // duplicate primary key
+        await db.transaction(async () => {
+          await db.kysely.insertInto('pipeline_runs').values(run(10)).execute();
+          await db.kysely.updateTable('pipeline_runs').set({ status: 'changed' }).where('run_id', '=', 1).execute();
+          await db.kysely.insertInto('pipeline_runs').values(run(1)).execute(); // duplicate primary key
         });
       } catch (err) {
         caught = err;
       }
       expect(String(caught)).to.match(/Duplicate key|primary key/i);
       expect(await db.query('select run_id, status from pipeline_runs')).to.deep.equal([{ run_id: 1, status: 'running' }]);
-      // the connection is usable again afterwards
       expect(await db.query('select 1 as ok')).to.deep.equal([{ ok: 1 }]);
     });
 

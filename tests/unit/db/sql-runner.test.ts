@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import { openDatabase, type PipelineDb } from '../../../src/db/database.ts';
-import { renderSql, runSqlFile } from '../../../src/db/sql-runner.ts';
+import { runSqlFile } from '../../../src/db/sql-runner.ts';
+import { compileSql, renderSqlText, type SqlInputs } from '../../../src/sql/render.ts';
+
+/** A .sql text rendered and compiled as the runner does. */
+const renderSql = (text: string, inputs: SqlInputs, label: string) => compileSql(renderSqlText(text, inputs, label));
 import { SqlError } from '../../../src/errors.ts';
 
 function renderError(fn: () => unknown): SqlError {
@@ -13,7 +17,7 @@ function renderError(fn: () => unknown): SqlError {
   throw new Error('expected renderSql to throw');
 }
 
-describe('sql-runner: renderSql', () => {
+describe('sql-runner: rendering a .sql text (renderSqlText + compileSql)', () => {
   it('turns $name parameters into positional ones, one per use, in order', () => {
     const out = renderSql('select $b as b, $a as a, $b + 1 as c', { params: { a: 1, b: 2 } }, 'q.sql');
     expect(out.sql).to.equal('select $1 as b, $2 as a, $3 + 1 as c');

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Config } from '../../../src/config/load.ts';
-import { gateDecision } from '../../../src/steps/model-deployment.ts';
+import { gateDecision } from '../../../src/registry/deploy.ts';
 import type { Metrics } from '../../../src/steps/model-evaluation.ts';
 import { configWith, defaultConfig } from '../../support/helpers.ts';
 

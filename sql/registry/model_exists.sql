@@ -1,1 +1,0 @@
-select count(*) as n from models where model_version = $model_version

@@ -1,2 +1,0 @@
-delete from stage_pins
-where stage = $stage

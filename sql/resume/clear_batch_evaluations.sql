@@ -1,1 +1,0 @@
-delete from batch_evaluations where run_id = $run_id

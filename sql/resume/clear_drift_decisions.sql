@@ -1,1 +1,0 @@
-delete from drift_decisions where run_id = $run_id

@@ -1,0 +1,41 @@
+/** The shape of an open stage database (opened by database.ts, migrated by migrate.ts). */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Kysely } from 'kysely';
+import type { Database } from './tables.ts';
+
+export interface OpenOptions {
+  /** Open without the write lock; with `sandboxed` nothing outside the file can be touched either. */
+  readOnly?: boolean;
+  /** Refuse file access, extensions and configuration changes (for user-supplied SQL). */
+  sandboxed?: boolean;
+  threads?: number;
+  memoryLimit?: string;
+  /** Apply pending migrations (default true for read-write opens). */
+  migrate?: boolean;
+  /** Run aggregating statistics single-threaded so results are bit-identical run to run (default true). */
+  deterministic?: boolean;
+}
+
+/** An open stage database: Kysely for typed queries, the native connection for the appender and bulk reads. */
+export interface PipelineDb {
+  readonly path: string;
+  readonly kysely: Kysely<Database>;
+  readonly native: DuckDBConnection;
+  /** Runs one raw statement (no parameters) through Kysely. */
+  exec(sqlText: string): Promise<void>;
+  /** Runs one statement with positional parameters ($1, $2, …) and returns its rows. */
+  query<R = Record<string, unknown>>(sqlText: string, params?: readonly unknown[]): Promise<R[]>;
+  /**
+   * Runs one statement and returns its columns by name, as DuckDB's JS values (numbers for DOUBLE, null for NULL),
+   * without building row objects: about 3x faster than `query` for reading a few hundred thousand numbers.
+   */
+  queryColumns(sqlText: string, params?: readonly unknown[]): Promise<Record<string, unknown[]>>;
+  /** Runs `fn` inside one transaction: everything it writes becomes visible at once, or not at all. */
+  transaction<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` with DuckDB on one thread when `deterministic` is set: parallel SUM/AVG over DOUBLE
+   * combine partial sums in an order that varies run to run, so only one thread gives bit-identical results.
+   */
+  deterministic<T>(fn: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,132 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '../config/load.ts';
+import type { Stage } from '../config/schema.ts';
+import { openDatabase, type OpenOptions } from '../db/database.ts';
+import { recordStatements, type ExecutedStatement } from '../sql/recorder.ts';
+import { runPredictionPipeline } from './prediction.ts';
+import { runTrainingPipeline } from './training.ts';
+
+export type PipelineType = 'TRAINING_PIPELINE' | 'PREDICTION_PIPELINE';
+
+export interface CompileOptions {
+  type: PipelineType;
+  /** Prediction: the file the run would ingest and score. */
+  input?: string;
+  rescore?: boolean;
+  force?: boolean;
+  open: Pick<OpenOptions, 'threads' | 'memoryLimit' | 'deterministic'>;
+}
+
+export interface CompiledStatement extends ExecutedStatement {
+  /** Position in the run, from 1. */
+  order: number;
+}
+
+/**
+ * The exact SQL a run would execute now, in order: the run is made on a scratch copy of the stage database (so
+ * every branch it takes — a retrain on drift, a skipped step — is the one the real run would take, with the same
+ * fitted parameters), every statement DuckDB receives is kept with its bound values, and the copy is deleted.
+ * The stage database itself is only read, under a shared lock, while it is copied.
+ */
+export async function compileRun(config: Config, stage: Stage, dbPath: string, opts: CompileOptions): Promise<{ statements: CompiledStatement[]; summary: string }> {
+  const scratch = mkdtempSync(path.join(os.tmpdir(), 'pipeline-compile-'));
+  try {
+    const copy = path.join(scratch, path.basename(dbPath));
+    if (existsSync(dbPath)) {
+      // a read-only open holds a shared lock: no writer can change the file while it is copied
+      const source = await openDatabase(dbPath, { readOnly: true, migrate: false });
+      try {
+        await source.exec('checkpoint');
+      } catch {
+        // a read-only database cannot checkpoint: its WAL, if any, is copied beside it
+      }
+      try {
+        copyFileSync(dbPath, copy);
+        if (existsSync(`${dbPath}.wal`)) copyFileSync(`${dbPath}.wal`, `${copy}.wal`);
+      } finally {
+        await source.close();
+      }
+    }
+    const db = await openDatabase(copy, opts.open);
+    const recording = recordStatements();
+    let summary: string;
+    try {
+      if (opts.type === 'TRAINING_PIPELINE') {
+        const out = await runTrainingPipeline(db, config, stage, { force: opts.force });
+        summary = out.skipped ? `run ${out.runId} would be skipped: ${out.reason}` : `run ${out.runId}: model v${out.modelVersion} ${out.deployed ? 'would be deployed' : 'would not be deployed'}`;
+      } else {
+        const out = await runPredictionPipeline(db, config, stage, { input: opts.input, rescore: opts.rescore });
+        summary = `run ${out.runId}: batch ${out.batchId} scored by model v${out.modelVersion}${out.childRunIds.length ? `, retraining in run ${out.childRunIds.join(', ')}` : ''}`;
+      }
+    } finally {
+      recording.stop();
+      await db.close();
+    }
+    return { statements: recording.statements.map((s, i) => ({ ...s, order: i + 1 })), summary };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** A step's folder name in the plan: its position among the run's steps and its name (`00_run` outside steps). */
+function stepFolders(statements: readonly CompiledStatement[]): Map<string, string> {
+  const folders = new Map<string, string>();
+  let n = 0;
+  for (const s of statements) {
+    const step = s.step ?? 'run';
+    if (!folders.has(step)) folders.set(step, step === 'run' ? '00_run' : `${String(++n).padStart(2, '0')}_${step.replace(/\//g, '__')}`);
+  }
+  return folders;
+}
+
+const fileStem = (s: ExecutedStatement): string => (s.file ? path.basename(s.file, '.sql') : 'query');
+
+/** How a bound value is shown in the header of a compiled statement. */
+function showValue(v: unknown): string {
+  const text = v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? v.toString() : JSON.stringify(v) ?? String(v);
+  return text.length > 200 ? `${text.slice(0, 200)}… (${text.length} characters)` : text;
+}
+
+/** One compiled statement as a file: where it comes from, its bound values, then the SQL exactly as run. */
+export function statementText(s: CompiledStatement): string {
+  const head = [`-- statement ${s.order} of the run${s.step ? `, step ${s.step}` : ', outside the steps (run log)'}`, `-- from ${s.file ?? 'a query built in TypeScript (typed query builder)'}`];
+  s.params.forEach((v, i) => head.push(`-- $${i + 1} = ${showValue(v)}`));
+  return `${head.join('\n')}\n${s.sql.trim()}\n`;
+}
+
+/** Writes one file per statement: `<out>/<PIPELINE>/NN_step/NN_name.sql`, in execution order. Returns the files. */
+export function writePlan(out: string, type: PipelineType, statements: readonly CompiledStatement[]): string[] {
+  const root = path.join(out, type);
+  rmSync(root, { recursive: true, force: true });
+  const folders = stepFolders(statements);
+  const counts = new Map<string, number>();
+  const files: string[] = [];
+  for (const s of statements) {
+    const folder = folders.get(s.step ?? 'run') as string;
+    const n = (counts.get(folder) ?? 0) + 1;
+    counts.set(folder, n);
+    const dir = path.join(root, folder);
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${String(n).padStart(3, '0')}_${fileStem(s)}.sql`);
+    writeFileSync(file, statementText(s));
+    files.push(file);
+  }
+  return files;
+}
+
+/** The plan as text: each step and the statements it runs, in order, by source file. */
+export function planText(type: PipelineType, statements: readonly CompiledStatement[], summary: string): string {
+  const lines = [`${type} (${summary}; ${statements.length} statements):`];
+  let current: string | undefined | null = null;
+  for (const s of statements) {
+    if (s.step !== current) {
+      current = s.step;
+      lines.push(`  ${s.step ?? '(run log)'}`);
+    }
+    const first = s.sql.trim().split('\n').find((l) => l.trim() && !l.trim().startsWith('--'))?.trim() ?? '';
+    lines.push(`    ${String(s.order).padStart(3)}  ${s.file ?? `query: ${first.length > 80 ? `${first.slice(0, 80)}…` : first}`}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
