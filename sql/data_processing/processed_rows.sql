@@ -1,7 +1,8 @@
 -- The model-ready rows of this run: missing values imputed, numeric features clipped and scaled,
 -- categoricals mapped to known levels, with the fitted (or replayed) parameters given as $p_* parameters;
--- in training, is_test marks the rows the split holds out (nothing was fitted on them).
-create table {{processed_table}} as
+-- in training, is_test marks the rows the split holds out (nothing was fitted on them). A prediction run makes it a
+-- view over its batch (relation_kind view, the parameters written in as literals): the prediction reads through it.
+create {{relation_kind}} {{processed_table}} as
 with
 input_rows as ({{input_rows}}),
 feature_values as (

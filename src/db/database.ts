@@ -1,7 +1,7 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { CompiledQuery, Kysely } from 'kysely';
-import { DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBDoubleVector, DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import { convertParameter } from './dialect/convert-value.ts';
 import { notFromFile, noteStatement } from '../sql/recorder.ts';
 import { EnvironmentError, LockedError, PipelineError, environmentFault, errorMessage, InputError } from '../errors.ts';
@@ -73,6 +73,11 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
       const values = params.map(convertParameter) as DuckDBValue[];
       const reader = await noting(driver.withNative((native) => native.runAndReadAll(sqlText, values.length ? values : undefined)));
       return reader.getColumnsObjectJS() as Record<string, unknown[]>;
+    },
+    async queryDoubleColumns(sqlText: string, params: readonly unknown[] = []) {
+      noteStatement(sqlText, params);
+      const values = params.map(convertParameter) as DuckDBValue[];
+      return noting(driver.withNative((native) => readDoubleColumns(native, sqlText, values)));
     },
     async transaction<T>(fn: () => Promise<T>): Promise<T> {
       if (inTransaction) return fn();
@@ -233,4 +238,30 @@ function translateOpenError(err: unknown, dbPath: string): Error {
     return new InputError(`cannot open database ${dbPath}: ${msg.split('\n')[0]}`, [], { cause: err });
   }
   return err instanceof Error ? err : new Error(msg);
+}
+
+/** Reads a result whose columns are all DOUBLE into one Float64Array per column (NULL as NaN), chunk by chunk. */
+async function readDoubleColumns(native: DuckDBConnection, sqlText: string, values: DuckDBValue[]): Promise<Record<string, Float64Array>> {
+  const result = await native.run(sqlText, values.length ? values : undefined);
+  const names = result.columnNames();
+  let columns = names.map(() => new Float64Array(4096));
+  let n = 0;
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const rows = chunk.rowCount;
+    if (n + rows > columns[0].length) {
+      columns = columns.map((c) => {
+        const grown = new Float64Array(Math.max(2 * c.length, n + rows));
+        grown.set(c.subarray(0, n));
+        return grown;
+      });
+    }
+    for (let c = 0; c < names.length; c++) {
+      const vector = chunk.getColumnVector(c);
+      if (!(vector instanceof DuckDBDoubleVector)) throw new Error(`queryDoubleColumns: column ${names[c]} is ${vector.type.toString()}, not DOUBLE`);
+      const out = columns[c];
+      for (let i = 0; i < rows; i++) out[n + i] = vector.getItem(i) ?? Number.NaN;
+    }
+    n += rows;
+  }
+  return Object.fromEntries(names.map((name, c) => [name, columns[c].subarray(0, n)]));
 }

@@ -30,6 +30,11 @@ export interface PipelineDb {
    * without building row objects: about 3x faster than `query` for reading a few hundred thousand numbers.
    */
   queryColumns(sqlText: string, params?: readonly unknown[]): Promise<Record<string, unknown[]>>;
+  /**
+   * Runs one statement whose columns are all DOUBLE and returns each as a Float64Array (NULL as NaN), read chunk by
+   * chunk from DuckDB's vectors: ~10x faster than `queryColumns` for the drift samples (a million values in ~50 ms).
+   */
+  queryDoubleColumns(sqlText: string, params?: readonly unknown[]): Promise<Record<string, Float64Array>>;
   /** Runs `fn` inside one transaction: everything it writes becomes visible at once, or not at all. */
   transaction<T>(fn: () => Promise<T>): Promise<T>;
   /**

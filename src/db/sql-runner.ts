@@ -6,6 +6,7 @@ import { SqlError, errorMessage } from '../errors.ts';
 import { logger } from '../logger.ts';
 import type { PipelineDb } from './database.ts';
 import { fromFile } from '../sql/recorder.ts';
+import { compileWithLiterals } from '../sql/inline.ts';
 import { compileSql, renderSqlText, type SqlInputs } from '../sql/render.ts';
 
 export const SQL_DIR = path.join(PROJECT_ROOT, 'sql');
@@ -30,7 +31,8 @@ export function readSqlFile(step: string, file: string): string {
  * values (`$1`, `$2`, … in order).
  */
 export function compileSqlFile(step: string, file: string, inputs: SqlInputs = {}): { sql: string; params: unknown[] } {
-  return compileSql(renderSqlText(readSqlFile(step, file), inputs, `sql/${step}/${file}.sql`));
+  const builder = renderSqlText(readSqlFile(step, file), inputs, `sql/${step}/${file}.sql`);
+  return inputs.inlineValues ? compileWithLiterals(builder) : compileSql(builder);
 }
 
 /** Renders `sql/<step>/<file>.sql`, runs it with `exec`, logs its name and duration, and labels any error with the file. */
@@ -51,6 +53,11 @@ async function runRendered<T>(step: string, file: string, inputs: SqlInputs, exe
 /** runSqlFile for a query whose result is read by column (see PipelineDb.queryColumns). */
 export function runSqlFileColumns(db: PipelineDb, step: string, file: string, inputs: SqlInputs = {}): Promise<Record<string, unknown[]>> {
   return runRendered(step, file, inputs, (sql, params) => db.queryColumns(sql, params), (cols) => Object.values(cols)[0]?.length ?? 0);
+}
+
+/** runSqlFile for a query whose columns are all DOUBLE, read as Float64Arrays (see PipelineDb.queryDoubleColumns). */
+export function runSqlFileDoubles(db: PipelineDb, step: string, file: string, inputs: SqlInputs = {}): Promise<Record<string, Float64Array>> {
+  return runRendered(step, file, inputs, (sql, params) => db.queryDoubleColumns(sql, params), (cols) => Object.values(cols)[0]?.length ?? 0);
 }
 
 /** Runs one `.sql` file of a step (one statement) and logs its name and duration. */

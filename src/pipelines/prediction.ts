@@ -149,12 +149,12 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
       await reopenRun(db, resume, restored ? ['data_processing'] : []);
       if (restored) order = 1;
     }
-    let dp: DataProcessingResult = restored ? { ...restored, fit } : await step('data_processing', () => dataProcessing(ctx, { kind: 'batch', batchId }, fit));
+    let dp: DataProcessingResult = restored ? { ...restored, fit } : await step('data_processing', () => dataProcessing(ctx, { kind: 'batch', batchId }, fit, { view: true }));
     const driftModelVersion = model.modelVersion;
     const dataThreshold = config.steps.data_drift_detection.dataset_drift_share;
     // The decision is recorded with the drift results, in the step's transaction; a retraining then updates it.
     const drift = await step('data_drift_detection', async () => {
-      const r = await dataDriftDetection(ctx, model, batchId);
+      const r = await dataDriftDetection(ctx, model, batchId, fit);
       const action = !r.datasetDrift ? 'none' : pendingAction('data', batch.rows_labelled);
       await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: r.datasetDrift, nTests: r.features.length, nDrifted: r.nDrifted, share: r.share, threshold: dataThreshold, action, reason: r.message ?? '', rule: r.decision.rule, decisionLevel: r.decision.level });
       return r;
@@ -169,7 +169,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
       model = await loadModel(db, now.modelVersion);
       fit = await loadFitParams(ctx, now.runId);
       // Its own table: the first processing (what the tested model saw) stays as evidence.
-      dp = await step(`data_processing${suffix}`, () => dataProcessing(ctx, { kind: 'batch', batchId }, fit, { table: runTables.processedAfterRetrain(ctx.runId) }));
+      dp = await step(`data_processing${suffix}`, () => dataProcessing(ctx, { kind: 'batch', batchId }, fit, { table: runTables.processedAfterRetrain(ctx.runId), view: true }));
     };
     if (drift.datasetDrift) {
       const why = `data drift (${drift.decision.rule}): ${drift.decision.important.length ? `important feature ${drift.decision.important.join(', ')}; ` : ''}${drift.nDrifted} of ${drift.decision.nInShare} features the model uses drifted`;
@@ -183,10 +183,16 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
       await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: true, nTests: drift.features.length, nDrifted: drift.nDrifted, share: drift.share, threshold: dataThreshold, action: r.action, reason: `${drift.message}. Then: ${r.reason.startsWith(why) ? r.reason.slice(why.length).replace(/^[;:]\s*/, '') : r.reason}`, childRunId: r.childRunId, rule: drift.decision.rule, decisionLevel: drift.decision.level });
       if (retrained) await rescoreWithActive('_after_retrain');
     }
-    let pred = await step('model_prediction', () => modelPrediction(ctx, dp.processedTable, model, fit));
+    // The batch's predictions with their one-pass summary (counts, coverage, errors), which both checks below read.
+    const predicted = async (name: string, table?: string) => {
+      const r = await step(name, () => modelPrediction(ctx, dp.processedTable, model, fit, table, undefined, { errors: true }));
+      return { ...r, metrics: r.metrics! };
+    };
+    const tested = await predicted('model_prediction');
+    let pred = tested;
     const testedModelVersion = model.modelVersion;
     const mdrift = await step('model_drift_detection', async () => {
-      const r = await modelDriftDetection(ctx, model, pred.predictionsTable);
+      const r = await modelDriftDetection(ctx, model, pred);
       const action = !r.drifted ? 'none' : retrained ? 'none_already_retrained' : pendingAction('model', batch.rows_labelled);
       await recordDriftDecision(db, { referenceModelVersion: testedModelVersion, runId: ctx.runId, kind: 'model', drifted: r.drifted, nTests: r.tests.length, nDrifted: r.tests.filter((t) => t.drifted).length, share: null, threshold: null, action, reason: r.message ?? '', rule: r.decision.rule, decisionLevel: r.decision.level });
       return r;
@@ -206,7 +212,7 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
           const before = model.modelVersion;
           await rescoreWithActive('_after_retrain');
           // Its own table: the tested model's predictions, which the model-drift rows were computed on, are kept.
-          if (model.modelVersion !== before) pred = await step('model_prediction_after_retrain', () => modelPrediction(ctx, dp.processedTable, model, fit, runTables.predictionsAfterRetrain(ctx.runId)));
+          if (model.modelVersion !== before) pred = await predicted('model_prediction_after_retrain', runTables.predictionsAfterRetrain(ctx.runId));
         }
       }
     }
@@ -215,8 +221,8 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
       // a model that replaced the tested one after model drift and still fails flags the served rows.
       if (pred.nActual > 0) {
         const replaced = model.modelVersion !== testedModelVersion;
-        if (replaced) await evaluateOnBatch(ctx, await loadModel(db, testedModelVersion), runTables.predictions(ctx.runId), 'tested');
-        const check = await evaluateOnBatch(ctx, model, pred.predictionsTable, 'serving');
+        if (replaced) await evaluateOnBatch(ctx, await loadModel(db, testedModelVersion), tested, 'tested', mdrift.errors.evaluation);
+        const check = await evaluateOnBatch(ctx, model, pred, 'serving', replaced ? undefined : mdrift.errors.evaluation);
         if (replaced && check.failed) {
           flags.push('serving_model_fails_batch');
           logger.warn(`${check.reason}: the retrained model serves the batch, flagged serving_model_fails_batch`);

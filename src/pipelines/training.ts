@@ -38,7 +38,7 @@ async function restoreProcessing(ctx: RunContext, input: ProcessingInput, record
   if (recorded !== now) throw new ResumeRefusedError(`cannot resume run ${ctx.runId}: the labelled input changed since data_processing ran (rows/ids ${recorded} then, ${now} now); start a new run`);
   const [{ processed_table: processedTable }] = await runSqlFile<{ processed_table: string }>(ctx.db, 'resume', 'processing', { params: { run_id: ctx.runId } });
   const referenceTable = runTables.reference(ctx.runId);
-  for (const t of [processedTable, referenceTable]) if (!(await tableExists(ctx.db, t))) throw new ResumeRefusedError(`cannot resume run ${ctx.runId}: its table ${t} is gone`);
+  for (const t of [processedTable, referenceTable, runTables.designSums(ctx.runId)]) if (!(await tableExists(ctx.db, t))) throw new ResumeRefusedError(`cannot resume run ${ctx.runId}: its table ${t} is gone`);
   const fit = await loadFitParams(ctx, ctx.runId);
   // The split rule is a function of the input rows (checked unchanged above), so it is decided again identically.
   const split = await splitRule(ctx, inputRowsSql(ctx.config.contract, input));

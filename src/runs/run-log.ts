@@ -167,6 +167,8 @@ async function finishStep(ctx: RunContext, name: string, status: string, ms: num
 export const runTables = {
   processed: (runId: number) => `processed_r${runId}`,
   reference: (runId: number) => `reference_r${runId}`,
+  /** A training run's grouped sufficient statistics (per level combination and side of the split). */
+  designSums: (runId: number) => `design_sums_r${runId}`,
   train: (runId: number) => `train_r${runId}`,
   test: (runId: number) => `test_r${runId}`,
   evalPredictions: (runId: number) => `eval_predictions_r${runId}`,

@@ -15,6 +15,8 @@ export interface SqlInputs {
   slots?: Record<string, SqlFragment>;
   /** An aggregate over DOUBLE whose result must be bit-identical run to run: run it on one thread. */
   deterministic?: boolean;
+  /** Write the values into the text as literals instead of binding them: a `create view` cannot hold parameters. */
+  inlineValues?: boolean;
 }
 
 // `--` comments, 'strings' and "identifiers" are skipped (kept as text), so a '$' or '{{' inside them is inert.

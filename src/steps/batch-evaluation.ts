@@ -1,10 +1,10 @@
 import { runSqlFile } from '../db/sql-runner.ts';
-import { sql } from 'kysely';
 import type { RunContext } from '../runs/run-log.ts';
 import { binomialLowerPValue } from '../stats/error-tests.ts';
 import { labelledErrorTest } from './drift-decision.ts';
 import { formatP } from './drift-tests.ts';
-import { labelledErrors } from './model-drift-detection.ts';
+import { labelledErrors, type EvaluationError } from './model-drift-detection.ts';
+import type { PredictionMetrics } from './model-prediction.ts';
 import type { StoredModel } from './model.ts';
 
 const STEP = 'model_prediction';
@@ -28,16 +28,21 @@ export interface BatchEvaluation {
  * steps.model_drift_detection.rmse_ratio_threshold × held-out RMSE, F with both n and the held-out errors'
  * kurtosis) and its interval coverage against the interval level (binomial test). It fails when either p-value
  * is below half of steps.model_prediction.batch_check_p_value (the two tests share the level); below
- * batch_check_min_labelled labelled rows it does not judge. The predictions table it read is kept.
+ * batch_check_min_labelled labelled rows it does not judge. It reads the predictions' one-pass summary (model_prediction's
+ * prediction_metrics.sql); the predictions table it summarises is kept.
  */
-export async function evaluateOnBatch(ctx: RunContext, model: StoredModel, predictionsTable: string, role: BatchEvaluation['role']): Promise<BatchEvaluation> {
+export async function evaluateOnBatch(
+  ctx: RunContext,
+  model: StoredModel,
+  predictions: { predictionsTable: string; metrics: PredictionMetrics },
+  role: BatchEvaluation['role'],
+  evaluation?: EvaluationError,
+): Promise<BatchEvaluation> {
   const { db, config, runId } = ctx;
   const cfg = config.steps.model_prediction;
-  const [m] = await runSqlFile<{ n_actual: number; rmse: number | null; mae: number | null; bias: number | null; n_covered: number }>(db, STEP, 'batch_metrics', {
-    deterministic: true,
-    slots: { predictions_table: sql.id(predictionsTable) },
-  });
-  const errors = await labelledErrors(db, model, predictionsTable);
+  const { predictionsTable, metrics } = predictions;
+  const m = { n_actual: metrics.nActual, rmse: metrics.rmse, mae: metrics.mae, bias: metrics.bias, n_covered: metrics.nCovered };
+  const errors = await labelledErrors(db, model, metrics, evaluation);
   const level = cfg.interval_level;
   const alpha = cfg.batch_check_p_value;
   const tolerance = config.steps.model_drift_detection.rmse_ratio_threshold;

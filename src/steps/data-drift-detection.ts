@@ -1,10 +1,11 @@
 import { INDICATOR_SUFFIX } from '../config/contract.ts';
 import type { PipelineDb } from '../db/database.ts';
-import { runSqlFile, runSqlFileColumns } from '../db/sql-runner.ts';
+import { runSqlFile, runSqlFileDoubles } from '../db/sql-runner.ts';
 import { sql } from 'kysely';
 import type { RunContext, StepReport } from '../runs/run-log.ts';
 import { loadFitParams } from './data-processing.ts';
 import { driftBinRows, saveDriftBins } from './drift-bins.ts';
+import type { FitParams } from './fit-params.ts';
 import { decideDatasetDrift, featureRoles, type DatasetDecision, type JudgedFeature } from './drift-decision.ts';
 import {
   featureTestSettings,
@@ -74,11 +75,11 @@ export async function loadSamples(db: PipelineDb, s: DriftSamples): Promise<Load
   const out: LoadedSamples = { refNumeric: new Map(), curNumeric: new Map(), refCategorical: new Map(), curCategorical: new Map() };
   const refNames = [...new Set([...s.currentNumeric.map((f) => f.name), ...(s.referenceOnlyNumeric ?? [])])];
   if (refNames.length) {
-    const refCols = await runSqlFileColumns(db, STEP, 'numeric_values', { slots: { columns: sql.join(refNames.map((n) => sql`${sql.id(n)}::double as ${sql.id(n)}`)), rows: referenceSql(s) } });
+    const refCols = await runSqlFileDoubles(db, STEP, 'numeric_values', { slots: { columns: sql.join(refNames.map((n) => sql`${sql.id(n)}::double as ${sql.id(n)}`)), rows: referenceSql(s) } });
     for (const n of refNames) out.refNumeric.set(n, numericReference(numericSample(refCols[n] ?? [])));
   }
   if (s.currentNumeric.length) {
-    const curCols = await runSqlFileColumns(db, STEP, 'numeric_values', {
+    const curCols = await runSqlFileDoubles(db, STEP, 'numeric_values', {
       slots: { columns: sql.join(s.currentNumeric.map((f) => sql`${f.sql}::double as ${sql.id(f.name)}`)), rows: s.currentRows },
     });
     for (const f of s.currentNumeric) out.curNumeric.set(f.name, numericSample(curCols[f.name] ?? []));
@@ -147,7 +148,7 @@ export function driftFeatures(fs: FeatureSet, model: Pick<StoredModel, 'numericF
  * stored row per feature (drifted or not), and the dataset decision (drift-decision.ts: features the model uses,
  * Holm-adjusted at half the false-alarm level, important-feature and share rules, a minimum batch size).
  */
-export async function dataDriftDetection(ctx: RunContext, model: StoredModel, batchId: number): Promise<DataDriftResult> {
+export async function dataDriftDetection(ctx: RunContext, model: StoredModel, batchId: number, modelFit?: FitParams): Promise<DataDriftResult> {
   const { db, config, runId } = ctx;
   const cfg = config.steps.data_drift_detection;
   const fs = featureSet(config.contract);
@@ -163,7 +164,8 @@ export async function dataDriftDetection(ctx: RunContext, model: StoredModel, ba
     referenceOnlyNumeric: modelNumerics.map((f) => f.name),
   });
   const tests = testFeatures(samples, numerics.map((f) => f.name), model.categoricalFeatures, cfg);
-  const fit = await loadFitParams(ctx, model.runId);
+  // the model's processing parameters (its scaling): the caller's copy when it has one
+  const fit = modelFit && modelFit.fittedRunId === model.runId ? modelFit : await loadFitParams(ctx, model.runId);
   const roles = featureRoles(
     { designColumns: model.designColumns, coefficients: model.coefficients, numericScale: new Map(fit.numerics.map((n) => [n.name, n.std])) },
     {

@@ -8,6 +8,9 @@ import type { SqlFragment } from '../sql/render.ts';
 import { designColumns, type DroppedFeature, type FitParams } from './fit-params.ts';
 import { modelReadySql } from '../sql/model-ready.ts';
 import { splitRule, type SplitRule } from './train-test-split.ts';
+import { combineMoments, ROW_GROUP_ROWS } from './cell-moments.ts';
+import { combinedSumsSql, sumsSql } from './design-stats.ts';
+import type { PipelineDb } from '../db/database.ts';
 
 const STEP = 'data_processing';
 
@@ -48,16 +51,40 @@ interface FeatureStat {
   clip_hi: number | null;
 }
 
-/** The input rows as a subquery: labelled history (the latest labelled version of each row) or one batch. */
-export function inputRowsSql(contract: Contract, input: ProcessingInput): SqlFragment {
-  if (input.kind === 'batch') return sql`select * from raw_data where batch_id = ${input.batchId}`;
+/** Options of the input rows: a pinned batch and literal values (a view), the row group of each row (the cells). */
+export interface InputRowsOptions {
+  /** Pinned (a view over these rows): the batches up to it, each row in the version that was the latest then. */
+  pinBatch?: number;
+  /** SQL for the cell of raw_data a row sits in (a block of rowids), added as __row_group. */
+  rowGroups?: SqlFragment;
+}
+
+/**
+ * The input rows as a subquery: labelled history (the latest labelled version of each row) or one batch. Pinned,
+ * its values are literals, for a view's definition.
+ */
+export function inputRowsSql(contract: Contract, input: ProcessingInput, opts: InputRowsOptions = {}): SqlFragment {
+  const cell = opts.rowGroups === undefined ? sql`` : sql`, ${opts.rowGroups} as __row_group`;
+  if (input.kind === 'batch') return sql`select *${cell} from raw_data where batch_id = ${input.batchId}`;
+  const pinned = opts.pinBatch !== undefined;
+  const value = (x: string) => (pinned ? sql.lit(x) : sql`${x}`);
   const ts = sql.id(contract.timestamp.name);
   const cast = sql.raw(contract.timeKind === 'integer' ? 'bigint' : contract.timeKind);
   const window: SqlFragment[] = [];
-  if (input.window?.from !== undefined) window.push(sql` and ${ts} >= ${String(input.window.from)}::${cast}`);
-  if (input.window?.to !== undefined) window.push(sql` and ${ts} <= ${String(input.window.to)}::${cast}`);
+  if (input.window?.from !== undefined) window.push(sql` and ${ts} >= ${value(String(input.window.from))}::${cast}`);
+  if (input.window?.to !== undefined) window.push(sql` and ${ts} <= ${value(String(input.window.to))}::${cast}`);
   // Older versions of a row are marked superseded at ingestion, so the latest labelled version is a plain filter.
-  return sql`select * from raw_data where ${sql.id(contract.target.name)} is not null and superseded_by is null${sql.join(window, sql``)}`;
+  const latest = pinned
+    ? sql`batch_id <= ${sql.lit(Math.trunc(opts.pinBatch as number))} and (superseded_by is null or superseded_by > ${sql.lit(Math.trunc(opts.pinBatch as number))})`
+    : sql`superseded_by is null`;
+  return sql`select *${cell} from raw_data where ${sql.id(contract.target.name)} is not null and ${latest}${sql.join(window, sql``)}`;
+}
+
+/** Drops a per-run processed relation, a view (training) or a table (a batch), if it exists. */
+export async function dropProcessed(db: PipelineDb, name: string): Promise<void> {
+  const [kind] = await runSqlFile<{ table_type: string }>(db, STEP, 'relation_kind', { params: { name } });
+  if (!kind) return;
+  await runSqlFile(db, STEP, kind.table_type === 'VIEW' ? 'drop_view' : 'drop_table', { slots: { table: sql.id(name) } });
 }
 
 /** Which rows a processing reads, as a short fingerprint (row count and an order-independent hash of their ids). */
@@ -70,27 +97,73 @@ export async function inputFingerprint(ctx: RunContext, input: ProcessingInput):
 /** Rows the quantiles are computed on (a seeded hash sample of the input); moments use every row. */
 export const QUANTILE_SAMPLE_SIZE = 100_000;
 
+/** How many input rows have a level of a categorical (level null: missing). */
+interface LevelCount {
+  feature: string;
+  level: string | null;
+  n: number;
+}
+
 /**
- * Per-feature statistics: exact moments, min and max over every row in one pass (single-threaded, so
- * bit-identical run to run), and quantiles over a hash sample. Clipping bounds at quantile 0 or 1 are the
- * exact min or max; others come from the sample.
+ * Per-feature statistics: exact moments, min and max over every row (per block of rowids, combined in block order;
+ * on one thread with duckdb.deterministic, so bit-identical run to run), each categorical's level counts in the same pass, and
+ * quantiles over a hash sample. Clipping bounds at quantile 0 or 1 are the exact min or max; others come from the
+ * sample.
  */
-async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, withQuantiles: boolean): Promise<FeatureStat[]> {
+async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, withQuantiles: boolean): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null }> {
   const { db, config } = ctx;
   const [clipLo, clipHi] = config.steps.data_processing.clip_quantiles;
-  const moments = features.numerics.flatMap((f, i) => [
-    sql`count(${f.raw}) as ${sql.id(`n_${i}`)}`,
-    sql`avg(${f.raw}) as ${sql.id(`mean_${i}`)}`,
-    sql`coalesce(stddev_samp(${f.raw}), 0) as ${sql.id(`std_${i}`)}`,
-    sql`min(${f.raw}) as ${sql.id(`min_${i}`)}`,
-    sql`max(${f.raw}) as ${sql.id(`max_${i}`)}`,
-    // exact, over every row, for the features whose missing values are imputed with it
-    f.impute === 'median' ? sql`median(${f.raw}) as ${sql.id(`median_${i}`)}` : sql`null::double as ${sql.id(`median_${i}`)}`,
-  ]);
-  const [m] = await runSqlFile<Record<string, number | null>>(db, STEP, 'feature_moments', {
+  const target = sql.id(config.contract.target.name);
+  const aggregates = [
+    sql`count(*) as rows_total`,
+    // the target's mean: the training sums are taken around it, so a target far from zero keeps its digits
+    sql`count(${target}) as target_n`,
+    sql`avg(${target}) as target_mean`,
+    sql`coalesce(var_pop(${target}), 0) * count(${target}) as target_m2`,
+    ...features.numerics.flatMap((f, i) => [
+      sql`count(${f.raw}) as ${sql.id(`n_${i}`)}`,
+      sql`avg(${f.raw}) as ${sql.id(`mean_${i}`)}`,
+      sql`coalesce(var_pop(${f.raw}), 0) * count(${f.raw}) as ${sql.id(`m2_${i}`)}`,
+      sql`min(${f.raw}) as ${sql.id(`min_${i}`)}`,
+      sql`max(${f.raw}) as ${sql.id(`max_${i}`)}`,
+    ]),
+    // each categorical's level counts (a histogram per cell, as JSON) and its missing values
+    ...features.categoricals.flatMap((c, i) => [
+      sql`to_json(histogram(${sql.id(c.name)}))::varchar as ${sql.id(`levels_${i}`)}`,
+      sql`count(*) - count(${sql.id(c.name)}) as ${sql.id(`nulls_${i}`)}`,
+    ]),
+  ];
+  const cells = await runSqlFile<Record<string, number | string | null>>(db, STEP, 'feature_moments', {
     deterministic: true,
-    slots: { input_rows: inputRows, moments: sql.join(moments, sql`,\n    `) },
+    slots: { input_rows: inputRows, aggregates: sql.join(aggregates, sql`,\n    `) },
   });
+  const levelCounts: LevelCount[] = features.categoricals.flatMap((c, i) => {
+    const byLevel = new Map<string, number>();
+    let nulls = 0;
+    for (const cell of cells) {
+      for (const [level, n] of Object.entries(JSON.parse((cell[`levels_${i}`] as string | null) ?? '{}') as Record<string, number>)) byLevel.set(level, (byLevel.get(level) ?? 0) + Number(n));
+      nulls += Number(cell[`nulls_${i}`]);
+    }
+    // ordered as SQL orders them (by level, bytewise; the missing level last)
+    const levels = [...byLevel.keys()].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    return [...levels.map((level) => ({ feature: c.name, level, n: byLevel.get(level) as number })), ...(nulls > 0 ? [{ feature: c.name, level: null, n: nulls }] : [])];
+  });
+  const combined = features.numerics.map((_, i) =>
+    combineMoments(cells.map((c) => ({ n: Number(c[`n_${i}`]), mean: c[`mean_${i}`] as number | null, m2: Number(c[`m2_${i}`]), min: c[`min_${i}`] as number | null, max: c[`max_${i}`] as number | null }))),
+  );
+  // exact, over every row, for the features whose missing values are imputed with it (a median does not depend on row order)
+  const medianOf = new Map<number, number | null>();
+  const medianIdx = features.numerics.flatMap((f, i) => (f.impute === 'median' ? [i] : []));
+  if (medianIdx.length) {
+    const [md] = await runSqlFile<Record<string, number | null>>(db, STEP, 'feature_medians', {
+      slots: { input_rows: inputRows, medians: sql.join(medianIdx.map((i) => sql`median(${features.numerics[i].raw}) as ${sql.id(`median_${i}`)}`), sql`,\n    `) },
+    });
+    for (const i of medianIdx) medianOf.set(i, md[`median_${i}`]);
+  }
+  const m: Record<string, number | null> = { rows_total: cells.reduce((t, c) => t + Number(c.rows_total), 0) };
+  combined.forEach((c, i) => Object.assign(m, { [`n_${i}`]: c.n, [`mean_${i}`]: c.mean, [`std_${i}`]: c.std, [`min_${i}`]: c.min, [`max_${i}`]: c.max, [`median_${i}`]: medianOf.get(i) ?? null }));
+  const targetMean = combineMoments(cells.map((c) => ({ n: Number(c.target_n), mean: c.target_mean as number | null, m2: Number(c.target_m2), min: null, max: null }))).mean;
+  if (!features.numerics.length) return { stats: [], levelCounts, targetMean };
   const total = m.rows_total as number;
   const keep = total <= QUANTILE_SAMPLE_SIZE ? 1_000_000 : Math.ceil((1_000_000 * QUANTILE_SAMPLE_SIZE) / total);
   // A replay uses the fitted bounds: the batch's quantiles would only describe it (drift compares samples instead).
@@ -103,7 +176,7 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
     params: { keep_per_million: keep, clip_lo: clipLo, clip_hi: clipHi },
   });
   const byName = new Map(q.map((r) => [r.feature, r]));
-  return features.numerics.map((f, i) => {
+  const stats = features.numerics.map((f, i) => {
     const s = byName.get(f.name);
     const n = m[`n_${i}`] as number;
     return {
@@ -120,6 +193,7 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
       clip_hi: clipHi === 1 ? m[`max_${i}`] : (s?.clip_hi ?? m[`max_${i}`]),
     };
   });
+  return { stats, levelCounts, targetMean };
 }
 
 /** The missing-value policy as fitted, in data_processing_metadata.feature_stats. */
@@ -154,6 +228,12 @@ export interface ProcessingOptions {
   table?: string;
   /** Fit only: 'config' holds out the configured test rows before fitting; 'none' fits on every row (a refit). */
   split?: 'config' | 'none';
+  /**
+   * Replay only: the processed rows as a view over the batch's raw rows, with the replayed parameters written in as
+   * literals, instead of a table: nothing is written, and the prediction that reads it computes the transform in its
+   * own pass (a prediction run's one write of the batch is its served rows).
+   */
+  view?: boolean;
 }
 
 /**
@@ -172,7 +252,9 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
         categoricals: replay.categoricals.map((c) => ({ name: c.name })),
       }
     : featureSet(contract, config.steps.model_training.exclude_features);
-  const inputRows = inputRowsSql(contract, input);
+  // cells of the two-level sums: blocks of rowids (a row group's worth), the same in every database ingested from the same file
+  const rowGroups = sql`rowid // ${sql.lit(ROW_GROUP_ROWS)}`;
+  const inputRows = inputRowsSql(contract, input, { rowGroups });
   const fingerprint = await inputFingerprint(ctx, input);
   const rowCount = Number(fingerprint.split(':')[0]);
   if (rowCount === 0) {
@@ -182,12 +264,7 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   const split = replay ? undefined : await splitRule(ctx, inputRows, opts.split ?? 'config');
   const fitRows = split ? sql`select * from (${inputRows}) where not ${split.isTest}` : inputRows;
 
-  const stats = features.numerics.length ? await computeFeatureStats(ctx, features, fitRows, !replay) : [];
-  const levelCounts = features.categoricals.length
-    ? await runSqlFile<{ feature: string; level: string | null; n: number }>(db, STEP, 'category_levels', {
-        slots: { input_rows: fitRows, categorical_features: identList(features.categoricals.map((c) => c.name)) },
-      })
-    : [];
+  const { stats, levelCounts, targetMean } = await computeFeatureStats(ctx, features, fitRows, !replay);
   const fitCount = stats[0] ? stats[0].n + stats[0].nulls : levelCounts.filter((l) => l.feature === features.categoricals[0]?.name).reduce((s, l) => s + l.n, 0);
   if (split && fitCount === 0) throw new InputError(`the split left no training rows of the ${rowCount} labelled rows (steps.train_test_split)`);
 
@@ -241,22 +318,69 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   // Training rows are clipped to the bounds fitted on them (clip_quantiles bound their outliers); test and new rows
   // are clipped only with out_of_range: clip, so the test rows are processed exactly as serving will process new rows.
   const ready = modelReadySql(fit, { clip: dp.out_of_range === 'clip' ? true : replay ? false : { when: sql`not is_test` } });
-  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(processedTable) } });
-  await runSqlFile(db, STEP, 'processed_rows', {
-    slots: {
-      processed_table: sql.id(processedTable),
-      input_rows: inputRows,
-      key_columns: keyColumns(contract),
-      target_select: sql.id(contract.target.name),
-      raw_features: rawFeatureSelect(features),
-      model_ready: ready.select,
-      unseen_count: ready.unseenCount,
-      out_of_range_count: ready.outOfRangeCount,
-      imputed_count: ready.imputedCount,
-      is_test: split ? split.isTest : sql`null::boolean`,
-    },
-  });
-  const [summary] = await runSqlFile<ReplayCounts>(db, STEP, 'processed_summary', { slots: { processed_table: sql.id(processedTable) } });
+  await dropProcessed(db, processedTable);
+  if (replay) {
+    // A batch's processed rows: in a prediction run a view over the batch with the replayed values written in as
+    // literals (a view holds no parameters), read by prediction and drift; else a table.
+    const asView = Boolean(opts.view);
+    await runSqlFile(db, STEP, 'processed_rows', {
+      inlineValues: asView,
+      slots: {
+        relation_kind: asView ? sql`view` : sql`table`,
+        processed_table: sql.id(processedTable),
+        input_rows: inputRows,
+        key_columns: keyColumns(contract),
+        target_select: sql.id(contract.target.name),
+        raw_features: rawFeatureSelect(features),
+        model_ready: ready.select,
+        unseen_count: ready.unseenCount,
+        out_of_range_count: ready.outOfRangeCount,
+        imputed_count: ready.imputedCount,
+        is_test: sql`null::boolean`,
+      },
+    });
+  } else {
+    // Training: a view over raw_data, not a copy (every later pass computes its sums from it in one scan), pinned to
+    // the rows read now, with the fitted values written in as literals.
+    const [{ pin_batch: pinBatch }] = await runSqlFile<{ pin_batch: number }>(db, STEP, 'pin_batch');
+    const literal = modelReadySql(fit, { clip: dp.out_of_range === 'clip' ? true : { when: sql`not is_test` }, literal: true });
+    await runSqlFile(db, STEP, 'processed_view', {
+      slots: {
+        processed_table: sql.id(processedTable),
+        input_rows: inputRowsSql(contract, input, { pinBatch: Number(pinBatch), rowGroups }),
+        key_columns: keyColumns(contract),
+        target_select: sql.id(contract.target.name),
+        raw_features: rawFeatureSelect(features),
+        model_ready: literal.select,
+        unseen_count: literal.unseenCount,
+        out_of_range_count: literal.outOfRangeCount,
+        imputed_count: literal.imputedCount,
+        is_test: split ? split.isTest : sql`false`,
+      },
+    });
+    // One pass over the processed rows: the grouped sufficient statistics of both sides of the split, the rows'
+    // replay counts, time ranges and identity. Training, the split's counts and the summary below read them.
+    const sumsTable = runTables.designSums(runId);
+    const numericNames = fit.numerics.map((n) => n.name);
+    await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(sumsTable) } });
+    await runSqlFile(db, STEP, 'design_sums', {
+      deterministic: true,
+      slots: {
+        sums_table: sql.id(sumsTable),
+        processed_table: sql.id(processedTable),
+        group_columns: sql.join(fit.categoricals.map((c) => sql`${sql.id(c.name)},`), sql` `),
+        target: sql.id(contract.target.name),
+        timestamp: sql.id(contract.timestamp.name),
+        key_columns: keyColumns(contract),
+        sums: sumsSql(numericNames, sql.id('__y')),
+        combined_sums: combinedSumsSql(numericNames),
+      },
+      params: { y_shift: targetMean ?? 0 },
+    });
+  }
+  const [summary] = replay
+    ? await runSqlFile<ReplayCounts>(db, STEP, 'processed_summary', { slots: { processed_table: sql.id(processedTable) } })
+    : await runSqlFile<ReplayCounts>(db, STEP, 'design_summary', { slots: { sums_table: sql.id(runTables.designSums(runId)) } });
   if (replay && dp.unseen_level === 'error' && summary.unseen_values > 0) {
     throw new InputError(`${summary.rows_with_unseen_levels} rows have category levels unseen in training (steps.data_processing.unseen_level is 'error')`);
   }

@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import type { SufficientStats } from '../stats/ols.ts';
+import type { SqlFragment } from '../sql/render.ts';
 import { designColumns, type FitParams } from './fit-params.ts';
 
 /** One row of the grouped aggregate: the group's category levels and its sums over the numeric features. */
@@ -60,4 +62,23 @@ export function assembleDesignStats(fit: Pick<FitParams, 'numerics' | 'categoric
   }
   for (let i = 0; i < p; i++) for (let j = 0; j < i; j++) sumXX[i][j] = sumXX[j][i];
   return { n, featureNames: names, sumX, sumY, sumXX, sumXY, sumYY };
+}
+
+/** SQL sums over numeric features: Σx_i, Σx_i·y, Σx_i·x_j (i ≤ j). */
+export function sumsSql(numerics: string[], target: SqlFragment): SqlFragment {
+  const q = numerics.map((n) => sql.id(n));
+  const parts: SqlFragment[] = [];
+  q.forEach((x, i) => parts.push(sql`sum(${x}) as ${sql.id(`sx_${i}`)}`));
+  q.forEach((x, i) => parts.push(sql`sum(${x} * ${target}) as ${sql.id(`sxy_${i}`)}`));
+  q.forEach((x, i) => q.slice(i).forEach((z, j) => parts.push(sql`sum(${x} * ${z}) as ${sql.id(`sxx_${i}_${i + j}`)}`)));
+  return parts.length ? sql.join(parts, sql`,\n    `) : sql`0 as no_numeric_features`;
+}
+
+/** The same sums over the cells (row group of raw_data and batch), added in cell order. */
+export function combinedSumsSql(numerics: string[]): SqlFragment {
+  const names: string[] = [];
+  numerics.forEach((_, i) => names.push(`sx_${i}`));
+  numerics.forEach((_, i) => names.push(`sxy_${i}`));
+  numerics.forEach((_, i) => numerics.slice(i).forEach((_z, j) => names.push(`sxx_${i}_${i + j}`)));
+  return names.length ? sql.join(names.map((n) => sql`sum(${sql.id(n)} order by __row_group, batch_id) as ${sql.id(n)}`), sql`,\n    `) : sql`0 as no_numeric_features`;
 }

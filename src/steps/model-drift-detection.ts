@@ -5,6 +5,7 @@ import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts'
 import { loadSamples, sampledRows } from './data-drift-detection.ts';
 import { decideModelDrift, type ErrorSample, type ModelDecision, type ModelTest } from './drift-decision.ts';
 import type { StoredModel } from './model.ts';
+import type { PredictionMetrics } from './model-prediction.ts';
 
 const STEP = 'model_drift_detection';
 
@@ -12,25 +13,41 @@ export type { ModelTest as ModelDriftTest };
 
 export interface ModelDriftResult extends StepReport {
   tests: ModelTest[];
+  /** The labelled errors the error test compared (the batch check of the same model reads them again). */
+  errors: LabelledErrors;
   decision: ModelDecision;
   drifted: boolean;
   hasActuals: boolean;
 }
 
-/**
- * A model's squared error on the labelled rows of a batch it scored (null: none labelled) and on its evaluation
- * (test) rows, with the kurtosis of those errors (null: no evaluation rows): the inputs of labelledErrorTest, read
- * the same way by model drift and by the check of the model serving a labelled batch (batch-evaluation.ts).
- */
-export async function labelledErrors(db: PipelineDb, model: Pick<StoredModel, 'runId'>, predictionsTable: string): Promise<{ batch: ErrorSample | null; evaluation: (ErrorSample & { kurtosis: number | null }) | null }> {
-  const [err] = await runSqlFile<{ n_actual: number; batch_mse: number | null }>(db, STEP, 'batch_error', { deterministic: true, slots: { predictions_table: sql.id(predictionsTable) } });
+/** A model's error on its evaluation (test) rows, with the kurtosis of those errors (null: no evaluation rows). */
+export type EvaluationError = (ErrorSample & { kurtosis: number | null }) | null;
+
+/** The labelled-error inputs of labelledErrorTest: the batch's (null: none labelled) and the evaluation's. */
+export interface LabelledErrors {
+  batch: ErrorSample | null;
+  evaluation: EvaluationError;
+}
+
+/** evaluation_error.sql over the model's evaluation predictions. */
+export async function evaluationError(db: PipelineDb, model: Pick<StoredModel, 'runId'>): Promise<EvaluationError> {
   const [ev] = await runSqlFile<{ n_test: number; mse: number | null; kurtosis: number | null }>(db, STEP, 'evaluation_error', {
     deterministic: true,
     slots: { predictions_table: sql.id(runTables.evalPredictions(model.runId)) },
   });
+  return ev.n_test > 0 && ev.mse !== null ? { n: ev.n_test, mse: ev.mse, kurtosis: ev.kurtosis } : null;
+}
+
+/**
+ * A model's squared error on the labelled rows of a batch it scored (from the predictions' one-pass summary,
+ * model_prediction's prediction_metrics.sql) and on its evaluation (test) rows, with the kurtosis of those errors: the
+ * inputs of labelledErrorTest, read the same way by model drift and by the check of the model serving a labelled batch
+ * (batch-evaluation.ts). `evaluation`, when given, is the model's evaluation error read earlier in the run.
+ */
+export async function labelledErrors(db: PipelineDb, model: Pick<StoredModel, 'runId'>, metrics: Pick<PredictionMetrics, 'nErrors' | 'batchMse'>, evaluation?: EvaluationError): Promise<LabelledErrors> {
   return {
-    batch: err.n_actual > 0 && err.batch_mse !== null ? { n: err.n_actual, mse: err.batch_mse } : null,
-    evaluation: ev.n_test > 0 && ev.mse !== null ? { n: ev.n_test, mse: ev.mse, kurtosis: ev.kurtosis } : null,
+    batch: metrics.nErrors > 0 && metrics.batchMse !== null ? { n: metrics.nErrors, mse: metrics.batchMse } : null,
+    evaluation: evaluation !== undefined ? evaluation : await evaluationError(db, model),
   };
 }
 
@@ -39,7 +56,8 @@ export async function labelledErrors(db: PipelineDb, model: Pick<StoredModel, 'r
  * where at least `min_labelled_rows` rows have actuals, a test that the batch's RMSE exceeds `rmse_ratio_threshold`
  * × the evaluation RMSE, with its n (drift-decision.ts). One row per test, judged or not.
  */
-export async function modelDriftDetection(ctx: RunContext, model: StoredModel, predictionsTable: string): Promise<ModelDriftResult> {
+export async function modelDriftDetection(ctx: RunContext, model: StoredModel, predictions: { predictionsTable: string; metrics: PredictionMetrics }): Promise<ModelDriftResult> {
+  const { predictionsTable } = predictions;
   const { db, config, runId } = ctx;
   const cfg = config.steps.model_drift_detection;
   const dataCfg = config.steps.data_drift_detection;
@@ -53,7 +71,7 @@ export async function modelDriftDetection(ctx: RunContext, model: StoredModel, p
     currentNumeric: [{ name: 'prediction', sql: sql.id('prediction') }],
     currentCategorical: [],
   });
-  const errors = await labelledErrors(db, model, predictionsTable);
+  const errors = await labelledErrors(db, model, predictions.metrics);
   const hasActuals = errors.batch !== null;
   const decision = decideModelDrift(samples.refNumeric.get('prediction')!, samples.curNumeric.get('prediction')!, errors.batch, errors.evaluation, dataCfg, cfg);
   for (const t of decision.tests) {
@@ -78,6 +96,7 @@ export async function modelDriftDetection(ctx: RunContext, model: StoredModel, p
   }
   return {
     tests: decision.tests,
+    errors,
     decision,
     drifted: decision.drifted,
     hasActuals,

@@ -43,12 +43,30 @@ export async function servingInterval(ctx: RunContext, model: StoredModel): Prom
   };
 }
 
+/** A predictions table summarised in one pass (prediction_summary.sql): what model drift and the batch check read. */
+export interface PredictionMetrics {
+  n: number;
+  nActual: number;
+  nHighLeverage: number;
+  nCovered: number;
+  meanPrediction: number | null;
+  /** Over the labelled rows (null: none). */
+  rmse: number | null;
+  mae: number | null;
+  bias: number | null;
+  /** The labelled rows' squared error, summed in file order, and how many rows it is over. */
+  batchMse: number | null;
+  nErrors: number;
+}
+
 export interface PredictionResult extends StepReport {
   predictionsTable: string;
   n: number;
   nActual: number;
   nHighLeverage: number;
   nCovered: number;
+  /** With `errors`: the one-pass summary the drift and batch checks read. */
+  metrics?: PredictionMetrics;
   /** Which interval was served, in words. */
   intervalNote: string;
 }
@@ -57,7 +75,15 @@ export interface PredictionResult extends StepReport {
  * model_prediction: the active model's predictions in SQL, each with a prediction interval from
  * (XᵀX)⁻¹ and the residual variance, the model version and flags (high leverage, unseen level, out of range).
  */
-export async function modelPrediction(ctx: RunContext, processedTable: string, model: StoredModel, fit: FitParams, tableName = runTables.predictions(ctx.runId), interval?: IntervalSpec): Promise<PredictionResult> {
+export async function modelPrediction(
+  ctx: RunContext,
+  processedTable: string,
+  model: StoredModel,
+  fit: FitParams,
+  tableName = runTables.predictions(ctx.runId),
+  interval?: IntervalSpec,
+  opts: { errors?: boolean } = {},
+): Promise<PredictionResult> {
   const { db, config } = ctx;
   const cfg = config.steps.model_prediction;
   const k = fit.numerics.length;
@@ -82,6 +108,10 @@ export async function modelPrediction(ctx: RunContext, processedTable: string, m
   cats.forEach((c) => groupCols.push(sql`unnest(from_json(${JSON.stringify(groupRows.map((r) => r[c.name]))}, '["VARCHAR"]')) as ${sql.id(c.name)}`));
   for (let i = 0; i < k; i++) groupCols.push(sql`unnest(from_json(${JSON.stringify(terms.map((t) => t.g[i]))}, '["DOUBLE"]')) as ${sql.id(`g_${i}`)}`);
   groupCols.push(sql`unnest(from_json(${JSON.stringify(terms.map((t) => t.c))}, '["DOUBLE"]')) as c`);
+  // Each group's level coefficients too: the prediction adds them from the row's group (joined for its leverage
+  // terms anyway) instead of matching every row's levels against every level (0 for a reference or unknown level).
+  const coef = new Map(model.designColumns.map((c, i) => [c, model.coefficients[i]]));
+  cats.forEach((c, ci) => groupCols.push(sql`unnest(from_json(${JSON.stringify(groupRows.map((r) => coef.get(`${c.name}=${r[c.name]}`) ?? 0))}, '["DOUBLE"]')) as ${sql.id(`b_${ci}`)}`));
   await runSqlFile(db, STEP, 'interval_groups', { slots: { group_columns: sql.join(groupCols) } });
 
   const centred: SqlFragment[] = [];
@@ -124,7 +154,8 @@ export async function modelPrediction(ctx: RunContext, processedTable: string, m
       key_names: keyColumns(config.contract),
       target: sql.id(config.contract.target.name),
       // Column references in the model's expression are unqualified; only p has them.
-      prediction: predictionSql(model, fit),
+      // the numeric terms, then each categorical's level coefficient, in the order predictionSql adds them
+      prediction: sql.join([predictionSql(model, { numerics: fit.numerics, categoricals: [] }), ...cats.map((_, ci) => sql.id('g', `b_${ci}`))], sql` + `),
       quadratic: sum(quad),
       linear: sum(linear),
       half_width: halfWidth,
@@ -134,11 +165,19 @@ export async function modelPrediction(ctx: RunContext, processedTable: string, m
     params: { inv_n: 1 / model.nTrain, leverage_limit: cfg.leverage_flag_multiple * model.meanLeverage },
   });
   await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql`temp.interval_groups` } });
-  const [s] = await runSqlFile<{ n: number; n_actual: number; n_high_leverage: number; mean_prediction: number; n_covered: number }>(db, STEP, 'prediction_summary', { deterministic: true,
-    slots: { predictions_table: sql.id(predictionsTable) },
-  });
+  // The prediction pipeline's batch: the errors too, in the same pass; an evaluation's test rows: the counts only.
+  const metrics = opts.errors ? await predictionMetrics(ctx, predictionsTable) : undefined;
+  const s = metrics
+    ? { n: metrics.n, n_actual: metrics.nActual, n_high_leverage: metrics.nHighLeverage, n_covered: metrics.nCovered }
+    : (
+        await runSqlFile<{ n: number; n_actual: number; n_high_leverage: number; n_covered: number }>(db, STEP, 'prediction_summary', {
+          deterministic: true,
+          slots: { predictions_table: sql.id(predictionsTable) },
+        })
+      )[0];
   return {
     predictionsTable,
+    metrics,
     n: s.n,
     nActual: s.n_actual,
     nHighLeverage: s.n_high_leverage,
@@ -147,5 +186,33 @@ export async function modelPrediction(ctx: RunContext, processedTable: string, m
     rowsOut: s.n,
     intervalNote: chosen.note,
     message: `${s.n} predictions by model v${model.modelVersion} (${(level * 100).toFixed(0)}% ${chosen.note} intervals${s.n_actual ? `, ${((100 * s.n_covered) / s.n_actual).toFixed(1)}% of ${s.n_actual} actuals inside` : ''}; ${s.n_high_leverage} high-leverage rows)`,
+  };
+}
+
+/** prediction_metrics.sql over a predictions table (single-threaded: its sums are bit-identical run to run). */
+export async function predictionMetrics(ctx: Pick<RunContext, 'db'>, predictionsTable: string): Promise<PredictionMetrics> {
+  const [s] = await runSqlFile<{
+    n: number;
+    n_actual: number;
+    n_high_leverage: number;
+    mean_prediction: number | null;
+    n_covered: number;
+    rmse: number | null;
+    mae: number | null;
+    bias: number | null;
+    n_errors: number;
+    batch_mse: number | null;
+  }>(ctx.db, STEP, 'prediction_metrics', { deterministic: true, slots: { predictions_table: sql.id(predictionsTable) } });
+  return {
+    n: s.n,
+    nActual: s.n_actual,
+    nHighLeverage: s.n_high_leverage,
+    nCovered: s.n_covered,
+    meanPrediction: s.mean_prediction,
+    rmse: s.rmse,
+    mae: s.mae,
+    bias: s.bias,
+    batchMse: s.batch_mse,
+    nErrors: s.n_errors,
   };
 }

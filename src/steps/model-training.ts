@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { InputError, errorMessage } from '../errors.ts';
 import { logger } from '../logger.ts';
 import { activeModelOf } from '../registry/active-model.ts';
-import type { RunContext, StepReport } from '../runs/run-log.ts';
+import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
 import { fitOls, type OlsFit } from '../stats/ols.ts';
 import { assembleDesignStats, type GroupSums } from './design-stats.ts';
 import { designColumns, type FitParams } from './fit-params.ts';
@@ -70,16 +70,6 @@ export async function identicalToActive(ctx: RunContext, inputs: TrainingInputs)
   };
 }
 
-/** SQL sums over numeric features: Σx_i, Σx_i·y, Σx_i·x_j (i ≤ j). */
-function sumsSql(numerics: string[], target: SqlFragment): SqlFragment {
-  const q = numerics.map((n) => sql.id(n));
-  const parts: SqlFragment[] = [];
-  q.forEach((x, i) => parts.push(sql`sum(${x}) as ${sql.id(`sx_${i}`)}`));
-  q.forEach((x, i) => parts.push(sql`sum(${x} * ${target}) as ${sql.id(`sxy_${i}`)}`));
-  q.forEach((x, i) => q.slice(i).forEach((z, j) => parts.push(sql`sum(${x} * ${z}) as ${sql.id(`sxx_${i}_${i + j}`)}`)));
-  return parts.length ? sql.join(parts, sql`,\n    `) : sql`0 as no_numeric_features`;
-}
-
 /**
  * model_training: OLS (or ridge) on the training view, from sufficient statistics computed by one
  * grouped SQL aggregate and solved in TypeScript. Stores a new model version and its training metadata.
@@ -90,16 +80,9 @@ export async function modelTraining(ctx: RunContext, trainView: string, fitParam
   const target = sql.id(config.contract.target.name);
   const numerics = fitParams.numerics.map((n) => n.name);
   const k = numerics.length;
-  const [{ y_shift: yShift }] = await runSqlFile<{ y_shift: number }>(db, STEP, 'target_mean', { deterministic: true, slots: { target, train_view: sql.id(trainView) } });
-  const rows = await runSqlFile<Record<string, unknown>>(db, STEP, 'group_sufficient_stats', { deterministic: true,
-    slots: {
-      group_columns: sql.join(fitParams.categoricals.map((c) => sql`${sql.id(c.name)},`), sql` `),
-      target,
-      sums: sumsSql(numerics, sql.id('__y')),
-      train_view: sql.id(trainView),
-    },
-    params: { y_shift: yShift },
-  });
+  // The training side of the grouped sums data_processing wrote in its one pass over the processed rows.
+  const rows = await runSqlFile<Record<string, unknown>>(db, STEP, 'design_sums', { slots: { sums_table: sql.id(runTables.designSums(runId)) } });
+  const yShift = rows.length ? Number(rows[0].y_shift) : 0;
   const groups: GroupSums[] = rows.map((r) => {
     const upper: number[] = [];
     for (let i = 0; i < k; i++) for (let j = i; j < k; j++) upper.push(Number(r[`sxx_${i}_${j}`]));
@@ -146,11 +129,10 @@ export async function modelTraining(ctx: RunContext, trainView: string, fitParam
     } else original[c] = coefficients[i];
   });
   // Identifies the training rows exactly (not through floating-point sums, whose last bits depend on order).
-  const [rowsId] = await runSqlFile<{ n: number; h: string }>(db, STEP, 'data_fingerprint', {
-    slots: { train_view: sql.id(trainView), key_columns: keyColumns(config.contract), target },
-  });
-  const fingerprint = createHash('sha256').update(`${rowsId.n}:${rowsId.h}`).digest('hex').slice(0, 16);
-  const batches = (await runSqlFile<{ batch_id: number }>(db, STEP, 'training_batches', { slots: { train_view: sql.id(trainView) } })).map((b) => b.batch_id);
+  // (the count and the xor of the hashes of each row's key and target, over the training groups)
+  const rowsHash = rows.reduce((h, r) => h ^ BigInt((r.rows_hash_text as string | null) ?? '0'), 0n);
+  const fingerprint = createHash('sha256').update(`${stats.n}:${rowsHash}`).digest('hex').slice(0, 16);
+  const batches = [...new Set(rows.flatMap((r) => ((r.batches as unknown[] | null) ?? []).map(Number)))].sort((x, y) => x - y);
   const window = config.steps.model_training.window;
   const now = new Date().toISOString();
   const modelVersion = await db.transaction(async () => {

@@ -57,14 +57,13 @@ export async function splitRule(ctx: RunContext, inputRows: SqlFragment, method:
 export async function trainTestSplit(ctx: RunContext, processedTable: string, rule: SplitRule): Promise<SplitResult> {
   const { db, config, runId } = ctx;
   const cfg = config.steps.train_test_split;
-  const ts = sql.id(config.contract.timestamp.name);
   const table = sql.id(processedTable);
   const trainView = runTables.train(runId);
   const testView = runTables.test(runId);
   await runSqlFile(db, STEP, 'split_views', { slots: { view: sql.id(trainView), processed_table: table, predicate: sql`not is_test` } });
   await runSqlFile(db, STEP, 'split_views', { slots: { view: sql.id(testView), processed_table: table, predicate: sql`is_test` } });
   const [s] = await runSqlFile<{ n_train: number; n_test: number; train_min_time: string; train_max_time: string; test_min_time: string; test_max_time: string }>(
-    db, STEP, 'split_summary', { slots: { is_test: sql`is_test`, timestamp: ts, processed_table: table } },
+    db, STEP, 'split_summary_from_sums', { slots: { sums_table: sql.id(runTables.designSums(runId)) } },
   );
   if (s.n_train === 0 || (s.n_test === 0 && rule.method !== 'none')) {
     throw new InputError(`the split left ${s.n_train} training and ${s.n_test} test rows; both must be non-empty (steps.train_test_split)`);

@@ -156,7 +156,7 @@ describe('reliability: SIGKILL during a run leaves a consistent database', funct
 
   describe('TRAINING_PIPELINE', () => {
     const points: KillPoint[] = [
-      { step: 'data_processing', after: /debug\s+sql\/data_processing\/processed_rows\.sql/, what: 'its processed table written, not committed' },
+      { step: 'data_processing', after: /debug\s+sql\/data_processing\/design_sums\.sql/, what: 'its processed view and design sums written, not committed' },
       { step: 'train_test_split', after: /info\s+step train_test_split …/, what: 'creating the split views' },
       { step: 'model_training', after: /debug\s+sql\/model_training\/next_model_version\.sql/, what: 'writing the models row' },
       { step: 'model_evaluation', after: /info\s+step model_evaluation …/, what: 'scoring the test rows' },

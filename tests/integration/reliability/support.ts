@@ -64,6 +64,7 @@ export async function activeModel(db: PipelineDb, stage = 'DEV'): Promise<{ mode
 const PER_RUN_TABLES: [RegExp, string][] = [
   [/^processed_r(\d+)$/, 'data_processing'],
   [/^reference_r(\d+)$/, 'data_processing'],
+  [/^design_sums_r(\d+)$/, 'data_processing'],
   [/^train_r(\d+)$/, 'train_test_split'],
   [/^test_r(\d+)$/, 'train_test_split'],
   [/^eval_predictions_r(\d+)$/, 'model_evaluation'],

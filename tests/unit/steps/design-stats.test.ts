@@ -12,7 +12,7 @@ interface Row {
 
 const num = (name: string): NumericParams => ({ name, mean: 0, std: 1, lo: -Infinity, hi: Infinity });
 
-/** The per-group sums the grouped SQL aggregate (group_sufficient_stats.sql) returns, computed row by row. */
+/** The per-group sums the grouped SQL aggregate (design_sums.sql) returns, computed row by row. */
 function groupSums(rows: Row[], k: number): GroupSums[] {
   const groups = new Map<string, GroupSums>();
   for (const r of rows) {

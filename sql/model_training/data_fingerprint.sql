@@ -1,4 +1,0 @@
--- Which rows trained the model, independent of their order and of where they sit in raw_data: the row
--- count and a xor of the hashes of each row's key and target.
-select count(*) as n, coalesce(bit_xor(hash({{key_columns}}, {{target}})), 0)::varchar as h
-from {{train_view}}
