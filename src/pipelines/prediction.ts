@@ -8,7 +8,8 @@ import { ingestFile, nothingAcceptedError } from '../ingest/ingest.ts';
 import { logger } from '../logger.ts';
 import { dataDriftDetection, recordDriftDecision } from '../steps/data-drift-detection.ts';
 import { dataProcessing, loadFitParams } from '../steps/data-processing.ts';
-import { loadModel } from '../steps/model.ts';
+import { loadModel, type StoredModel } from '../steps/model.ts';
+import type { FitParams } from '../steps/fit-params.ts';
 import { activeModelOf } from '../registry/active-model.ts';
 import { modelDriftDetection } from '../steps/model-drift-detection.ts';
 import { modelPrediction } from '../steps/model-prediction.ts';
@@ -117,12 +118,181 @@ async function retrainIfPossible(ctx: RunContext, kind: 'data' | 'model', labell
   return { childRunId: child.runId, action: child.deployed ? 'retrained_and_deployed' : 'retrained_not_deployed', reason: `${why}; child run ${child.runId} trained model v${child.modelVersion}: ${child.reason}` };
 }
 
+/** A drift step's verdict, as drift_decisions records it (its action is decided after the step). */
+interface DriftVerdict {
+  kind: 'data' | 'model';
+  referenceModelVersion: number;
+  drifted: boolean;
+  nTests: number;
+  nDrifted: number;
+  share: number | null;
+  threshold: number | null;
+  rule: string;
+  decisionLevel: number;
+  /** The step's own message, and the short cause a retrain is triggered with. */
+  message: string;
+  why: string;
+}
+
+type Prediction = Awaited<ReturnType<typeof modelPrediction>> & { metrics: NonNullable<Awaited<ReturnType<typeof modelPrediction>>['metrics']> };
+
 /**
- * PREDICTION_PIPELINE: data_processing (replayed with the active model's parameters) → data_drift_detection
- * (drift ⇒ retrain) → model_prediction → model_drift_detection (drift ⇒ retrain) → serve_prediction.
- * After a retrain, the batch is scored by whichever model is active after the gate.
+ * One prediction run: its context, the model that scores the batch (replaced if a retrain deploys another), and what
+ * the run has decided so far. Each method is one step of the pipeline (or the decision that follows a drift step).
  */
-export async function runPredictionPipeline(db: PipelineDb, config: Config, stage: Stage, opts: PredictionOptions = {}): Promise<PredictionOutcome> {
+class PredictionRun {
+  readonly flags: string[] = [];
+  readonly childRunIds: number[] = [];
+  retrained = false;
+  private order = 0;
+  dp!: DataProcessingResult;
+  /** The predictions model drift was tested on, and the model that made them. */
+  tested!: Prediction;
+  testedModel!: StoredModel;
+  pred!: Prediction;
+  dataDrift!: Awaited<ReturnType<typeof dataDriftDetection>>;
+  modelDrift!: Awaited<ReturnType<typeof modelDriftDetection>>;
+
+  constructor(
+    readonly ctx: RunContext,
+    readonly batch: { batchId: number; labelled: number; replaces: number | null },
+    public model: StoredModel,
+    public fit: FitParams,
+    private readonly restored: DataProcessingResult | undefined,
+  ) {
+    if (restored) this.order = 1;
+  }
+
+  private step<T extends object>(name: string, fn: () => Promise<T>, transactional = true): Promise<T> {
+    return runStep(this.ctx, name, ++this.order, fn as never, { transactional }) as Promise<T>;
+  }
+
+  /** data_processing: the active model's processing replayed on the batch (a view over it). */
+  async process(table?: string, suffix = ''): Promise<void> {
+    if (this.restored && !suffix) {
+      this.dp = { ...this.restored, fit: this.fit };
+      return;
+    }
+    this.dp = await this.step(`data_processing${suffix}`, () => dataProcessing(this.ctx, { kind: 'batch', batchId: this.batch.batchId }, this.fit, { table, view: true }));
+  }
+
+  /** data_drift_detection: every feature against the model's reference sample; the decision recorded with them. */
+  async detectDataDrift(): Promise<DriftVerdict> {
+    const threshold = this.ctx.config.steps.data_drift_detection.dataset_drift_share;
+    const referenceModelVersion = this.model.modelVersion;
+    let verdict!: DriftVerdict;
+    this.dataDrift = await this.step('data_drift_detection', async () => {
+      const r = await dataDriftDetection(this.ctx, this.model, this.batch.batchId, this.fit);
+      const d = r.decision;
+      const why = `data drift (${d.rule}): ${d.important.length ? `important feature ${d.important.join(', ')}; ` : ''}${r.nDrifted} of ${d.nInShare} features the model uses drifted`;
+      verdict = { kind: 'data', referenceModelVersion, drifted: r.datasetDrift, nTests: r.features.length, nDrifted: r.nDrifted, share: r.share, threshold, rule: d.rule, decisionLevel: d.level, message: r.message ?? '', why };
+      await this.record(verdict, this.pendingAction(verdict), verdict.message);
+      return r;
+    });
+    // Too few rows to judge: served, and flagged as not checked for drift.
+    if (verdict.rule === 'too_few_rows') this.flags.push('drift_not_judged');
+    return verdict;
+  }
+
+  /** model_prediction: predictions, intervals and flags, with their one-pass summary (counts, coverage, errors). */
+  async predict(name = 'model_prediction', table?: string): Promise<void> {
+    const r = await this.step(name, () => modelPrediction(this.ctx, this.dp.processedTable, this.model, this.fit, table, undefined, { errors: true }));
+    this.pred = { ...r, metrics: r.metrics! };
+    if (!this.tested) {
+      this.tested = this.pred;
+      this.testedModel = this.model;
+    }
+  }
+
+  /** model_drift_detection: the batch's predictions (and labelled errors) against the model's evaluation. */
+  async detectModelDrift(): Promise<DriftVerdict> {
+    const referenceModelVersion = this.model.modelVersion;
+    let verdict!: DriftVerdict;
+    this.modelDrift = await this.step('model_drift_detection', async () => {
+      const r = await modelDriftDetection(this.ctx, this.model, this.pred);
+      const nDrifted = r.tests.filter((t) => t.drifted).length;
+      const why = `model drift: ${r.tests.filter((t) => t.drifted).map((t) => t.summary).join('; ')}`;
+      verdict = { kind: 'model', referenceModelVersion, drifted: r.drifted, nTests: r.tests.length, nDrifted, share: null, threshold: null, rule: r.decision.rule, decisionLevel: r.decision.level, message: r.message ?? '', why };
+      await this.record(verdict, this.pendingAction(verdict), verdict.message);
+      return r;
+    });
+    return verdict;
+  }
+
+  /**
+   * After a drift step: retrain in a child run when this kind of drift retrains and the batch brings labels (once per
+   * run), then score the batch with whichever model the gate left active. The decision's row is updated with what was
+   * done; the served rows are flagged with the drift unless a retrained model replaced the one that saw it.
+   */
+  async actOn(v: DriftVerdict): Promise<void> {
+    if (!v.drifted) return;
+    if (this.retrained) {
+      this.flags.push(`${v.kind}_drift`);
+      await this.record(v, 'none_already_retrained', `${v.why}; not retraining again: this run already retrained after data drift`);
+      return;
+    }
+    const r = await retrainIfPossible(this.ctx, v.kind, this.batch.labelled, v.why);
+    if (r.childRunId !== null) {
+      this.childRunIds.push(r.childRunId);
+      this.retrained = true;
+    }
+    if (r.action !== 'retrained_and_deployed') this.flags.push(`${v.kind}_drift`);
+    // data drift's row keeps the step's message and adds what followed; model drift's says what was done
+    const reason = v.kind === 'data' ? `${v.message}. Then: ${r.reason.startsWith(v.why) ? r.reason.slice(v.why.length).replace(/^[;:]\s*/, '') : r.reason}` : r.reason;
+    await this.record(v, r.action, reason, r.childRunId);
+    if (r.childRunId !== null && (await this.useActiveModel())) {
+      // Their own tables: the tested model's processing and predictions, which the drift rows were computed on, stay.
+      await this.process(runTables.processedAfterRetrain(this.ctx.runId), '_after_retrain');
+      if (v.kind === 'model') await this.predict('model_prediction_after_retrain', runTables.predictionsAfterRetrain(this.ctx.runId));
+    }
+  }
+
+  /**
+   * serve_prediction: where the batch has labels, the model that serves it is checked on it (batch_evaluations); a
+   * model that replaced the tested one after model drift and still fails flags the served rows.
+   */
+  async serve(output: string | undefined): Promise<number> {
+    const { ctx, model, pred, tested, testedModel } = this;
+    const served = await this.step('serve_prediction', async () => {
+      if (pred.nActual > 0) {
+        const replaced = model.modelVersion !== testedModel.modelVersion;
+        const evaluation = this.modelDrift.errors.evaluation;
+        if (replaced) await evaluateOnBatch(ctx, testedModel, tested, 'tested', evaluation);
+        const check = await evaluateOnBatch(ctx, model, pred, 'serving', replaced ? undefined : evaluation);
+        if (replaced && check.failed) {
+          this.flags.push('serving_model_fails_batch');
+          logger.warn(`${check.reason}: the retrained model serves the batch, flagged serving_model_fails_batch`);
+        }
+      }
+      return servePrediction(ctx, pred.predictionsTable, model.modelVersion, this.flags, output, { batchId: this.batch.batchId, replaces: this.batch.replaces });
+    });
+    return served.served;
+  }
+
+  /** What a drift decision says when its step commits, before actOn acts on it. */
+  private pendingAction(v: DriftVerdict): string {
+    if (!v.drifted) return 'none';
+    if (v.kind === 'model' && this.retrained) return 'none_already_retrained';
+    return !retrainSetting(this.ctx.config, v.kind).on ? 'retrain_disabled' : this.batch.labelled > 0 ? 'retrain_pending' : 'retrain_skipped_no_labels';
+  }
+
+  private record(v: DriftVerdict, action: string, reason: string, childRunId?: number | null): Promise<void> {
+    const { kind, referenceModelVersion, drifted, nTests, nDrifted, share, threshold, rule, decisionLevel } = v;
+    return recordDriftDecision(this.ctx.db, { runId: this.ctx.runId, kind, referenceModelVersion, drifted, nTests, nDrifted, share, threshold, rule, decisionLevel, action, reason, childRunId });
+  }
+
+  /** Switches to the model active now, if a retrain deployed another; says whether it did. */
+  private async useActiveModel(): Promise<boolean> {
+    const now = (await activeModelOf(this.ctx.db, this.ctx.stage))!;
+    if (now.modelVersion === this.model.modelVersion) return false;
+    this.model = await loadModel(this.ctx.db, now.modelVersion);
+    this.fit = await loadFitParams(this.ctx, now.runId);
+    return true;
+  }
+}
+
+/** The batch, the run record (new or resumed) and the active model a prediction run starts from. */
+async function startPrediction(db: PipelineDb, config: Config, stage: Stage, opts: PredictionOptions): Promise<PredictionRun> {
   const resume = opts.resume;
   if (!resume) await abortStaleRuns(db);
   await ensureDataTables(db, config.contract);
@@ -131,111 +301,47 @@ export async function runPredictionPipeline(db: PipelineDb, config: Config, stag
   const [batch] = await runSqlFile<{ batch_id: number; rows_accepted: number; rows_labelled: number; source_file: string }>(db, 'serve_prediction', 'batch_info', { params: { batch_id: batchId } });
   const replaces = resume ? null : await refuseServedBatch(db, batchId, batch.source_file, opts.rescore ?? false);
   const ctx: RunContext = resume ? { db, config, stage, runId: resume.runId, pipelineType: 'PREDICTION_PIPELINE' } : await startRun(db, config, stage, 'PREDICTION_PIPELINE', { batchId });
-  const restored = resume ? await restoreProcessing(ctx, batchId, resume) : undefined;
-  const childRunIds: number[] = [];
-  const flags: string[] = [];
-  let order = 0;
-  const step = <T extends object>(name: string, fn: () => Promise<T & { rowsOut?: number }>, transactional = true) => runStep(ctx, name, ++order, fn as never, { transactional }) as Promise<T>;
-  // What a drift decision says when its step commits, before retrainIfPossible acts on it.
-  const pendingAction = (kind: 'data' | 'model', labelled: number): string =>
-    !retrainSetting(config, kind).on ? 'retrain_disabled' : labelled > 0 ? 'retrain_pending' : 'retrain_skipped_no_labels';
   try {
-    let active = (await activeModelOf(db, stage))!;
-    let model = await loadModel(db, active.modelVersion);
-    let fit = await loadFitParams(ctx, active.runId);
+    const restored = resume ? await restoreProcessing(ctx, batchId, resume) : undefined;
+    const active = (await activeModelOf(db, stage))!;
+    const run = new PredictionRun(ctx, { batchId, labelled: batch.rows_labelled, replaces }, await loadModel(db, active.modelVersion), await loadFitParams(ctx, active.runId), restored);
     if (resume) {
       // Every step after data processing is redone: clear what an earlier attempt of them recorded.
       await clearPredictionOutputs(db, ctx.runId);
       await reopenRun(db, resume, restored ? ['data_processing'] : []);
-      if (restored) order = 1;
     }
-    let dp: DataProcessingResult = restored ? { ...restored, fit } : await step('data_processing', () => dataProcessing(ctx, { kind: 'batch', batchId }, fit, { view: true }));
-    const driftModelVersion = model.modelVersion;
-    const dataThreshold = config.steps.data_drift_detection.dataset_drift_share;
-    // The decision is recorded with the drift results, in the step's transaction; a retraining then updates it.
-    const drift = await step('data_drift_detection', async () => {
-      const r = await dataDriftDetection(ctx, model, batchId, fit);
-      const action = !r.datasetDrift ? 'none' : pendingAction('data', batch.rows_labelled);
-      await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: r.datasetDrift, nTests: r.features.length, nDrifted: r.nDrifted, share: r.share, threshold: dataThreshold, action, reason: r.message ?? '', rule: r.decision.rule, decisionLevel: r.decision.level });
-      return r;
-    });
-    // Too few rows to judge: served, and flagged as not checked for drift.
-    if (drift.decision.rule === 'too_few_rows') flags.push('drift_not_judged');
-    let retrained = false;
-    const rescoreWithActive = async (suffix: string) => {
-      const now = (await activeModelOf(db, stage))!;
-      if (now.modelVersion === model.modelVersion) return;
-      active = now;
-      model = await loadModel(db, now.modelVersion);
-      fit = await loadFitParams(ctx, now.runId);
-      // Its own table: the first processing (what the tested model saw) stays as evidence.
-      dp = await step(`data_processing${suffix}`, () => dataProcessing(ctx, { kind: 'batch', batchId }, fit, { table: runTables.processedAfterRetrain(ctx.runId), view: true }));
-    };
-    if (drift.datasetDrift) {
-      const why = `data drift (${drift.decision.rule}): ${drift.decision.important.length ? `important feature ${drift.decision.important.join(', ')}; ` : ''}${drift.nDrifted} of ${drift.decision.nInShare} features the model uses drifted`;
-      const r = await retrainIfPossible(ctx, 'data', batch.rows_labelled, why);
-      if (r.childRunId !== null) {
-        childRunIds.push(r.childRunId);
-        retrained = true;
-      }
-      // The batch is served by a model that saw the drift unless a retrained one replaced it.
-      if (r.action !== 'retrained_and_deployed') flags.push('data_drift');
-      await recordDriftDecision(db, { referenceModelVersion: driftModelVersion, runId: ctx.runId, kind: 'data', drifted: true, nTests: drift.features.length, nDrifted: drift.nDrifted, share: drift.share, threshold: dataThreshold, action: r.action, reason: `${drift.message}. Then: ${r.reason.startsWith(why) ? r.reason.slice(why.length).replace(/^[;:]\s*/, '') : r.reason}`, childRunId: r.childRunId, rule: drift.decision.rule, decisionLevel: drift.decision.level });
-      if (retrained) await rescoreWithActive('_after_retrain');
-    }
-    // The batch's predictions with their one-pass summary (counts, coverage, errors), which both checks below read.
-    const predicted = async (name: string, table?: string) => {
-      const r = await step(name, () => modelPrediction(ctx, dp.processedTable, model, fit, table, undefined, { errors: true }));
-      return { ...r, metrics: r.metrics! };
-    };
-    const tested = await predicted('model_prediction');
-    let pred = tested;
-    const testedModelVersion = model.modelVersion;
-    const mdrift = await step('model_drift_detection', async () => {
-      const r = await modelDriftDetection(ctx, model, pred);
-      const action = !r.drifted ? 'none' : retrained ? 'none_already_retrained' : pendingAction('model', batch.rows_labelled);
-      await recordDriftDecision(db, { referenceModelVersion: testedModelVersion, runId: ctx.runId, kind: 'model', drifted: r.drifted, nTests: r.tests.length, nDrifted: r.tests.filter((t) => t.drifted).length, share: null, threshold: null, action, reason: r.message ?? '', rule: r.decision.rule, decisionLevel: r.decision.level });
-      return r;
-    });
-    if (mdrift.drifted) {
-      const why = `model drift: ${mdrift.tests.filter((t) => t.drifted).map((t) => t.summary).join('; ')}`;
-      const modelDecision = { rule: mdrift.decision.rule, decisionLevel: mdrift.decision.level };
-      if (retrained) {
-        flags.push('model_drift');
-        await recordDriftDecision(db, { referenceModelVersion: testedModelVersion, runId: ctx.runId, kind: 'model', drifted: true, nTests: mdrift.tests.length, nDrifted: mdrift.tests.filter((t) => t.drifted).length, share: null, threshold: null, action: 'none_already_retrained', reason: `${why}; not retraining again: this run already retrained after data drift`, ...modelDecision });
-      } else {
-        const r = await retrainIfPossible(ctx, 'model', batch.rows_labelled, why);
-        if (r.childRunId !== null) childRunIds.push(r.childRunId);
-        if (r.action !== 'retrained_and_deployed') flags.push('model_drift');
-        await recordDriftDecision(db, { referenceModelVersion: testedModelVersion, runId: ctx.runId, kind: 'model', drifted: true, nTests: mdrift.tests.length, nDrifted: mdrift.tests.filter((t) => t.drifted).length, share: null, threshold: null, action: r.action, reason: r.reason, childRunId: r.childRunId, ...modelDecision });
-        if (r.childRunId !== null) {
-          const before = model.modelVersion;
-          await rescoreWithActive('_after_retrain');
-          // Its own table: the tested model's predictions, which the model-drift rows were computed on, are kept.
-          if (model.modelVersion !== before) pred = await predicted('model_prediction_after_retrain', runTables.predictionsAfterRetrain(ctx.runId));
-        }
-      }
-    }
-    const served = await step('serve_prediction', async () => {
-      // Where the batch has labels, the model that serves it is checked on it (recorded in batch_evaluations);
-      // a model that replaced the tested one after model drift and still fails flags the served rows.
-      if (pred.nActual > 0) {
-        const replaced = model.modelVersion !== testedModelVersion;
-        if (replaced) await evaluateOnBatch(ctx, await loadModel(db, testedModelVersion), tested, 'tested', mdrift.errors.evaluation);
-        const check = await evaluateOnBatch(ctx, model, pred, 'serving', replaced ? undefined : mdrift.errors.evaluation);
-        if (replaced && check.failed) {
-          flags.push('serving_model_fails_batch');
-          logger.warn(`${check.reason}: the retrained model serves the batch, flagged serving_model_fails_batch`);
-        }
-      }
-      return servePrediction(ctx, pred.predictionsTable, model.modelVersion, flags, opts.output, { batchId, replaces });
-    });
-    await finishRun(ctx, 'succeeded', undefined, model.modelVersion);
-    await applyRetention(db, config);
-    return { runId: ctx.runId, batchId, modelVersion: model.modelVersion, served: served.served, dataDrift: drift.datasetDrift, modelDrift: mdrift.drifted, childRunIds, flags };
+    return run;
   } catch (err) {
-    if (err instanceof ResumeRefusedError) throw err;
-    await finishRun(ctx, 'failed', err).catch((e) => logger.error(`could not record the failure of run ${ctx.runId}: ${errorMessage(e)}`));
-    throw err;
+    throw await failed(ctx, err);
+  }
+}
+
+/** Records a run's failure (a refused resume leaves the run as it was) and returns the error to rethrow. */
+async function failed(ctx: RunContext, err: unknown): Promise<unknown> {
+  if (!(err instanceof ResumeRefusedError)) await finishRun(ctx, 'failed', err).catch((e) => logger.error(`could not record the failure of run ${ctx.runId}: ${errorMessage(e)}`));
+  return err;
+}
+
+/**
+ * PREDICTION_PIPELINE: data_processing (replayed with the active model's parameters) → data_drift_detection
+ * (drift ⇒ retrain) → model_prediction → model_drift_detection (drift ⇒ retrain) → serve_prediction.
+ * After a retrain, the batch is scored by whichever model is active after the gate.
+ */
+export async function runPredictionPipeline(db: PipelineDb, config: Config, stage: Stage, opts: PredictionOptions = {}): Promise<PredictionOutcome> {
+  const run = await startPrediction(db, config, stage, opts);
+  try {
+    await run.process();
+    const dataDrift = await run.detectDataDrift();
+    await run.actOn(dataDrift);
+    await run.predict();
+    const modelDrift = await run.detectModelDrift();
+    await run.actOn(modelDrift);
+    const served = await run.serve(opts.output);
+    await finishRun(run.ctx, 'succeeded', undefined, run.model.modelVersion);
+    await applyRetention(db, config);
+    const { runId } = run.ctx;
+    return { runId, batchId: run.batch.batchId, modelVersion: run.model.modelVersion, served, dataDrift: dataDrift.drifted, modelDrift: modelDrift.drifted, childRunIds: run.childRunIds, flags: run.flags };
+  } catch (err) {
+    throw await failed(run.ctx, err);
   }
 }
