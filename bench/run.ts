@@ -20,7 +20,7 @@ import { loadAverage, runQuiet, runTimed, TIME_BIN, type TimedRun } from './lib/
 import { machineInfo, type MachineInfo } from './lib/machine.ts';
 import { fmtMb, fmtRatio, fmtS, MAIN_HEADER, mainRows, textTable, targetRows, type TableRow, type TargetCheck } from './lib/report.ts';
 import { parseSqlLog, totalsByStepFile } from './lib/sql-log.ts';
-import { median, summarize, type Summary } from './lib/summary.ts';
+import { summarize, type Summary } from './lib/summary.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH = path.join(ROOT, 'bench');

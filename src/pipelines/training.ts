@@ -2,7 +2,7 @@ import type { Config } from '../config/load.ts';
 import type { Stage } from '../config/schema.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
-import { InputError, ResumeRefusedError } from '../errors.ts';
+import { ResumeRefusedError } from '../errors.ts';
 import { dataProcessing, inputFingerprint, inputRowsSql, loadFitParams, type DataProcessingResult, type ProcessingInput } from '../steps/data-processing.ts';
 import { gateDecision, recordDeployment, stagePin, type GateDecision, type GateInput } from '../registry/deploy.ts';
 import { modelDeployment, type DeploymentResult } from '../steps/model-deployment.ts';

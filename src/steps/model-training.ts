@@ -9,8 +9,7 @@ import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts'
 import { fitOls, type OlsFit } from '../stats/ols.ts';
 import { assembleDesignStats, type GroupSums } from './design-stats.ts';
 import { designColumns, type FitParams } from './fit-params.ts';
-import { identList, keyColumns } from '../sql/features.ts';
-import type { SqlFragment } from '../sql/render.ts';
+import { identList } from '../sql/features.ts';
 import { inputRowsSql } from './data-processing.ts';
 import type { Config } from '../config/load.ts';
 
@@ -77,7 +76,6 @@ export async function identicalToActive(ctx: RunContext, inputs: TrainingInputs)
 export async function modelTraining(ctx: RunContext, trainView: string, fitParams: FitParams, referenceTable: string, inputs: TrainingInputs, lineage: { refitOf?: number } = {}): Promise<TrainingResult> {
   const t0 = performance.now();
   const { db, config, runId } = ctx;
-  const target = sql.id(config.contract.target.name);
   const numerics = fitParams.numerics.map((n) => n.name);
   const k = numerics.length;
   // The training side of the grouped sums data_processing wrote in its one pass over the processed rows.

@@ -1,5 +1,5 @@
 import { DuckDBInstance, type DuckDBConnection as NativeConnection } from '@duckdb/node-api';
-import { CompiledQuery, type DatabaseConnection, type Driver, type TransactionSettings } from 'kysely';
+import { type DatabaseConnection, type Driver, type TransactionSettings } from 'kysely';
 import { DuckDBKyselyConnection } from './duckdb-connection.ts';
 
 export interface DuckDBDialectConfig {
