@@ -1,7 +1,8 @@
 /**
  * Compares the evaluations two databases hold after the same training runs on the same ingested data: every
  * model_evaluation_metadata row (all but created_at) and every run's eval_predictions_r{run} and eval_intervals_r{run}
- * (as sets of rows, exactly), with the largest relative difference of each numeric metadata column. Used to check
+ * (as sets of rows, exactly; eval_predictions_r{run} also in its stored order, which the summing readers depend on),
+ * with the largest relative difference of each numeric metadata column. Used to check
  * that a change of the evaluation step stores exactly main's values. Prints one JSON object; exit 1 when they differ.
  *
  *   node --import tsx bench/compare-evaluation.ts A.duckdb B.duckdb
@@ -47,11 +48,13 @@ for (const { run_id: run } of runs) {
       if (ha !== hb) same = false;
       continue;
     }
+    // Stored order: each row's position (rowid order) compared too, where readers sum in that order.
+    const q = (db: string) => (prefix === 'eval_predictions_r' ? `(select *, row_number() over (order by rowid) as position from ${db}.${t})` : `(from ${db}.${t})`);
     const [r] = await rows(`select
-        (select count(*) from a.${t}) as rows_a,
-        (select count(*) from b.${t}) as rows_b,
-        (select count(*) from (from a.${t} except all from b.${t})) as only_a,
-        (select count(*) from (from b.${t} except all from a.${t})) as only_b`);
+        (select count(*) from ${q('a')}) as rows_a,
+        (select count(*) from ${q('b')}) as rows_b,
+        (select count(*) from (${q('a')} except all ${q('b')}) x) as only_a,
+        (select count(*) from (${q('b')} except all ${q('a')}) x) as only_b`);
     result[t] = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, num(v)]));
     if (r.only_a !== 0n || r.only_b !== 0n || r.rows_a !== r.rows_b) same = false;
   }
