@@ -4,9 +4,10 @@
  * `pipeline run --type TRAINING_PIPELINE -v` twice on the copy (the first run has no active model; the second, forced,
  * evaluates the first's model beside the new one) and reads each model_evaluation's duration and its statements'
  * times from the verbose log. Prints one JSON object: per checkout and run, the medians, the load average before
- * each run, and every measurement.
+ * each run, and every measurement. With `--keep DIR`, each checkout's last database is kept as DIR/<checkout>.duckdb
+ * (for bench/compare-evaluation.ts).
  *
- *   node --import tsx bench/eval-step.ts --db INGESTED.duckdb --repeat 2 /work/main /work/wt/i17-eval
+ *   node --import tsx bench/eval-step.ts --db INGESTED.duckdb --repeat 2 [--keep DIR] /work/main /work/wt/i17-eval
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +25,7 @@ const opt = (name: string, dflt?: string) => {
 };
 const base = opt('--db');
 const repeat = Number(opt('--repeat', '2'));
+const keep = opt('--keep');
 const checkouts = args;
 if (!base || !checkouts.length) throw new Error('usage: eval-step.ts --db INGESTED.duckdb [--repeat N] CHECKOUT...');
 
@@ -58,6 +60,7 @@ try {
         runs.push({ checkout, run, load1: Math.round(load1 * 100) / 100, stepS: Number(done[1]), statementsMs });
         process.stderr.write(`${checkout} ${run}: model_evaluation ${done[1]} s (load ${load1.toFixed(2)})\n`);
       }
+      if (keep) copyFileSync(db, path.join(keep, `${path.basename(checkout)}.duckdb`));
     }
   }
 } finally {
