@@ -7,6 +7,7 @@ import { identList, keyColumns } from '../sql/features.ts';
 import { predictionSql } from '../sql/prediction.ts';
 import type { SqlFragment } from '../sql/render.ts';
 import type { FitParams } from './fit-params.ts';
+import { dropProcessed } from './data-processing.ts';
 import { groupLeverageTerms } from './leverage.ts';
 import type { StoredModel } from './model.ts';
 
@@ -74,6 +75,9 @@ export interface PredictionResult extends StepReport {
 /**
  * model_prediction: the active model's predictions in SQL, each with a prediction interval from
  * (XᵀX)⁻¹ and the residual variance, the model version and flags (high leverage, unseen level, out of range).
+ * With `view` the predictions are a view over the processed rows (a prediction run: nothing is written before
+ * serving, whose served rows are the batch's one write); otherwise a table (a model evaluation's test rows).
+ * With `errors`, the one-pass summary of the predictions (prediction_metrics.sql) is read too.
  */
 export async function modelPrediction(
   ctx: RunContext,
@@ -82,7 +86,7 @@ export async function modelPrediction(
   fit: FitParams,
   tableName = runTables.predictions(ctx.runId),
   interval?: IntervalSpec,
-  opts: { errors?: boolean } = {},
+  opts: { errors?: boolean; view?: boolean } = {},
 ): Promise<PredictionResult> {
   const { db, config } = ctx;
   const cfg = config.steps.model_prediction;
@@ -112,7 +116,6 @@ export async function modelPrediction(
   // terms anyway) instead of matching every row's levels against every level (0 for a reference or unknown level).
   const coef = new Map(model.designColumns.map((c, i) => [c, model.coefficients[i]]));
   cats.forEach((c, ci) => groupCols.push(sql`unnest(from_json(${JSON.stringify(groupRows.map((r) => coef.get(`${c.name}=${r[c.name]}`) ?? 0))}, '["DOUBLE"]')) as ${sql.id(`b_${ci}`)}`));
-  await runSqlFile(db, STEP, 'interval_groups', { slots: { group_columns: sql.join(groupCols) } });
 
   const centred: SqlFragment[] = [];
   const quad: SqlFragment[] = [];
@@ -144,10 +147,16 @@ export async function modelPrediction(
   }
   const predictionsTable = tableName;
   const sum = (terms: SqlFragment[]) => (terms.length ? sql.join(terms, sql` + `) : sql`0`);
-  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(predictionsTable) } });
+  const asView = Boolean(opts.view);
+  if (asView) await dropProcessed(db, predictionsTable);
+  else await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(predictionsTable) } });
   await runSqlFile(db, STEP, 'predictions', {
+    // a view holds no parameters: its values are written in as literals (the same doubles)
+    inlineValues: asView,
     slots: {
+      relation_kind: asView ? sql`view` : sql`table`,
       predictions_table: sql.id(predictionsTable),
+      group_columns: sql.join(groupCols),
       processed_table: table,
       centred_numerics: centred.length ? sql.join(centred) : sql`0 as __none`,
       key_columns: keyColumns(config.contract, 'p'),
@@ -164,7 +173,6 @@ export async function modelPrediction(
     },
     params: { inv_n: 1 / model.nTrain, leverage_limit: cfg.leverage_flag_multiple * model.meanLeverage },
   });
-  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql`temp.interval_groups` } });
   // The prediction pipeline's batch: the errors too, in the same pass; an evaluation's test rows: the counts only.
   const metrics = opts.errors ? await predictionMetrics(ctx, predictionsTable) : undefined;
   const s = metrics
