@@ -194,12 +194,9 @@ class PredictionRun {
     return verdict;
   }
 
-  /**
-   * model_prediction: predictions, intervals and flags as a view over the processed batch (serving writes them once),
-   * with their one-pass summary (counts, coverage, errors).
-   */
+  /** model_prediction: predictions, intervals and flags, with their one-pass summary (counts, coverage, errors). */
   async predict(name = 'model_prediction', table?: string): Promise<void> {
-    const r = await this.step(name, () => modelPrediction(this.ctx, this.dp.processedTable, this.model, this.fit, table, undefined, { errors: true, view: true }));
+    const r = await this.step(name, () => modelPrediction(this.ctx, this.dp.processedTable, this.model, this.fit, table, undefined, { errors: true }));
     this.pred = { ...r, metrics: r.metrics! };
     if (!this.tested) {
       this.tested = this.pred;

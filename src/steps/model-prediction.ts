@@ -7,7 +7,6 @@ import { identList, keyColumns } from '../sql/features.ts';
 import { predictionSql } from '../sql/prediction.ts';
 import type { SqlFragment } from '../sql/render.ts';
 import type { FitParams } from './fit-params.ts';
-import { dropProcessed } from './data-processing.ts';
 import { groupLeverageTerms } from './leverage.ts';
 import type { StoredModel } from './model.ts';
 
@@ -75,8 +74,6 @@ export interface PredictionResult extends StepReport {
 /**
  * model_prediction: the active model's predictions in SQL, each with a prediction interval from
  * (XᵀX)⁻¹ and the residual variance, the model version and flags (high leverage, unseen level, out of range).
- * With `view` the predictions are a view over the processed rows (a prediction run: nothing is written before
- * serving, whose served rows are the batch's one write); otherwise a table (a model evaluation's test rows).
  * With `errors`, the one-pass summary of the predictions (prediction_metrics.sql) is read too.
  */
 export async function modelPrediction(
@@ -86,7 +83,7 @@ export async function modelPrediction(
   fit: FitParams,
   tableName = runTables.predictions(ctx.runId),
   interval?: IntervalSpec,
-  opts: { errors?: boolean; view?: boolean } = {},
+  opts: { errors?: boolean } = {},
 ): Promise<PredictionResult> {
   const { db, config } = ctx;
   const cfg = config.steps.model_prediction;
@@ -147,14 +144,9 @@ export async function modelPrediction(
   }
   const predictionsTable = tableName;
   const sum = (terms: SqlFragment[]) => (terms.length ? sql.join(terms, sql` + `) : sql`0`);
-  const asView = Boolean(opts.view);
-  if (asView) await dropProcessed(db, predictionsTable);
-  else await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(predictionsTable) } });
+  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(predictionsTable) } });
   await runSqlFile(db, STEP, 'predictions', {
-    // a view holds no parameters: its values are written in as literals (the same doubles)
-    inlineValues: asView,
     slots: {
-      relation_kind: asView ? sql`view` : sql`table`,
       predictions_table: sql.id(predictionsTable),
       group_columns: sql.join(groupCols),
       processed_table: table,
