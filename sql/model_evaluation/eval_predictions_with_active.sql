@@ -3,6 +3,8 @@
 -- processing (its features, levels, scaling and bounds), replayed from their raw values.
 -- Stored in file order: a parallel join returns rows in a varying order, and the metrics' single-threaded sums
 -- (eval_metrics.sql) are bit-identical run to run only over rows in the same order.
+-- The active model's prediction is computed before the join, so the join and the sort carry one value per row
+-- instead of every model-ready column (the retrain inside a prediction run peaked here).
 create table {{predictions_table}} as
 with
 test as (
@@ -17,8 +19,12 @@ active_raw as (
 active_ready as (
     select batch_id, source_row, {{active_model_ready}}
     from active_raw
+),
+active as (
+    select batch_id, source_row, {{active_prediction}} as active_prediction
+    from active_ready
 )
-select test.*, {{active_prediction}} as active_prediction
+select test.*, a.active_prediction
 from test
-join active_ready a on a.batch_id = test.batch_id and a.source_row = test.source_row
+join active a on a.batch_id = test.batch_id and a.source_row = test.source_row
 order by test.batch_id, test.source_row

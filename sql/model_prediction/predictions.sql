@@ -3,9 +3,15 @@
 -- and the per-level-combination terms of interval_groups. Split-conformal: ŷ ± q, q a quantile of held-out
 -- absolute residuals (per group where the group had enough held-out rows). {{half_width}} is one of the two.
 -- Flags mark rows whose interval is less reliable: high leverage, an unseen level, an out-of-range or an
--- imputed value.
+-- imputed value. Written once, in one parallel pass: the transform of the processed view and this expression are
+-- computed here only (reading a view of them instead would compute them again in every pass that reads it).
 create table {{predictions_table}} as
 with
+-- One row per combination of category levels: the group's part of the leverage, g (a vector over the numeric
+-- features) and c, computed in TypeScript from (XᵀX)⁻¹, and its level coefficients, passed as parallel JSON lists.
+interval_groups as (
+    select {{group_columns}}
+),
 centred as (
     select *, {{centred_numerics}}
     from {{processed_table}}

@@ -3,6 +3,7 @@ import type { Stage } from '../config/schema.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { ensureDataTables } from '../db/data-tables.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
+import { sql } from 'kysely';
 import { InputError, errorMessage } from '../errors.ts';
 import { ingestFile, nothingAcceptedError } from '../ingest/ingest.ts';
 import { logger } from '../logger.ts';
@@ -112,11 +113,34 @@ async function retrainIfPossible(ctx: RunContext, kind: 'data' | 'model', labell
     return { childRunId: null, action: 'retrain_skipped_no_labels', reason };
   }
   logger.warn(`${why}: retraining on all labelled history including this batch's ${labelled} labelled rows`);
+  await releaseCachedMemory(ctx);
   const child = await runTrainingPipeline(ctx.db, ctx.config, ctx.stage, { parentRunId: ctx.runId, triggerReason: why });
   // The batch's labels were already in the active model's training data (and the config is unchanged): nothing to learn.
   if (child.skipped) return { childRunId: child.runId, action: 'retrain_skipped_same_data', reason: `${why}; child run ${child.runId} trained nothing: ${child.reason}. Predictions are flagged.` };
   return { childRunId: child.runId, action: child.deployed ? 'retrained_and_deployed' : 'retrained_not_deployed', reason: `${why}; child run ${child.runId} trained model v${child.modelVersion}: ${child.reason}` };
 }
+
+/**
+ * Empties DuckDB's buffer pool of what the prediction steps left in it before a retrain starts, so the retrain's peak
+ * memory is a training run's: the run's writes are checkpointed, then the pool limit is lowered for a moment (DuckDB
+ * evicts cached blocks to meet it) and set back to duckdb.memory_limit. Only memory is at stake: if DuckDB cannot
+ * shrink the pool (blocks in use), the retrain goes ahead with it as it is.
+ */
+async function releaseCachedMemory(ctx: RunContext): Promise<void> {
+  const { db, config } = ctx;
+  try {
+    await runSqlFile(db, 'retrain', 'checkpoint');
+    await runSqlFile(db, 'retrain', 'set_memory_limit', { slots: { memory_limit: sql.lit(RELEASE_LIMIT) } });
+  } catch (err) {
+    logger.debug(`buffer pool not emptied before the retrain: ${errorMessage(err)}`);
+    return;
+  }
+  // the pipeline's databases are opened with this limit (src/cli/context.ts)
+  await runSqlFile(db, 'retrain', 'set_memory_limit', { slots: { memory_limit: sql.lit(config.duckdb.memory_limit) } });
+}
+
+/** The pool limit that releaseCachedMemory lowers to for a moment. */
+const RELEASE_LIMIT = '32MB';
 
 /** A drift step's verdict, as drift_decisions records it (its action is decided after the step). */
 interface DriftVerdict {

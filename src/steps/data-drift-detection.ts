@@ -62,10 +62,10 @@ const referenceSql = (s: DriftSamples): SqlFragment => (typeof s.referenceTable 
 /**
  * A subquery keeping about `maxRows` of the given rows (a subquery with batch_id and source_row), chosen
  * by the hash of their ids, so the same rows every time: drift statistics on a bounded sample cost the
- * same for a 100k- or a 10M-row batch.
+ * same for a 100k- or a 10M-row batch. `knownCount`: the rows' count when the caller has it (no pass to count them).
  */
-export async function sampledRows(db: PipelineDb, rows: SqlFragment, maxRows: number): Promise<{ rows: SqlFragment; n: number }> {
-  const [{ n }] = await runSqlFile<{ n: number }>(db, STEP, 'row_count', { slots: { rows } });
+export async function sampledRows(db: PipelineDb, rows: SqlFragment, maxRows: number, knownCount?: number): Promise<{ rows: SqlFragment; n: number }> {
+  const n = knownCount ?? (await runSqlFile<{ n: number }>(db, STEP, 'row_count', { slots: { rows } }))[0].n;
   const keep = n <= maxRows ? 1_048_576 : Math.min(1_048_576, Math.ceil((1_048_576 * maxRows) / n));
   return { rows: sql`(select * from ${rows} as r where (hash(r.batch_id, r.source_row) >> 44) < ${keep})`, n };
 }

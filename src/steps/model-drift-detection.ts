@@ -64,7 +64,8 @@ export async function modelDriftDetection(ctx: RunContext, model: StoredModel, p
   const maxRows = dataCfg.reference_sample_size;
   // Both samples are bounded the same way.
   const reference = await sampledRows(db, sql.id(runTables.evalPredictions(model.runId)), maxRows);
-  const current = await sampledRows(db, sql.id(predictionsTable), maxRows);
+  // the predictions' count is in their one-pass summary
+  const current = await sampledRows(db, sql.id(predictionsTable), maxRows, predictions.metrics.n);
   const samples = await loadSamples(db, {
     referenceTable: reference.rows,
     currentRows: current.rows,

@@ -74,6 +74,7 @@ export interface PredictionResult extends StepReport {
 /**
  * model_prediction: the active model's predictions in SQL, each with a prediction interval from
  * (XᵀX)⁻¹ and the residual variance, the model version and flags (high leverage, unseen level, out of range).
+ * With `errors`, the one-pass summary of the predictions (prediction_metrics.sql) is read too.
  */
 export async function modelPrediction(
   ctx: RunContext,
@@ -112,7 +113,6 @@ export async function modelPrediction(
   // terms anyway) instead of matching every row's levels against every level (0 for a reference or unknown level).
   const coef = new Map(model.designColumns.map((c, i) => [c, model.coefficients[i]]));
   cats.forEach((c, ci) => groupCols.push(sql`unnest(from_json(${JSON.stringify(groupRows.map((r) => coef.get(`${c.name}=${r[c.name]}`) ?? 0))}, '["DOUBLE"]')) as ${sql.id(`b_${ci}`)}`));
-  await runSqlFile(db, STEP, 'interval_groups', { slots: { group_columns: sql.join(groupCols) } });
 
   const centred: SqlFragment[] = [];
   const quad: SqlFragment[] = [];
@@ -148,6 +148,7 @@ export async function modelPrediction(
   await runSqlFile(db, STEP, 'predictions', {
     slots: {
       predictions_table: sql.id(predictionsTable),
+      group_columns: sql.join(groupCols),
       processed_table: table,
       centred_numerics: centred.length ? sql.join(centred) : sql`0 as __none`,
       key_columns: keyColumns(config.contract, 'p'),
@@ -164,7 +165,6 @@ export async function modelPrediction(
     },
     params: { inv_n: 1 / model.nTrain, leverage_limit: cfg.leverage_flag_multiple * model.meanLeverage },
   });
-  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql`temp.interval_groups` } });
   // The prediction pipeline's batch: the errors too, in the same pass; an evaluation's test rows: the counts only.
   const metrics = opts.errors ? await predictionMetrics(ctx, predictionsTable) : undefined;
   const s = metrics
