@@ -267,10 +267,9 @@ async function ingestTyped(ctx: BatchContext, scan: CsvScan, copy: string, mappi
             slots: { columns: textColumnsStruct(scan.header.length) },
             params: { path: extract, delimiter: contract.delimiter, skip: 0, max_line_size: MAX_LINE_BYTES, buffer_size: bufferBytes },
           });
-          // the extract's line map is made from ingest_reread, in SQL: one point per run of consecutive lines
-          await runSqlFile(db, STEP, 'typed_reread_line_map');
-          await runSqlFile(db, STEP, 'csv_rejects', { params: { unclosed_quote_line: scan.unclosedQuoteLine, last_line: scan.lines } });
-          await runSqlFile(db, STEP, 'numbered_rows', { slots: mapping.slots });
+          // extract record k is ingest_reread's line of index k: no line map
+          await runSqlFile(db, STEP, 'typed_reread_rejects');
+          await runSqlFile(db, STEP, 'typed_reread_numbered', { slots: mapping.slots });
           await runSqlFile(db, STEP, 'validated_rows', { slots: { ...textParts.slots, raw_values: mapping.slots.raw_values } });
           const [check] = await runSqlFile<{ gaps: number; rejected: number; gaps_rejected: number; dense: boolean }>(db, STEP, 'typed_reread_check');
           if (!check.dense) throw new TypedPathUnusable('the re-read rows are not numbered densely');
