@@ -1,6 +1,3 @@
--- The lines the typed path re-reads as text: the missing lines (for their reasons) and the accepted rows that repeat
--- a key (for their raw values), in file order.
-select line from ingest_gaps
-union
-select source_row from ingest_duplicates
-order by 1
+-- The lines the typed path re-reads (typed_reread.sql), in file order; as DOUBLE, read into a typed array (exact: a
+-- line number is far below 2^53).
+select line::double as line from ingest_reread order by k

@@ -5,13 +5,13 @@ import path from 'node:path';
 import type { Config } from '../config/load.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { ensureDataTables } from '../db/data-tables.ts';
-import { runSqlFile } from '../db/sql-runner.ts';
+import { runSqlFile, runSqlFileDoubles } from '../db/sql-runner.ts';
 import { InputError, errorMessage, SqlError } from '../errors.ts';
 import { logger } from '../logger.ts';
 import { sql } from 'kysely';
 import { ingestSql, typedCsvColumns } from './checks.ts';
 import { csvColumnsStruct, mapColumns, positionalName, textColumnsStruct, type ColumnMapping } from './columns.ts';
-import { newlineText, scanCsv, type CsvScan, type LinePoint, type Newline } from './csv-scan.ts';
+import { newlineText, scanCsv, type CsvScan, type Newline } from './csv-scan.ts';
 
 export interface IngestOptions {
   force?: boolean;
@@ -35,7 +35,7 @@ export interface IngestResult {
 
 const STEP = 'ingest';
 const TEMP_VIEWS = ['ingest_numbered'];
-const TEMP_TABLES = ['ingest_duplicates', 'ingest_rejected', 'ingest_staging', 'ingest_line_map', 'ingest_rejects', 'ingest_reject_errors', 'ingest_reject_scans', 'ingest_gaps'];
+const TEMP_TABLES = ['ingest_duplicates', 'ingest_rejected', 'ingest_staging', 'ingest_line_map', 'ingest_rejects', 'ingest_reject_errors', 'ingest_reject_scans', 'ingest_gaps', 'ingest_reread'];
 
 export async function sha256File(file: string): Promise<string> {
   const hash = createHash('sha256');
@@ -156,7 +156,7 @@ function tempCsvPath(kind: string): string {
  * Copies lines `lines` (physical line numbers, ascending) of `file` to `out`, under a header of positional names: the
  * records the typed path re-reads as text. Only used for files whose records are one line each (see CsvScan.numberedCopy).
  */
-async function extractLines(file: string, lines: readonly number[], newline: Newline, columns: number, delimiter: string, out: string): Promise<void> {
+async function extractLines(file: string, lines: ArrayLike<number>, newline: Newline, columns: number, delimiter: string, out: string): Promise<void> {
   const term = newline === 'CR' ? 0x0d : 0x0a;
   const nl = newline === 'LF' ? '\n' : newline === 'CRLF' ? '\r\n' : '\r';
   const fd = openSync(out, 'w');
@@ -187,22 +187,10 @@ async function extractLines(file: string, lines: readonly number[], newline: New
   }
 }
 
-/** Lines per block when the typed path looks for missing lines (sql/ingest/typed_gaps.sql). */
-const GAP_BLOCK_LINES = 1024;
-
 /** The file's record lines as intervals [lo, hi): one per line-map point (records are one line each on the typed path). */
 function recordIntervals(scan: CsvScan): { lo: number; hi: number }[] {
   const m = scan.lineMap;
   return m.map((pt, i) => ({ lo: pt.p, hi: pt.p + ((i + 1 < m.length ? m[i + 1].k : scan.records) - pt.k) }));
-}
-
-/** The line map of the extract: its record k is line k + 2 of the extract and line lines[k] of the file. */
-function extractLineMap(lines: readonly number[]): LinePoint[] {
-  const points: LinePoint[] = [];
-  lines.forEach((p, k) => {
-    if (k === 0 || p - k !== lines[k - 1] - (k - 1)) points.push({ k, d: k + 2, p });
-  });
-  return points;
 }
 
 interface BatchContext {
@@ -260,7 +248,7 @@ async function ingestTyped(ctx: BatchContext, scan: CsvScan, copy: string, mappi
         const [{ n: inserted }] = await runSqlFile<{ n: number }>(db, STEP, 'typed_inserted', { params: { batch_id: batchId } });
         if (inserted > scan.records) throw new TypedPathUnusable(`the typed read gave ${inserted} rows for ${scan.records} records`);
         if (inserted < scan.records) {
-          await runSqlFile(db, STEP, 'typed_gaps', { params: { batch_id: batchId, intervals: JSON.stringify(recordIntervals(scan)), block: GAP_BLOCK_LINES } });
+          await runSqlFile(db, STEP, 'typed_gaps', { params: { batch_id: batchId, intervals: JSON.stringify(recordIntervals(scan)) } });
         }
         else await runSqlFile(db, STEP, 'typed_no_gaps');
         const [{ n: gaps }] = await runSqlFile<{ n: number }>(db, STEP, 'gap_count');
@@ -269,7 +257,9 @@ async function ingestTyped(ctx: BatchContext, scan: CsvScan, copy: string, mappi
         const [{ n: duplicates }] = await runSqlFile<{ n: number }>(db, STEP, 'duplicate_count');
         if (gaps + duplicates > 0) {
           // the missing lines (for their reasons) and the repeated keys (for their raw values), as text
-          const lines = (await runSqlFile<{ line: number }>(db, STEP, 'typed_reread_lines')).map((r) => Number(r.line));
+          await runSqlFile(db, STEP, 'typed_reread');
+          // read as a typed array: there may be millions (a file whose rows break a rule in large numbers)
+          const { line: lines } = await runSqlFileDoubles(db, STEP, 'typed_reread_lines');
           extract = tempCsvPath('reread');
           await extractLines(abs, lines, scan.newline, scan.header.length, contract.delimiter, extract);
           checkUnchanged(abs, file, ctx.identity);
@@ -277,9 +267,9 @@ async function ingestTyped(ctx: BatchContext, scan: CsvScan, copy: string, mappi
             slots: { columns: textColumnsStruct(scan.header.length) },
             params: { path: extract, delimiter: contract.delimiter, skip: 0, max_line_size: MAX_LINE_BYTES, buffer_size: bufferBytes },
           });
-          await runSqlFile(db, STEP, 'line_map', { params: { points: JSON.stringify(extractLineMap(lines)) } });
-          await runSqlFile(db, STEP, 'csv_rejects', { params: { unclosed_quote_line: scan.unclosedQuoteLine, last_line: scan.lines } });
-          await runSqlFile(db, STEP, 'numbered_rows', { slots: mapping.slots });
+          // extract record k is ingest_reread's line of index k: no line map
+          await runSqlFile(db, STEP, 'typed_reread_rejects');
+          await runSqlFile(db, STEP, 'typed_reread_numbered', { slots: mapping.slots });
           await runSqlFile(db, STEP, 'validated_rows', { slots: { ...textParts.slots, raw_values: mapping.slots.raw_values } });
           const [check] = await runSqlFile<{ gaps: number; rejected: number; gaps_rejected: number; dense: boolean }>(db, STEP, 'typed_reread_check');
           if (!check.dense) throw new TypedPathUnusable('the re-read rows are not numbered densely');
