@@ -7,7 +7,7 @@ import { logger } from '../logger.ts';
 import type { PipelineDb } from './database.ts';
 import { fromFile } from '../sql/recorder.ts';
 import { compileWithLiterals } from '../sql/inline.ts';
-import { compileSql, renderSqlText, type SqlInputs } from '../sql/render.ts';
+import { compileSql, renderSqlText, type SqlFragment, type SqlInputs } from '../sql/render.ts';
 
 export const SQL_DIR = path.join(PROJECT_ROOT, 'sql');
 
@@ -24,6 +24,11 @@ export function readSqlFile(step: string, file: string): string {
     cache.set(key, text);
   }
   return text;
+}
+
+/** `sql/<step>/<file>.sql` rendered for `inputs` as a fragment, to fill a slot of another file (e.g. a subquery). */
+export function sqlFileFragment(step: string, file: string, inputs: Pick<SqlInputs, 'params' | 'slots'> = {}): SqlFragment {
+  return renderSqlText(readSqlFile(step, file), inputs, `sql/${step}/${file}.sql`);
 }
 
 /**

@@ -1,10 +1,10 @@
 import { MISSING_LEVEL, type Contract } from '../config/contract.ts';
 import { sql } from 'kysely';
-import { appendSqlFileInParts, readSqlFile, runSqlFile, runSqlFileInParts, type CellRange } from '../db/sql-runner.ts';
+import { appendSqlFileInParts, runSqlFile, runSqlFileInParts, sqlFileFragment, type CellRange } from '../db/sql-runner.ts';
 import { InputError } from '../errors.ts';
 import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
 import { featureSet, identList, keyColumns, numericFeatureSelect, rawFeatureSelect, type FeatureSet } from '../sql/features.ts';
-import { renderSqlText, type SqlFragment } from '../sql/render.ts';
+import type { SqlFragment } from '../sql/render.ts';
 import { designColumns, type DroppedFeature, type FitParams } from './fit-params.ts';
 import { modelReadySql } from '../sql/model-ready.ts';
 import { splitRule, type SplitRule } from './train-test-split.ts';
@@ -356,23 +356,19 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
     // the rows read now, with the fitted values written in as literals.
     const [{ pin_batch: pinBatch }] = await runSqlFile<{ pin_batch: number }>(db, STEP, 'pin_batch');
     const literal = modelReadySql(fit, { clip: dp.out_of_range === 'clip' ? true : { when: sql`not is_test` }, literal: true });
-    const processedRows = renderSqlText(
-      readSqlFile(STEP, 'processed_select'),
-      {
-        slots: {
-          input_rows: inputRowsSql(contract, input, { pinBatch: Number(pinBatch), rowGroups }),
-          key_columns: keyColumns(contract),
-          target_select: sql.id(contract.target.name),
-          raw_features: rawFeatureSelect(features),
-          model_ready: literal.select,
-          unseen_count: literal.unseenCount,
-          out_of_range_count: literal.outOfRangeCount,
-          imputed_count: literal.imputedCount,
-          is_test: split ? split.isTest : sql`false`,
-        },
+    const processedRows = sqlFileFragment(STEP, 'processed_select', {
+      slots: {
+        input_rows: inputRowsSql(contract, input, { pinBatch: Number(pinBatch), rowGroups }),
+        key_columns: keyColumns(contract),
+        target_select: sql.id(contract.target.name),
+        raw_features: rawFeatureSelect(features),
+        model_ready: literal.select,
+        unseen_count: literal.unseenCount,
+        out_of_range_count: literal.outOfRangeCount,
+        imputed_count: literal.imputedCount,
+        is_test: split ? split.isTest : sql`false`,
       },
-      `sql/${STEP}/processed_select.sql`,
-    );
+    });
     await runSqlFile(db, STEP, 'processed_view', { slots: { processed_table: sql.id(processedTable), processed_select: processedRows } });
     // One pass over the processed rows: the grouped sufficient statistics of both sides of the split, the rows'
     // replay counts, time ranges and identity, per cell (one statement per range of cells, the ranges at once, reading
@@ -394,11 +390,10 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
       params: { y_shift: targetMean ?? 0 },
     };
     // the table the cells are appended to: the cells query's columns (over the view, which this connection sees; no cell)
-    const emptyCells = renderSqlText(
-      readSqlFile(STEP, 'design_sums_cells'),
-      { slots: { ...cellInputs.slots, processed_rows: sql`select * from ${sql.id(processedTable)}` }, params: { ...cellInputs.params, first_cell: 0, end_cell: 0 } },
-      `sql/${STEP}/design_sums_cells.sql`,
-    );
+    const emptyCells = sqlFileFragment(STEP, 'design_sums_cells', {
+      slots: { ...cellInputs.slots, processed_rows: sql`select * from ${sql.id(processedTable)}` },
+      params: { ...cellInputs.params, first_cell: 0, end_cell: 0 },
+    });
     await runSqlFile(db, STEP, 'design_cells_table', { slots: { cells_table: sql.id(cellsTable), cells: emptyCells } });
     await appendSqlFileInParts(db, STEP, 'design_sums_cells', cellInputs, cells, cellsTable);
     await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(sumsTable) } });
