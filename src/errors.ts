@@ -83,6 +83,13 @@ const FAULTS: Fault[] = [
   { codes: ['EIO'], text: /Input\/output error/i, what: 'the disk reported an input/output error', todo: () => 'check the disk (dmesg) before running again' },
   {
     codes: [],
+    text: /Out of Memory Error|could not allocate block of size|failed to (allocate|pin) (data|block) of size/i,
+    what: "DuckDB's buffer pool is full (duckdb.memory_limit in the config)",
+    todo: () =>
+      'raise duckdb.memory_limit in the config (the pool DuckDB may fill; sorts and joins spill to disk past it, some aggregates cannot), or run with fewer duckdb.threads; nothing was committed',
+  },
+  {
+    codes: [],
     text: /Corrupt database file|does not match stored checksum/i,
     what: 'the database file is damaged (a block fails its checksum)',
     todo: (p) => `restore ${p ?? 'the database file'} from a backup (or move it away and rebuild it); do not write to it`,

@@ -58,6 +58,8 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
   if (!driver) throw new Error('DuckDB driver was not created');
   let inTransaction = false;
   let singleThreaded = false;
+  /** The thread count a failed deterministic statement could not restore inside its (aborted) transaction. */
+  let threadsAfterRollback: number | null = null;
   const db: PipelineDb = {
     path: dbPath,
     kysely,
@@ -90,6 +92,11 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
         return out;
       } catch (err) {
         await db.exec('rollback').catch((e) => logger.error(`rollback failed: ${errorMessage(e)}`));
+        if (threadsAfterRollback !== null) {
+          const threads = threadsAfterRollback;
+          threadsAfterRollback = null;
+          await notFromFile(() => db.exec(`set threads = ${Math.trunc(threads)}`)).catch((e) => logger.error(`restoring threads failed: ${errorMessage(e)}`));
+        }
         throw err;
       } finally {
         inTransaction = false;
@@ -100,12 +107,22 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
       singleThreaded = true;
       const [{ threads }] = await notFromFile(() => db.query<{ threads: number }>("select current_setting('threads')::integer as threads"));
       await notFromFile(() => db.exec('set threads = 1'));
+      const restore = () => notFromFile(() => db.exec(`set threads = ${Math.trunc(threads)}`));
+      let out: T;
       try {
-        return await fn();
-      } finally {
+        out = await fn();
+      } catch (err) {
         singleThreaded = false;
-        await notFromFile(() => db.exec(`set threads = ${Math.trunc(threads)}`));
+        // Inside a transaction the failed statement aborted it, and DuckDB refuses the SET too: the original error
+        // is the one to report (not "transaction is aborted"), and the thread count comes back after the rollback.
+        await restore().catch(() => {
+          if (inTransaction) threadsAfterRollback = threads;
+        });
+        throw err;
       }
+      singleThreaded = false;
+      await restore();
+      return out;
     },
     async deterministicParts() {
       if (options.deterministic === false) return 1;

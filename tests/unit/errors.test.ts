@@ -47,6 +47,8 @@ describe('errors', () => {
         [new Error('IO Error: Corrupt database file: computed checksum 1 does not match stored checksum 2 in block at location 274432'), /^the database file is damaged/, /restore .* from a backup/],
         [new InputError('cannot read x.csv', [], { cause: errno('EIO', 'EIO: i/o error, read') }), /input\/output error/, /check the disk/],
         [new Error('outer', { cause: new Error('inner', { cause: errno('ENOSPC', 'ENOSPC: no space left on device, write') }) }), /^the disk is full/, /free space/],
+        [new SqlError('sql/data_processing/design_sums.sql: Out of Memory Error: failed to allocate data of size 2.0 MiB (5.8 MiB/7.6 MiB used)', 'x'), /^DuckDB's buffer pool is full \(duckdb\.memory_limit in the config\)/, /raise duckdb\.memory_limit/],
+        [new Error('TransactionContext Error: Failed to commit: could not allocate block of size 256.0 KiB (1.8 MiB/1.9 MiB used)'), /^DuckDB's buffer pool is full/, /nothing was committed/],
       ];
       for (const [err, message, todo] of cases) {
         const f = environmentFault(err);

@@ -267,6 +267,25 @@ describe('reliability: nothing lost, no false success', function () {
       expectExit(runCli(['status', '--db', db]), 0, 'status on the restored file');
     });
 
+    it('a buffer pool too small for the run: exit 5 naming duckdb.memory_limit and DuckDB\'s own error, the run recorded as failed, no model; the default pool trains', async () => {
+      // 20,000 rows and no model yet: a 4MB pool opens the database and starts the run, then fails inside a step
+      const db = path.join(tmp(), 'pool.duckdb');
+      expectExit(runCli(['ingest', await freshCsv(20_000, 81), '--db', db]), 0, 'ingest');
+      const small = writeYaml(path.join(tmp(), 'tiny-pool.yaml'), { ...rawDefaultConfig(), duckdb: { ...rawDefaultConfig().duckdb, memory_limit: '4MB' } });
+      const res = expectExit(runCli(['run', '--type', 'TRAINING_PIPELINE', '--db', db, '--config', small]), 5, 'training with a 4MB pool');
+      expect(res.stderr).to.match(/error: DuckDB's buffer pool is full \(duckdb\.memory_limit in the config\)/);
+      // the failing statement's own error, not the "transaction is aborted" of a statement after it
+      expect(res.stderr, res.stderr).to.match(/\.sql: Out of Memory Error/);
+      expect(res.stderr).not.to.match(/transaction is aborted/i);
+      expect(res.stderr).to.match(/raise duckdb\.memory_limit in the config.*nothing was committed/);
+      const [run] = sqlJson<{ status: string; error: string }>(db, 'select status, error from pipeline_runs order by run_id desc limit 1');
+      expect(run.status).to.equal('failed');
+      expect(run.error).to.match(/\.sql: Out of Memory Error/);
+      expect(sqlJson(db, 'select (select count(*) from models) as models, (select count(*) from active_model) as active')[0]).to.deep.equal({ models: 0, active: 0 });
+      expectExit(runCli(['run', '--type', 'TRAINING_PIPELINE', '--db', db]), 0, 'training with the default pool');
+      expect(sqlJson(db, 'select count(*) as n from active_model')[0]).to.deep.equal({ n: 1 });
+    });
+
     it('a --db path through a regular file: exit 5 naming that file, which is left alone', () => {
       const file = path.join(tmp(), 'not-a-folder.txt');
       writeFileSync(file, 'just a file\n');
