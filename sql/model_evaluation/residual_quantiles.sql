@@ -1,16 +1,30 @@
--- Split-conformal half-widths: per partition of the held-out rows (all, a categorical's levels, a hash half),
--- the k-th smallest absolute residual with k = ceil((n + 1) · level), the finite-sample correction that makes
--- the interval cover a new exchangeable row with probability at least level. A partition too small for
--- k ≤ n has no row here (its interval would be unbounded).
-with ranked as (
+-- Split-conformal half-widths of every partition of the held-out rows in one pass (grouping sets): all rows
+-- ('all'), each hash half ('half'), and with a conformal group each of its levels ('group') and each half × level
+-- ('half_group', part `half|level`). A partition's half-width is its k-th smallest absolute residual with
+-- k = ceil((n + 1) · level), the finite-sample correction that makes the interval cover a new exchangeable row with
+-- probability at least level. A partition too small for k ≤ n has no row here (its interval would be unbounded).
+-- absent: which of half (2) and the group (1) a row of `partitions` is not split by.
+with
+partitions as (
     select
-        {{partition}} as part,
-        abs_residual,
-        row_number() over (partition by {{partition}} order by abs_residual) as rn,
-        count(*) over (partition by {{partition}}) as n
+        2 * grouping(half) + {{group_absent}} as absent,
+        half,
+        {{group_column}} as grp,
+        count(*) as n,
+        list_sort(list(abs_residual)) as sorted_residuals
     from eval_residuals
+    group by grouping sets ({{grouping_sets}})
+),
+labelled as (
+    select
+        case absent when 3 then 'all' when 1 then 'half' when 2 then 'group' else 'half_group' end as partition,
+        case absent when 3 then 'all' when 1 then half when 2 then grp else half || '|' || grp end as part,
+        n,
+        ceil((n + 1) * $level) as k,
+        sorted_residuals
+    from partitions
 )
-select part::varchar as part, n, abs_residual as half_width
-from ranked
-where rn = ceil((n + 1) * $level)
-order by part
+select partition, part, n, list_extract(sorted_residuals, k::bigint) as half_width
+from labelled
+where k <= n
+order by partition, part

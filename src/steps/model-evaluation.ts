@@ -1,6 +1,5 @@
 import { runSqlFile } from '../db/sql-runner.ts';
 import { sql } from 'kysely';
-import type { SqlFragment } from '../sql/render.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { activeModelOf } from '../registry/active-model.ts';
 import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
@@ -41,31 +40,38 @@ export interface IntervalEvaluation {
 export const COVERAGE_TOLERANCE_SES = 3;
 
 /**
- * The new model's prediction intervals on the held-out rows: normal-theory intervals as served (kept in
- * eval_intervals_r{run}), their empirical coverage, split-conformal half-widths from the absolute residuals
- * (with the (n + 1) correction; per level of steps.model_prediction.conformal_group where a level has at least
- * conformal_min_group_size rows), the conformal coverage cross-fitted over two hash halves, and the choice
- * `auto` makes: conformal when the normal coverage is outside 3 binomial SEs of the nominal level.
+ * The new model's prediction intervals on the held-out rows, from its normal-theory intervals as served (kept in
+ * eval_intervals_r{run}, written by the evaluation's one pass over the test rows): their empirical coverage,
+ * split-conformal half-widths from the absolute residuals (with the (n + 1) correction; per level of
+ * steps.model_prediction.conformal_group where a level has at least conformal_min_group_size rows), the conformal
+ * coverage cross-fitted over two hash halves, and the choice `auto` makes: conformal when the normal coverage is
+ * outside 3 binomial SEs of the nominal level.
  */
-export async function intervalEvaluation(ctx: RunContext, testView: string, model: Awaited<ReturnType<typeof loadModel>>, fit: FitParams): Promise<IntervalEvaluation> {
-  const { db, config, runId } = ctx;
+export async function intervalEvaluation(ctx: RunContext, testView: string, intervalsTable: string, fit: FitParams): Promise<IntervalEvaluation> {
+  const { db, config } = ctx;
   const cfg = config.steps.model_prediction;
   const level = cfg.interval_level;
-  const intervalsTable = runTables.evalIntervals(runId);
-  await modelPrediction(ctx, testView, model, fit, intervalsTable, { method: 'normal' });
   const group = cfg.conformal_group && fit.categoricals.some((c) => c.name === cfg.conformal_group) ? cfg.conformal_group : null;
   await runSqlFile(db, STEP, 'eval_residuals', {
     slots: {
       intervals_table: sql.id(intervalsTable),
       group_value: group ? sql.id('t', group) : sql`null`,
+      // Only the group's column of the test view is read: its numeric features are not computed again.
       group_join: group ? sql`join ${sql.id(testView)} t on t.batch_id = e.batch_id and t.source_row = e.source_row` : sql``,
     },
   });
-  const quantiles = async (partition: SqlFragment) => runSqlFile<{ part: string; n: number; half_width: number }>(db, STEP, 'residual_quantiles', { slots: { partition }, params: { level } });
-  const [all] = await quantiles(sql`'all'`);
-  const byGroup = group ? (await quantiles(sql`grp`)).filter((r) => r.n >= cfg.conformal_min_group_size) : [];
-  const byHalf = await quantiles(sql`half`);
-  const byHalfGroup = group ? (await quantiles(sql`half || '|' || grp`)).filter((r) => r.n >= cfg.conformal_min_group_size / 2) : [];
+  // Every partition's half-width in one query: all rows, the hash halves, and with a group its levels and half × level.
+  const parts = await runSqlFile<{ partition: 'all' | 'half' | 'group' | 'half_group'; part: string; n: number; half_width: number }>(db, STEP, 'residual_quantiles', {
+    slots: group
+      ? { grouping_sets: sql`(), (half), (grp), (half, grp)`, group_column: sql`grp`, group_absent: sql`grouping(grp)` }
+      : { grouping_sets: sql`(), (half)`, group_column: sql`null::varchar`, group_absent: sql`1` },
+    params: { level },
+  });
+  const partition = (p: string) => parts.filter((r) => r.partition === p);
+  const [all] = partition('all');
+  const byGroup = partition('group').filter((r) => r.n >= cfg.conformal_min_group_size);
+  const byHalf = partition('half');
+  const byHalfGroup = partition('half_group').filter((r) => r.n >= cfg.conformal_min_group_size / 2);
   const [cov] = await runSqlFile<{ n: number; normal_coverage: number | null; conformal_coverage: number | null }>(db, STEP, 'interval_coverage', {
     deterministic: true,
     params: {
@@ -128,17 +134,19 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
   const { db, config, runId, stage } = ctx;
   const contract = config.contract;
   const model = await loadModel(db, modelVersion);
-  const newPred = predictionSql(model, fit);
   const predictionsTable = runTables.evalPredictions(runId);
   const active = await activeModelOf(db, stage);
+  const intervalsTable = runTables.evalIntervals(runId);
   const slots = {
     predictions_table: sql.id(predictionsTable),
+    intervals_table: sql.id(intervalsTable),
     key_columns: keyColumns(contract),
-    target: sql.id(contract.target.name),
-    new_prediction: newPred,
-    test_view: sql.id(testView),
   };
   await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(predictionsTable) } });
+  // The one pass over the test rows (a view: processing is computed as it is read): the new model's predictions
+  // with their normal-theory intervals, as served. Its predictions are predictionSql's, term for term, so
+  // eval_predictions_r{run} and the statistics below are read from this table, not from the test view again.
+  await modelPrediction(ctx, testView, model, fit, intervalsTable, { method: 'normal' });
   if (active) {
     const activeModel = await loadModel(db, active.modelVersion);
     const activeFit = await loadFitParams(ctx, active.runId);
@@ -159,7 +167,7 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
   const [m] = await runSqlFile<Record<string, number | null>>(db, STEP, 'eval_metrics', { deterministic: true, slots: { predictions_table: sql.id(predictionsTable) }, params: { mape_floor: MAPE_FLOOR } });
   const newMetrics: Metrics = { rmse: m.new_rmse as number, mae: m.new_mae as number, mape: m.new_mape, r2: m.new_r2 as number, bias: m.new_bias as number };
   const activeMetrics: Metrics | null = active ? { rmse: m.active_rmse as number, mae: m.active_mae as number, mape: m.active_mape, r2: m.active_r2 as number, bias: m.active_bias as number } : null;
-  const intervals = await intervalEvaluation(ctx, testView, model, fit);
+  const intervals = await intervalEvaluation(ctx, testView, intervalsTable, fit);
   await runSqlFile(db, STEP, 'insert_metadata', {
     params: {
       ...intervals,
