@@ -7,9 +7,10 @@ import { notFromFile, noteStatement } from '../sql/recorder.ts';
 import { EnvironmentError, LockedError, PipelineError, environmentFault, errorMessage, InputError } from '../errors.ts';
 import { logger } from '../logger.ts';
 import { DuckDBDialect } from './dialect/duckdb-dialect.ts';
+import { DuckDBKyselyConnection } from './dialect/duckdb-connection.ts';
 import { migrate } from './migrate.ts';
 import type { Database } from './tables.ts';
-import type { OpenOptions, PipelineDb } from './pipeline-db.ts';
+import type { CompiledStatement, OpenOptions, PipelineDb } from './pipeline-db.ts';
 
 export type { OpenOptions, PipelineDb } from './pipeline-db.ts';
 
@@ -123,6 +124,33 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
       await restore();
       return out;
     },
+    async deterministicParts() {
+      if (options.deterministic === false) return 1;
+      const [{ threads }] = await notFromFile(() => db.query<{ threads: number }>("select current_setting('threads')::integer as threads"));
+      return Math.max(1, Math.trunc(threads));
+    },
+    async queryParts<R>(parts: readonly CompiledStatement[]) {
+      if (parts.length === 1) return [await db.deterministic(() => db.query<R>(parts[0].sql, parts[0].params))];
+      return noting(db.deterministic(() => onOwnConnections(driver, parts, async (con, p) => (await new DuckDBKyselyConnection(con).executeQuery<R>(CompiledQuery.raw(p.sql, [...p.params]))).rows)));
+    },
+    async appendParts(parts: readonly CompiledStatement[], table: string) {
+      const run = (con: DuckDBConnection, p: CompiledStatement) => {
+        noteStatement(p.sql, p.params);
+        return con.run(p.sql, p.params.map(convertParameter) as DuckDBValue[]);
+      };
+      const results = await noting(db.deterministic(() => (parts.length === 1 ? driver.withNative(async (con) => [await run(con, parts[0])]) : onOwnConnections(driver, parts, run))));
+      await noting(
+        driver.withNative(async (con) => {
+          const appender = await con.createAppender(table, 'main', 'temp');
+          try {
+            for (const r of results) for (let i = 0; i < r.chunkCount; i++) appender.appendDataChunk(r.getChunk(i));
+            appender.flushSync();
+          } finally {
+            appender.closeSync();
+          }
+        }),
+      );
+    },
     async close() {
       await kysely.destroy();
       if (sawError && writable) await reclaimUnusedTail(dbPath, sizeAtOpen);
@@ -139,6 +167,23 @@ export async function openDatabase(dbPath: string, options: OpenOptions = {}): P
     throw err;
   }
   return db;
+}
+
+/**
+ * Runs each statement on a connection of its own, all at once, and closes the connections when every statement has
+ * ended (a failed part does not leave the others running on a closed connection); the first failure is rethrown.
+ */
+async function onOwnConnections<T>(driver: { connectAnother(): Promise<DuckDBConnection> }, parts: readonly CompiledStatement[], run: (con: DuckDBConnection, part: CompiledStatement) => Promise<T>): Promise<T[]> {
+  const connections: DuckDBConnection[] = [];
+  try {
+    for (let i = 0; i < parts.length; i++) connections.push(await driver.connectAnother());
+    const settled = await Promise.allSettled(parts.map((p, i) => run(connections[i], p)));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+  } finally {
+    for (const c of connections) c.closeSync();
+  }
 }
 
 /** Size of DuckDB's file header (one main header and two database headers of 4 KiB) before the first block. */

@@ -16,6 +16,12 @@ export interface OpenOptions {
   deterministic?: boolean;
 }
 
+/** One statement's text and its bound values ($1, $2, … in order). */
+export interface CompiledStatement {
+  sql: string;
+  params: readonly unknown[];
+}
+
 /** An open stage database: Kysely for typed queries, the native connection for the appender and bulk reads. */
 export interface PipelineDb {
   readonly path: string;
@@ -42,5 +48,20 @@ export interface PipelineDb {
    * combine partial sums in an order that varies run to run, so only one thread gives bit-identical results.
    */
   deterministic<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * Into how many parts a deterministic aggregate is split (see `queryParts`): DuckDB's thread count
+   * (duckdb.threads), or 1 when `deterministic` is off (the one part then runs on every thread).
+   */
+  deterministicParts(): Promise<number>;
+  /**
+   * Runs statements that each aggregate a disjoint part of the rows, all at once, each on its own connection to this
+   * database and each on one thread (as `deterministic` runs one): every part's result is bit-identical run to run,
+   * and the parts together keep every thread busy. Returns each part's rows, in the order of the parts. With more than
+   * one part the statements see committed data only (not this connection's open transaction): they must read tables
+   * the open transaction has not written (e.g. raw_data), and no view it created. One part runs on this connection.
+   */
+  queryParts<R = Record<string, unknown>>(parts: readonly CompiledStatement[]): Promise<R[][]>;
+  /** As `queryParts`, appending the parts' rows, in the order of the parts, to `table` (a TEMP table of this connection). */
+  appendParts(parts: readonly CompiledStatement[], table: string): Promise<void>;
   close(): Promise<void>;
 }

@@ -7,7 +7,7 @@ import { logger } from '../logger.ts';
 import type { PipelineDb } from './database.ts';
 import { fromFile } from '../sql/recorder.ts';
 import { compileWithLiterals } from '../sql/inline.ts';
-import { compileSql, renderSqlText, type SqlInputs } from '../sql/render.ts';
+import { compileSql, renderSqlText, type SqlFragment, type SqlInputs } from '../sql/render.ts';
 
 export const SQL_DIR = path.join(PROJECT_ROOT, 'sql');
 
@@ -26,6 +26,11 @@ export function readSqlFile(step: string, file: string): string {
   return text;
 }
 
+/** `sql/<step>/<file>.sql` rendered for `inputs` as a fragment, to fill a slot of another file (e.g. a subquery). */
+export function sqlFileFragment(step: string, file: string, inputs: Pick<SqlInputs, 'params' | 'slots'> = {}): SqlFragment {
+  return renderSqlText(readSqlFile(step, file), inputs, `sql/${step}/${file}.sql`);
+}
+
 /**
  * `sql/<step>/<file>.sql` rendered for `inputs` and compiled by Kysely: the exact text DuckDB will run and its bound
  * values (`$1`, `$2`, … in order).
@@ -36,12 +41,17 @@ export function compileSqlFile(step: string, file: string, inputs: SqlInputs = {
 }
 
 /** Renders `sql/<step>/<file>.sql`, runs it with `exec`, logs its name and duration, and labels any error with the file. */
-async function runRendered<T>(step: string, file: string, inputs: SqlInputs, exec: (sql: string, params: unknown[]) => Promise<T>, rowCount: (out: T) => number): Promise<T> {
+function runRendered<T>(step: string, file: string, inputs: SqlInputs, exec: (sql: string, params: unknown[]) => Promise<T>, rowCount: (out: T) => number): Promise<T> {
+  return runCompiled(step, file, () => compileSqlFile(step, file, inputs), (c) => exec(c.sql, c.params), rowCount);
+}
+
+/** Compiles with `compile` (one statement or several), runs with `exec`, logs the file's name and duration, and labels any error with the file. */
+async function runCompiled<C, T>(step: string, file: string, compile: () => C, exec: (compiled: C) => Promise<T>, rowCount: (out: T) => number): Promise<T> {
   const label = `sql/${step}/${file}.sql`;
   const t0 = performance.now();
   try {
-    const { sql, params } = compileSqlFile(step, file, inputs);
-    const out = await fromFile(label, () => exec(sql, params));
+    const compiled = compile();
+    const out = await fromFile(label, () => exec(compiled));
     logger.debug(`${label} ${(performance.now() - t0).toFixed(1)} ms`, { rows: rowCount(out) });
     return out;
   } catch (err) {
@@ -71,3 +81,29 @@ export function runSqlFile<R = Record<string, unknown>>(db: PipelineDb, step: st
   );
 }
 
+
+/** A block of cells a part of a split statement reads: cells first_cell ≤ cell < end_cell (see src/steps/cell-moments.ts). */
+export interface CellRange {
+  first: number;
+  end: number;
+}
+
+/** `sql/<step>/<file>.sql` compiled once per range, with the range as the parameters $first_cell and $end_cell. */
+function compileParts(step: string, file: string, inputs: SqlInputs, ranges: readonly CellRange[]) {
+  return ranges.map((r) => compileSqlFile(step, file, { ...inputs, params: { ...inputs.params, first_cell: r.first, end_cell: r.end } }));
+}
+
+/**
+ * Runs `sql/<step>/<file>.sql` once per range of cells, all at once, each part on its own connection and one thread
+ * (PipelineDb.queryParts): an aggregate over cells whose every cell is bit-identical run to run, on every thread.
+ * Returns the parts' rows in range order.
+ */
+export async function runSqlFileInParts<R = Record<string, unknown>>(db: PipelineDb, step: string, file: string, inputs: SqlInputs, ranges: readonly CellRange[]): Promise<R[]> {
+  const parts = await runCompiled(step, file, () => compileParts(step, file, inputs, ranges), (c) => db.queryParts<R>(c), (p) => p.reduce((n, rows) => n + rows.length, 0));
+  return parts.flat();
+}
+
+/** As runSqlFileInParts, appending the parts' rows to the TEMP table `table` (PipelineDb.appendParts). */
+export async function appendSqlFileInParts(db: PipelineDb, step: string, file: string, inputs: SqlInputs, ranges: readonly CellRange[], table: string): Promise<void> {
+  await runCompiled(step, file, () => compileParts(step, file, inputs, ranges), (c) => db.appendParts(c, table), () => 0);
+}

@@ -3,10 +3,28 @@
  * group's worth): the same rows in every database ingested from the same file. Each cell's count, mean and centred
  * sum of squares are taken in row order (on one thread with duckdb.deterministic), and the cells are combined in cell
  * order (Chan, Golub and LeVeque's pairwise update), so the totals are bit-identical run to run.
+ *
+ * Why that holds on every thread too: a cell's partial sums depend only on its rows and the order they are added in.
+ * The cells are split into contiguous ranges, one per thread (`cellRanges`), and each range is aggregated by its own
+ * statement on its own connection at one thread (PipelineDb.queryParts), which adds each cell's rows in row order, as
+ * one thread over all the cells does. Every cell lies in exactly one range, so each cell's partials are the ones a
+ * single thread computes, bit for bit, whatever the number of threads, their timing, or which part ends first; the
+ * cells are then combined in cell order. DuckDB's own parallel aggregate is not used for these sums: it adds the
+ * partial states of its threads in the order the threads finish.
  */
+import type { CellRange } from '../db/sql-runner.ts';
 
 /** DuckDB's row group size: the cells are blocks of this many rowids. */
 export const ROW_GROUP_ROWS = 122_880;
+
+/**
+ * The cells 0 … cells−1 as at most `parts` contiguous ranges of (nearly) equal size, in cell order: one range per
+ * thread; one empty range when there are no cells.
+ */
+export function cellRanges(cells: number, parts: number): CellRange[] {
+  const n = Math.max(1, Math.min(Math.trunc(parts), cells));
+  return Array.from({ length: n }, (_, i) => ({ first: Math.floor((i * cells) / n), end: Math.floor(((i + 1) * cells) / n) }));
+}
 
 /** One cell's partial moments of one variable. */
 export interface CellMoments {

@@ -1,6 +1,6 @@
 import { MISSING_LEVEL, type Contract } from '../config/contract.ts';
 import { sql } from 'kysely';
-import { runSqlFile } from '../db/sql-runner.ts';
+import { appendSqlFileInParts, runSqlFile, runSqlFileInParts, sqlFileFragment, type CellRange } from '../db/sql-runner.ts';
 import { InputError } from '../errors.ts';
 import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
 import { featureSet, identList, keyColumns, numericFeatureSelect, rawFeatureSelect, type FeatureSet } from '../sql/features.ts';
@@ -8,7 +8,7 @@ import type { SqlFragment } from '../sql/render.ts';
 import { designColumns, type DroppedFeature, type FitParams } from './fit-params.ts';
 import { modelReadySql } from '../sql/model-ready.ts';
 import { splitRule, type SplitRule } from './train-test-split.ts';
-import { combineMoments, ROW_GROUP_ROWS } from './cell-moments.ts';
+import { cellRanges, combineMoments, ROW_GROUP_ROWS } from './cell-moments.ts';
 import { combinedSumsSql, sumsSql } from './design-stats.ts';
 import type { PipelineDb } from '../db/database.ts';
 
@@ -80,6 +80,15 @@ export function inputRowsSql(contract: Contract, input: ProcessingInput, opts: I
   return sql`select *${cell} from raw_data where ${sql.id(contract.target.name)} is not null and ${latest}${sql.join(window, sql``)}`;
 }
 
+/**
+ * The per-cell statements run on connections of their own, which see committed rows only: they must have read the
+ * rows this run's transaction sees (its step wrote nothing to raw_data before them), or the statistics are not of the
+ * run's input.
+ */
+function sameRows(file: string, read: number, expected: number): void {
+  if (read !== expected) throw new Error(`sql/${STEP}/${file}.sql read ${read} input rows where the run's input has ${expected}: raw_data was changed in the step's transaction before its per-cell statements ran`);
+}
+
 /** Drops a per-run processed relation, a view (training) or a table (a batch), if it exists. */
 export async function dropProcessed(db: PipelineDb, name: string): Promise<void> {
   const [kind] = await runSqlFile<{ table_type: string }>(db, STEP, 'relation_kind', { params: { name } });
@@ -110,7 +119,7 @@ interface LevelCount {
  * quantiles over a hash sample. Clipping bounds at quantile 0 or 1 are the exact min or max; others come from the
  * sample.
  */
-async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, withQuantiles: boolean): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null }> {
+async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, withQuantiles: boolean, cells: readonly CellRange[]): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null; rowsRead: number }> {
   const { db, config } = ctx;
   const [clipLo, clipHi] = config.steps.data_processing.clip_quantiles;
   const target = sql.id(config.contract.target.name);
@@ -133,14 +142,12 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
       sql`count(*) - count(${sql.id(c.name)}) as ${sql.id(`nulls_${i}`)}`,
     ]),
   ];
-  const cells = await runSqlFile<Record<string, number | string | null>>(db, STEP, 'feature_moments', {
-    deterministic: true,
-    slots: { input_rows: inputRows, aggregates: sql.join(aggregates, sql`,\n    `) },
-  });
+  // one statement per range of cells, each on one thread, the ranges at once; the cells come back in cell order
+  const perCell = await runSqlFileInParts<Record<string, number | string | null>>(db, STEP, 'feature_moments', { slots: { input_rows: inputRows, aggregates: sql.join(aggregates, sql`,\n    `) } }, cells);
   const levelCounts: LevelCount[] = features.categoricals.flatMap((c, i) => {
     const byLevel = new Map<string, number>();
     let nulls = 0;
-    for (const cell of cells) {
+    for (const cell of perCell) {
       for (const [level, n] of Object.entries(JSON.parse((cell[`levels_${i}`] as string | null) ?? '{}') as Record<string, number>)) byLevel.set(level, (byLevel.get(level) ?? 0) + Number(n));
       nulls += Number(cell[`nulls_${i}`]);
     }
@@ -149,7 +156,7 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
     return [...levels.map((level) => ({ feature: c.name, level, n: byLevel.get(level) as number })), ...(nulls > 0 ? [{ feature: c.name, level: null, n: nulls }] : [])];
   });
   const combined = features.numerics.map((_, i) =>
-    combineMoments(cells.map((c) => ({ n: Number(c[`n_${i}`]), mean: c[`mean_${i}`] as number | null, m2: Number(c[`m2_${i}`]), min: c[`min_${i}`] as number | null, max: c[`max_${i}`] as number | null }))),
+    combineMoments(perCell.map((c) => ({ n: Number(c[`n_${i}`]), mean: c[`mean_${i}`] as number | null, m2: Number(c[`m2_${i}`]), min: c[`min_${i}`] as number | null, max: c[`max_${i}`] as number | null }))),
   );
   // exact, over every row, for the features whose missing values are imputed with it (a median does not depend on row order)
   const medianOf = new Map<number, number | null>();
@@ -160,10 +167,11 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
     });
     for (const i of medianIdx) medianOf.set(i, md[`median_${i}`]);
   }
-  const m: Record<string, number | null> = { rows_total: cells.reduce((t, c) => t + Number(c.rows_total), 0) };
+  const m: Record<string, number | null> = { rows_total: perCell.reduce((t, c) => t + Number(c.rows_total), 0) };
   combined.forEach((c, i) => Object.assign(m, { [`n_${i}`]: c.n, [`mean_${i}`]: c.mean, [`std_${i}`]: c.std, [`min_${i}`]: c.min, [`max_${i}`]: c.max, [`median_${i}`]: medianOf.get(i) ?? null }));
-  const targetMean = combineMoments(cells.map((c) => ({ n: Number(c.target_n), mean: c.target_mean as number | null, m2: Number(c.target_m2), min: null, max: null }))).mean;
-  if (!features.numerics.length) return { stats: [], levelCounts, targetMean };
+  const targetMean = combineMoments(perCell.map((c) => ({ n: Number(c.target_n), mean: c.target_mean as number | null, m2: Number(c.target_m2), min: null, max: null }))).mean;
+  const rowsRead = m.rows_total as number;
+  if (!features.numerics.length) return { stats: [], levelCounts, targetMean, rowsRead };
   const total = m.rows_total as number;
   const keep = total <= QUANTILE_SAMPLE_SIZE ? 1_000_000 : Math.ceil((1_000_000 * QUANTILE_SAMPLE_SIZE) / total);
   // A replay uses the fitted bounds: the batch's quantiles would only describe it (drift compares samples instead).
@@ -193,7 +201,7 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
       clip_hi: clipHi === 1 ? m[`max_${i}`] : (s?.clip_hi ?? m[`max_${i}`]),
     };
   });
-  return { stats, levelCounts, targetMean };
+  return { stats, levelCounts, targetMean, rowsRead };
 }
 
 /** The missing-value policy as fitted, in data_processing_metadata.feature_stats. */
@@ -264,7 +272,11 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   const split = replay ? undefined : await splitRule(ctx, inputRows, opts.split ?? 'config');
   const fitRows = split ? sql`select * from (${inputRows}) where not ${split.isTest}` : inputRows;
 
-  const { stats, levelCounts, targetMean } = await computeFeatureStats(ctx, features, fitRows, !replay);
+  // the per-cell aggregates run as one statement per range of cells, one range per thread (src/steps/cell-moments.ts)
+  const [{ cells: cellCount }] = await runSqlFile<{ cells: number }>(db, STEP, 'cell_count', { params: { row_group_rows: ROW_GROUP_ROWS } });
+  const cells = cellRanges(Number(cellCount), await db.deterministicParts());
+  const { stats, levelCounts, targetMean, rowsRead } = await computeFeatureStats(ctx, features, fitRows, !replay, cells);
+  if (replay) sameRows('feature_moments', rowsRead, rowCount);
   const fitCount = stats[0] ? stats[0].n + stats[0].nulls : levelCounts.filter((l) => l.feature === features.categoricals[0]?.name).reduce((s, l) => s + l.n, 0);
   if (split && fitCount === 0) throw new InputError(`the split left no training rows of the ${rowCount} labelled rows (steps.train_test_split)`);
 
@@ -344,9 +356,8 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
     // the rows read now, with the fitted values written in as literals.
     const [{ pin_batch: pinBatch }] = await runSqlFile<{ pin_batch: number }>(db, STEP, 'pin_batch');
     const literal = modelReadySql(fit, { clip: dp.out_of_range === 'clip' ? true : { when: sql`not is_test` }, literal: true });
-    await runSqlFile(db, STEP, 'processed_view', {
+    const processedRows = sqlFileFragment(STEP, 'processed_select', {
       slots: {
-        processed_table: sql.id(processedTable),
         input_rows: inputRowsSql(contract, input, { pinBatch: Number(pinBatch), rowGroups }),
         key_columns: keyColumns(contract),
         target_select: sql.id(contract.target.name),
@@ -358,29 +369,45 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
         is_test: split ? split.isTest : sql`false`,
       },
     });
+    await runSqlFile(db, STEP, 'processed_view', { slots: { processed_table: sql.id(processedTable), processed_select: processedRows } });
     // One pass over the processed rows: the grouped sufficient statistics of both sides of the split, the rows'
-    // replay counts, time ranges and identity. Training, the split's counts and the summary below read them.
+    // replay counts, time ranges and identity, per cell (one statement per range of cells, the ranges at once, reading
+    // the processed rows' query rather than the view, which the other connections cannot see yet), then added up in
+    // cell order. Training, the split's counts and the summary below read them.
     const sumsTable = runTables.designSums(runId);
+    const cellsTable = `${sumsTable}_cells`;
     const numericNames = fit.numerics.map((n) => n.name);
-    await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(sumsTable) } });
-    await runSqlFile(db, STEP, 'design_sums', {
-      deterministic: true,
+    const groupColumns = sql.join(fit.categoricals.map((c) => sql`${sql.id(c.name)},`), sql` `);
+    const cellInputs = {
       slots: {
-        sums_table: sql.id(sumsTable),
-        processed_table: sql.id(processedTable),
-        group_columns: sql.join(fit.categoricals.map((c) => sql`${sql.id(c.name)},`), sql` `),
+        processed_rows: processedRows,
+        group_columns: groupColumns,
         target: sql.id(contract.target.name),
         timestamp: sql.id(contract.timestamp.name),
         key_columns: keyColumns(contract),
         sums: sumsSql(numericNames, sql.id('__y')),
-        combined_sums: combinedSumsSql(numericNames),
       },
       params: { y_shift: targetMean ?? 0 },
+    };
+    // the table the cells are appended to: the cells query's columns (over the view, which this connection sees; no cell)
+    const emptyCells = sqlFileFragment(STEP, 'design_sums_cells', {
+      slots: { ...cellInputs.slots, processed_rows: sql`select * from ${sql.id(processedTable)}` },
+      params: { ...cellInputs.params, first_cell: 0, end_cell: 0 },
     });
+    await runSqlFile(db, STEP, 'design_cells_table', { slots: { cells_table: sql.id(cellsTable), cells: emptyCells } });
+    await appendSqlFileInParts(db, STEP, 'design_sums_cells', cellInputs, cells, cellsTable);
+    await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(sumsTable) } });
+    await runSqlFile(db, STEP, 'design_sums', {
+      deterministic: true,
+      slots: { sums_table: sql.id(sumsTable), cells_table: sql.id(cellsTable), group_columns: groupColumns, combined_sums: combinedSumsSql(numericNames) },
+      params: { y_shift: targetMean ?? 0 },
+    });
+    await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(cellsTable) } });
   }
   const [summary] = replay
     ? await runSqlFile<ReplayCounts>(db, STEP, 'processed_summary', { slots: { processed_table: sql.id(processedTable) } })
     : await runSqlFile<ReplayCounts>(db, STEP, 'design_summary', { slots: { sums_table: sql.id(runTables.designSums(runId)) } });
+  if (!replay) sameRows('design_sums_cells', Number(summary.row_count), rowCount);
   if (replay && dp.unseen_level === 'error' && summary.unseen_values > 0) {
     throw new InputError(`${summary.rows_with_unseen_levels} rows have category levels unseen in training (steps.data_processing.unseen_level is 'error')`);
   }

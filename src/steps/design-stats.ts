@@ -74,11 +74,11 @@ export function sumsSql(numerics: string[], target: SqlFragment): SqlFragment {
   return parts.length ? sql.join(parts, sql`,\n    `) : sql`0 as no_numeric_features`;
 }
 
-/** The same sums over the cells (row group of raw_data and batch), added in cell order. */
+/** The same sums over the cells (row group of raw_data and batch), added up in the order of the cells' table (cell order). */
 export function combinedSumsSql(numerics: string[]): SqlFragment {
   const names: string[] = [];
   numerics.forEach((_, i) => names.push(`sx_${i}`));
   numerics.forEach((_, i) => names.push(`sxy_${i}`));
   numerics.forEach((_, i) => numerics.slice(i).forEach((_z, j) => names.push(`sxx_${i}_${i + j}`)));
-  return names.length ? sql.join(names.map((n) => sql`sum(${sql.id(n)} order by __row_group, batch_id) as ${sql.id(n)}`), sql`,\n    `) : sql`0 as no_numeric_features`;
+  return names.length ? sql.join(names.map((n) => sql`sum(${sql.id(n)}) as ${sql.id(n)}`), sql`,\n    `) : sql`0 as no_numeric_features`;
 }

@@ -36,6 +36,15 @@ export class DuckDBDriver implements Driver {
     return this.#connection.native;
   }
 
+  /**
+   * A further connection to the same instance, for work that runs beside the main one (see PipelineDb.queryParts).
+   * It sees committed data only, not the main connection's open transaction. The caller closes it.
+   */
+  async connectAnother(): Promise<NativeConnection> {
+    if (!this.#instance) throw new Error('DuckDB driver used before init()');
+    return this.#instance.connect();
+  }
+
   /** Runs `fn` with the native connection while holding the connection mutex (as a Kysely query would). */
   async withNative<T>(fn: (native: NativeConnection) => Promise<T>): Promise<T> {
     await this.#mutex.lock();
