@@ -2,19 +2,7 @@
 -- one reason per kind of error (the first message of each kind), and its text.
 create or replace temp table ingest_rejects as
 with
-per_kind as (
-    select line, error_type, first(error_message order by column_idx) as message, first(csv_line) as csv_line
-    from ingest_reject_errors
-    group by line, error_type
-),
-per_record as (
-    select
-        line as d_line,
-        string_agg(error_type || ': ' || message, '; ' order by error_type) as reason,
-        ltrim(first(csv_line), chr(13) || chr(10)) as csv_line
-    from per_kind
-    group by line
-),
+per_record as ({{reject_records}}),
 placed as (
     select
         coalesce(m.k + (r.d_line - m.d), r.d_line - 2) as k,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Config } from '../config/load.ts';
 import type { PipelineDb } from '../db/database.ts';
 import { ensureDataTables } from '../db/data-tables.ts';
-import { runSqlFile, runSqlFileDoubles } from '../db/sql-runner.ts';
+import { runSqlFile, runSqlFileDoubles, sqlFileFragment } from '../db/sql-runner.ts';
 import { InputError, errorMessage, SqlError } from '../errors.ts';
 import { logger } from '../logger.ts';
 import { sql } from 'kysely';
@@ -268,7 +268,7 @@ async function ingestTyped(ctx: BatchContext, scan: CsvScan, copy: string, mappi
             params: { path: extract, delimiter: contract.delimiter, skip: 0, max_line_size: MAX_LINE_BYTES, buffer_size: bufferBytes },
           });
           // extract record k is ingest_reread's line of index k: no line map
-          await runSqlFile(db, STEP, 'typed_reread_rejects');
+          await runSqlFile(db, STEP, 'typed_reread_rejects', { slots: { reject_records: sqlFileFragment(STEP, 'reject_records') } });
           await runSqlFile(db, STEP, 'typed_reread_numbered', { slots: mapping.slots });
           await runSqlFile(db, STEP, 'validated_rows', { slots: { ...textParts.slots, raw_values: mapping.slots.raw_values } });
           const [check] = await runSqlFile<{ gaps: number; rejected: number; gaps_rejected: number; dense: boolean }>(db, STEP, 'typed_reread_check');
@@ -480,7 +480,7 @@ async function ingestText(ctx: BatchContext, scan: CsvScan | null, csvMapping: C
   const lineMap = scan ? scan.lineMap : [{ k: 0, d: 2, p: 2 }];
   await runSqlFile(db, STEP, 'line_map', { params: { points: JSON.stringify(lineMap) } });
   if (scan) {
-    await runSqlFile(db, STEP, 'csv_rejects', { params: { unclosed_quote_line: scan.unclosedQuoteLine, last_line: scan.lines } });
+    await runSqlFile(db, STEP, 'csv_rejects', { slots: { reject_records: sqlFileFragment(STEP, 'reject_records') }, params: { unclosed_quote_line: scan.unclosedQuoteLine, last_line: scan.lines } });
   } else {
     await runSqlFile(db, STEP, 'empty_rejects');
   }

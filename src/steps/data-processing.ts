@@ -340,15 +340,20 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
       slots: {
         relation_kind: asView ? sql`view` : sql`table`,
         processed_table: sql.id(processedTable),
-        input_rows: inputRows,
-        key_columns: keyColumns(contract),
-        target_select: sql.id(contract.target.name),
-        raw_features: rawFeatureSelect(features),
-        model_ready: ready.select,
-        unseen_count: ready.unseenCount,
-        out_of_range_count: ready.outOfRangeCount,
-        imputed_count: ready.imputedCount,
-        is_test: sql`null::boolean`,
+        processed_select: sqlFileFragment(STEP, 'processed_select', {
+          slots: {
+            input_rows: inputRows,
+            key_columns: keyColumns(contract),
+            target_select: sql.id(contract.target.name),
+            raw_features: rawFeatureSelect(features),
+            model_ready: ready.select,
+            unseen_count: ready.unseenCount,
+            out_of_range_count: ready.outOfRangeCount,
+            imputed_count: ready.imputedCount,
+            is_test: sql`null::boolean`,
+            row_group: sql``,
+          },
+        }),
       },
     });
   } else {
@@ -367,9 +372,10 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
         out_of_range_count: literal.outOfRangeCount,
         imputed_count: literal.imputedCount,
         is_test: split ? split.isTest : sql`false`,
+        row_group: sql`, __row_group`,
       },
     });
-    await runSqlFile(db, STEP, 'processed_view', { slots: { processed_table: sql.id(processedTable), processed_select: processedRows } });
+    await runSqlFile(db, STEP, 'processed_rows', { slots: { relation_kind: sql`view`, processed_table: sql.id(processedTable), processed_select: processedRows } });
     // One pass over the processed rows: the grouped sufficient statistics of both sides of the split, the rows'
     // replay counts, time ranges and identity, per cell (one statement per range of cells, the ranges at once, reading
     // the processed rows' query rather than the view, which the other connections cannot see yet), then added up in
