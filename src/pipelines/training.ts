@@ -97,7 +97,7 @@ async function runRefit(parent: RunContext, gatedVersion: number, decision: Gate
   try {
     const processed = await runStep(ctx, 'data_processing', 1, () => dataProcessing(ctx, input, undefined, { split: 'none' }));
     const split = await runStep(ctx, 'train_test_split', 2, () => trainTestSplit(ctx, processed.processedTable, processed.split!));
-    const trained = await runStep(ctx, 'model_training', 3, () => modelTraining(ctx, split.trainView, processed.fit, processed.referenceTable as string, inputs, { refitOf: gatedVersion }));
+    const trained = await runStep(ctx, 'model_training', 3, () => modelTraining(ctx, processed.fit, processed.referenceTable as string, inputs, { refitOf: gatedVersion }));
     await runStep(ctx, 'model_evaluation', 4, () => inheritEvaluation(ctx, parent.runId, trained.modelVersion, processed.processedTable, processed.fit));
     await runStep(ctx, 'model_deployment', 5, async () => {
       const reason = `deployed: refit of v${gatedVersion} on all ${split.nTrain} labelled rows; v${gatedVersion} passed the gate (${decision.reason.replace(/^deployed: /, '')})`;
@@ -152,7 +152,7 @@ export async function runTrainingPipeline(
     const split = done('train_test_split') ? await restoreSplit(ctx) : await runStep(ctx, 'train_test_split', 2, () => trainTestSplit(ctx, processed.processedTable, processed.split!));
     const modelVersion = done('model_training')
       ? await restoreModelVersion(ctx)
-      : (await runStep(ctx, 'model_training', 3, () => modelTraining(ctx, split.trainView, processed.fit, processed.referenceTable as string, inputs))).modelVersion;
+      : (await runStep(ctx, 'model_training', 3, () => modelTraining(ctx, processed.fit, processed.referenceTable as string, inputs))).modelVersion;
     const ev = done('model_evaluation') ? await readEvaluation(ctx.db, ctx.runId) : await runStep(ctx, 'model_evaluation', 4, () => modelEvaluation(ctx, split.testView, processed.fit, modelVersion));
     const gate: GateInput = { newMetrics: ev.newMetrics, activeMetrics: ev.activeMetrics, activeModelVersion: ev.activeModelVersion, stage };
     const refit = refitApplies(config);

@@ -70,10 +70,10 @@ export async function identicalToActive(ctx: RunContext, inputs: TrainingInputs)
 }
 
 /**
- * model_training: OLS (or ridge) on the training view, from sufficient statistics computed by one
- * grouped SQL aggregate and solved in TypeScript. Stores a new model version and its training metadata.
+ * model_training: OLS (or ridge) on the training rows, from the grouped sufficient statistics data processing stored
+ * (design_sums_r{run}, its training side), solved in TypeScript. Stores a new model version and its training metadata.
  */
-export async function modelTraining(ctx: RunContext, trainView: string, fitParams: FitParams, referenceTable: string, inputs: TrainingInputs, lineage: { refitOf?: number } = {}): Promise<TrainingResult> {
+export async function modelTraining(ctx: RunContext, fitParams: FitParams, referenceTable: string, inputs: TrainingInputs, lineage: { refitOf?: number } = {}): Promise<TrainingResult> {
   const t0 = performance.now();
   const { db, config, runId } = ctx;
   const numerics = fitParams.numerics.map((n) => n.name);
