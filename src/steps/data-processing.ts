@@ -329,7 +329,25 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   const processedTable = opts.table ?? runTables.processed(runId);
   // Training rows are clipped to the bounds fitted on them (clip_quantiles bound their outliers); test and new rows
   // are clipped only with out_of_range: clip, so the test rows are processed exactly as serving will process new rows.
-  const ready = modelReadySql(fit, { clip: dp.out_of_range === 'clip' ? true : replay ? false : { when: sql`not is_test` } });
+  const clip = dp.out_of_range === 'clip' ? true : replay ? false : { when: sql`not is_test` };
+  /** processed_select.sql over `rows`: the fitted values bound, or written in as literals (for a view). */
+  const processedSelect = (rows: SqlFragment, o: { literal: boolean; isTest: SqlFragment; rowGroup: SqlFragment }) => {
+    const ready = modelReadySql(fit, { clip, literal: o.literal });
+    return sqlFileFragment(STEP, 'processed_select', {
+      slots: {
+        input_rows: rows,
+        key_columns: keyColumns(contract),
+        target_select: sql.id(contract.target.name),
+        raw_features: rawFeatureSelect(features),
+        model_ready: ready.select,
+        unseen_count: ready.unseenCount,
+        out_of_range_count: ready.outOfRangeCount,
+        imputed_count: ready.imputedCount,
+        is_test: o.isTest,
+        row_group: o.rowGroup,
+      },
+    });
+  };
   await dropProcessed(db, processedTable);
   if (replay) {
     // A batch's processed rows: in a prediction run a view over the batch with the replayed values written in as
@@ -340,40 +358,17 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
       slots: {
         relation_kind: asView ? sql`view` : sql`table`,
         processed_table: sql.id(processedTable),
-        processed_select: sqlFileFragment(STEP, 'processed_select', {
-          slots: {
-            input_rows: inputRows,
-            key_columns: keyColumns(contract),
-            target_select: sql.id(contract.target.name),
-            raw_features: rawFeatureSelect(features),
-            model_ready: ready.select,
-            unseen_count: ready.unseenCount,
-            out_of_range_count: ready.outOfRangeCount,
-            imputed_count: ready.imputedCount,
-            is_test: sql`null::boolean`,
-            row_group: sql``,
-          },
-        }),
+        processed_select: processedSelect(inputRows, { literal: false, isTest: sql`null::boolean`, rowGroup: sql`` }),
       },
     });
   } else {
     // Training: a view over raw_data, not a copy (every later pass computes its sums from it in one scan), pinned to
     // the rows read now, with the fitted values written in as literals.
     const [{ pin_batch: pinBatch }] = await runSqlFile<{ pin_batch: number }>(db, STEP, 'pin_batch');
-    const literal = modelReadySql(fit, { clip: dp.out_of_range === 'clip' ? true : { when: sql`not is_test` }, literal: true });
-    const processedRows = sqlFileFragment(STEP, 'processed_select', {
-      slots: {
-        input_rows: inputRowsSql(contract, input, { pinBatch: Number(pinBatch), rowGroups }),
-        key_columns: keyColumns(contract),
-        target_select: sql.id(contract.target.name),
-        raw_features: rawFeatureSelect(features),
-        model_ready: literal.select,
-        unseen_count: literal.unseenCount,
-        out_of_range_count: literal.outOfRangeCount,
-        imputed_count: literal.imputedCount,
-        is_test: split ? split.isTest : sql`false`,
-        row_group: sql`, __row_group`,
-      },
+    const processedRows = processedSelect(inputRowsSql(contract, input, { pinBatch: Number(pinBatch), rowGroups }), {
+      literal: true,
+      isTest: split ? split.isTest : sql`false`,
+      rowGroup: sql`, __row_group`,
     });
     await runSqlFile(db, STEP, 'processed_rows', { slots: { relation_kind: sql`view`, processed_table: sql.id(processedTable), processed_select: processedRows } });
     // One pass over the processed rows: the grouped sufficient statistics of both sides of the split, the rows'
