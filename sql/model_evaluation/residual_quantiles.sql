@@ -1,30 +1,16 @@
--- Split-conformal half-widths of every partition of the held-out rows in one pass (grouping sets): all rows
--- ('all'), each hash half ('half'), and with a conformal group each of its levels ('group') and each half × level
--- ('half_group', part `half|level`). A partition's half-width is its k-th smallest absolute residual with
--- k = ceil((n + 1) · level), the finite-sample correction that makes the interval cover a new exchangeable row with
--- probability at least level. A partition too small for k ≤ n has no row here (its interval would be unbounded).
--- absent: which of half (2) and the group (1) a row of `partitions` is not split by.
-with
-partitions as (
-    select
-        2 * grouping(half) + {{group_absent}} as absent,
-        half,
-        {{group_column}} as grp,
-        count(*) as n,
-        list_sort(list(abs_residual)) as sorted_residuals
-    from eval_residuals
-    group by grouping sets ({{grouping_sets}})
-),
-labelled as (
-    select
-        case absent when 3 then 'all' when 1 then 'half' when 2 then 'group' else 'half_group' end as partition,
-        case absent when 3 then 'all' when 1 then half when 2 then grp else half || '|' || grp end as part,
-        n,
-        ceil((n + 1) * $level) as k,
-        sorted_residuals
-    from partitions
-)
-select partition, part, n, list_extract(sorted_residuals, k::bigint) as half_width
-from labelled
-where k <= n
-order by partition, part
+-- Split-conformal half-widths of every partition of the held-out rows in one pass: for all rows and (with a conformal
+-- group) each level, the partition's own and each hash half's. A partition's half-width is its k-th smallest absolute
+-- residual with k = ceil((n + 1) · level), the finite-sample correction that makes the interval cover a new
+-- exchangeable row with probability at least level; k comes from residual_counts.sql, and quantile_disc at
+-- q = (k - 1/2) / m (m: the partition's rows with a residual) returns exactly the k-th smallest of the m values
+-- (DuckDB takes the element at ceil(m · q)), found by selection rather than a sort. Every partition's q is in
+-- $quantiles, and each aggregate returns the values at all of them; the caller takes the one of its partition.
+select
+    {{all_levels}} as all_levels,
+    {{group_column}} as grp,
+    quantile_disc(abs_residual, from_json($quantiles, '["DOUBLE"]')) as at_quantiles,
+    quantile_disc(abs_residual, from_json($quantiles, '["DOUBLE"]')) filter (where half = 0) as half_0_at_quantiles,
+    quantile_disc(abs_residual, from_json($quantiles, '["DOUBLE"]')) filter (where half = 1) as half_1_at_quantiles
+from {{residuals}}
+group by grouping sets ({{grouping_sets}})
+order by all_levels desc, grp

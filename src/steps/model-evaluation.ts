@@ -1,4 +1,4 @@
-import { runSqlFile } from '../db/sql-runner.ts';
+import { runSqlFile, sqlFileFragment } from '../db/sql-runner.ts';
 import { sql } from 'kysely';
 import type { PipelineDb } from '../db/database.ts';
 import { activeModelOf } from '../registry/active-model.ts';
@@ -39,20 +39,51 @@ export interface IntervalEvaluation {
 /** Binomial SEs of coverage inside which normal theory is taken to hold on the test rows. */
 export const COVERAGE_TOLERANCE_SES = 3;
 
+/** A partition of the held-out rows' calibration: its rows (n), those with a residual (m), and its k. */
+interface Partition {
+  n: number;
+  m: number;
+  /** k = ceil((n + 1) · level): its half-width is its k-th smallest absolute residual (none when k > n). */
+  k: number;
+}
+
+/** residual_counts.sql's row of all rows (all_levels = 1) or of one level of the conformal group. */
+interface CountsRow {
+  all_levels: number;
+  grp: string | null;
+  n: number;
+  n_half_0: number;
+  n_half_1: number;
+  m: number;
+  m_half_0: number;
+  m_half_1: number;
+  normal_coverage: number | null;
+}
+
+/** residual_quantiles.sql's row: the absolute residual at every partition's quantile, of the rows and of each half. */
+interface QuantilesRow {
+  all_levels: number;
+  grp: string | null;
+  at_quantiles: (number | null)[] | null;
+  half_0_at_quantiles: (number | null)[] | null;
+  half_1_at_quantiles: (number | null)[] | null;
+}
+
 /**
  * The new model's prediction intervals on the held-out rows, from its normal-theory intervals as served (kept in
  * eval_intervals_r{run}, written by the evaluation's one pass over the test rows): their empirical coverage,
  * split-conformal half-widths from the absolute residuals (with the (n + 1) correction; per level of
  * steps.model_prediction.conformal_group where a level has at least conformal_min_group_size rows), the conformal
  * coverage cross-fitted over two hash halves, and the choice `auto` makes: conformal when the normal coverage is
- * outside 3 binomial SEs of the nominal level.
+ * outside 3 binomial SEs of the nominal level. Three aggregate passes over the intervals table: the partitions'
+ * counts with the normal coverage, their half-widths (k-th smallest residuals, by selection), the conformal coverage.
  */
 export async function intervalEvaluation(ctx: RunContext, testView: string, intervalsTable: string, fit: FitParams): Promise<IntervalEvaluation> {
   const { db, config } = ctx;
   const cfg = config.steps.model_prediction;
   const level = cfg.interval_level;
   const group = cfg.conformal_group && fit.categoricals.some((c) => c.name === cfg.conformal_group) ? cfg.conformal_group : null;
-  await runSqlFile(db, STEP, 'eval_residuals', {
+  const residualRows = sqlFileFragment(STEP, 'residual_rows', {
     slots: {
       intervals_table: sql.id(intervalsTable),
       group_value: group ? sql.id('t', group) : sql`null`,
@@ -60,60 +91,95 @@ export async function intervalEvaluation(ctx: RunContext, testView: string, inte
       group_join: group ? sql`join ${sql.id(testView)} t on t.batch_id = e.batch_id and t.source_row = e.source_row` : sql``,
     },
   });
-  // Every partition's half-width in one query: all rows, the hash halves, and with a group its levels and half × level.
-  const parts = await runSqlFile<{ partition: 'all' | 'half' | 'group' | 'half_group'; part: string; n: number; half_width: number }>(db, STEP, 'residual_quantiles', {
-    slots: group
-      ? { grouping_sets: sql`(), (half), (grp), (half, grp)`, group_column: sql`grp`, group_absent: sql`grouping(grp)` }
-      : { grouping_sets: sql`(), (half)`, group_column: sql`null::varchar`, group_absent: sql`1` },
-    params: { level },
-  });
-  const partition = (p: string) => parts.filter((r) => r.partition === p);
-  const [all] = partition('all');
-  const byGroup = partition('group').filter((r) => r.n >= cfg.conformal_min_group_size);
-  const byHalf = partition('half');
-  const byHalfGroup = partition('half_group').filter((r) => r.n >= cfg.conformal_min_group_size / 2);
-  const [cov] = await runSqlFile<{ n: number; normal_coverage: number | null; conformal_coverage: number | null }>(db, STEP, 'interval_coverage', {
-    deterministic: true,
-    params: {
-      half_keys: JSON.stringify(byHalf.map((r) => r.part)),
-      half_widths: JSON.stringify(byHalf.map((r) => r.half_width)),
-      group_keys: JSON.stringify(byHalfGroup.map((r) => r.part)),
-      group_widths: JSON.stringify(byHalfGroup.map((r) => r.half_width)),
-    },
-  });
-  const band = (n: number) => COVERAGE_TOLERANCE_SES * Math.sqrt((level * (1 - level)) / n);
-  const tolerance = cov.n > 0 ? band(cov.n) : null;
-  // With a conformal group, normal theory must also hold inside each level with enough test rows.
-  const groupCoverage = group
-    ? (await runSqlFile<{ grp: string | null; n: number; coverage: number }>(db, STEP, 'group_coverage', { deterministic: true })).filter(
-        (g) => g.grp !== null && g.n >= cfg.conformal_min_group_size,
-      )
+  // Without a group each statistic reads the intervals table itself; with one, the rows joined to their level once.
+  if (group) await runSqlFile(db, STEP, 'eval_residuals', { slots: { residual_rows: residualRows } });
+  const residuals = group ? sql`temp.eval_residuals` : sql`(${residualRows}) as r`;
+  // Partitions by level only with a group; all_levels: 1 on the row of all rows.
+  const grouping = group
+    ? { grouping_sets: sql`(), (grp)`, all_levels: sql`grouping(grp)`, group_column: sql`grp` }
+    : { grouping_sets: sql`()`, all_levels: sql`1`, group_column: sql`null::varchar` };
+  const counts = await runSqlFile<CountsRow>(db, STEP, 'residual_counts', { slots: { residuals, ...grouping } });
+  const [total] = counts.filter((r) => r.all_levels === 1);
+  const levels = counts.filter((r) => r.all_levels === 0);
+  const partitionOf = (n: number, m: number): Partition => ({ n, m, k: Math.ceil((n + 1) * level) });
+  const parts = (r: CountsRow) => [partitionOf(r.n, r.m), partitionOf(r.n_half_0, r.m_half_0), partitionOf(r.n_half_1, r.m_half_1)];
+  // Every partition's quantile q = (k - 1/2) / m, where its k-th smallest residual exists (k ≤ m).
+  const quantiles: number[] = [];
+  const position = (p: Partition) => {
+    if (p.k > p.m) return -1;
+    const q = (p.k - 0.5) / p.m;
+    const at = quantiles.indexOf(q);
+    return at >= 0 ? at : quantiles.push(q) - 1;
+  };
+  const positions = new Map(counts.map((r) => [r, parts(r).map(position)] as const));
+  const widths = quantiles.length
+    ? await runSqlFile<QuantilesRow>(db, STEP, 'residual_quantiles', { slots: { residuals, ...grouping }, params: { quantiles: JSON.stringify(quantiles) } })
     : [];
-  const offGroups = groupCoverage.filter((g) => Math.abs(g.coverage - level) > band(g.n));
-  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql`temp.eval_residuals` } });
+  const sameRow = (a: CountsRow | QuantilesRow, b: CountsRow | QuantilesRow) => a.all_levels === b.all_levels && a.grp === b.grp;
+  /**
+   * A partition's half-width: its k-th smallest residual; none when k > n (too few rows: the interval would be
+   * unbounded), and null when k ≤ n but only m < k rows have a residual (the k-th, in the order residuals and then
+   * rows without one, is one without).
+   */
+  const halfWidth = (r: CountsRow, which: 0 | 1 | 2): { n: number; half_width: number | null } | null => {
+    const p = parts(r)[which];
+    if (p.k > p.n) return null;
+    const at = positions.get(r)![which];
+    const w = widths.find((x) => sameRow(x, r));
+    const list = which === 0 ? w?.at_quantiles : which === 1 ? w?.half_0_at_quantiles : w?.half_1_at_quantiles;
+    return { n: p.n, half_width: at < 0 ? null : (list?.[at] ?? null) };
+  };
+  const all = total ? halfWidth(total, 0) : null;
+  const byHalf = total ? ([1, 2] as const).map((w) => halfWidth(total, w)) : [null, null];
+  const byGroup = levels.flatMap((r) => {
+    const h = halfWidth(r, 0);
+    return h && h.n >= cfg.conformal_min_group_size ? [{ part: r.grp as string, ...h }] : [];
+  });
+  const byHalfGroup = levels.flatMap((r) =>
+    ([1, 2] as const).flatMap((w) => {
+      const h = halfWidth(r, w);
+      return h && h.n >= cfg.conformal_min_group_size / 2 ? [{ part: `${w - 1}|${r.grp}`, ...h }] : [];
+    }),
+  );
+  const [cov] = await runSqlFile<{ conformal_coverage: number | null }>(db, STEP, 'interval_coverage', {
+    slots: {
+      residuals,
+      group_width: byHalfGroup.length
+        ? sql`list_extract(from_json(${JSON.stringify(byHalfGroup.map((r) => r.half_width))}, '["DOUBLE"]'), list_position(from_json(${JSON.stringify(byHalfGroup.map((r) => r.part))}, '["VARCHAR"]'), (1 - half)::varchar || '|' || grp))`
+        : sql`null::double`,
+    },
+    params: { half_widths: JSON.stringify(byHalf.map((h) => h?.half_width ?? null)) },
+  });
+  const n = total?.n ?? 0;
+  const normalCoverage = total?.normal_coverage ?? null;
+  const band = (rows: number) => COVERAGE_TOLERANCE_SES * Math.sqrt((level * (1 - level)) / rows);
+  const tolerance = n > 0 ? band(n) : null;
+  // With a conformal group, normal theory must also hold inside each level with enough test rows.
+  const offGroups = levels.filter((g) => g.grp !== null && g.n >= cfg.conformal_min_group_size && Math.abs((g.normal_coverage as number) - level) > band(g.n));
+  if (group) await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql`temp.eval_residuals` } });
   let choice: 'normal' | 'conformal' = 'normal';
   let reason: string;
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-  const normalSaid = cov.normal_coverage === null ? '' : `normal-theory ${pct(level)} intervals covered ${pct(cov.normal_coverage)} of ${cov.n} test rows`;
-  if (cov.normal_coverage === null || tolerance === null) reason = 'no labelled test rows to check the intervals on';
-  else if (!all) reason = `too few test rows (${cov.n}) for a conformal ${pct(level)} half-width`;
-  else if (Math.abs(cov.normal_coverage - level) > tolerance) {
+  const normalSaid = normalCoverage === null ? '' : `normal-theory ${pct(level)} intervals covered ${pct(normalCoverage)} of ${n} test rows`;
+  if (normalCoverage === null || tolerance === null) reason = 'no labelled test rows to check the intervals on';
+  else if (!all) reason = `too few test rows (${n}) for a conformal ${pct(level)} half-width`;
+  else if (Math.abs(normalCoverage - level) > tolerance) {
     choice = 'conformal';
     reason = `${normalSaid}, outside ${pct(level)} ± ${pct(tolerance)} (3 binomial SEs)`;
   } else if (offGroups.length) {
     choice = 'conformal';
-    reason = `${normalSaid}, but ${offGroups.map((g) => `${pct(g.coverage)} of ${g.n} rows with ${group} = ${g.grp}`).join(', ')} (outside 3 binomial SEs of ${pct(level)})`;
+    reason = `${normalSaid}, but ${offGroups.map((g) => `${pct(g.normal_coverage as number)} of ${g.n} rows with ${group} = ${g.grp}`).join(', ')} (outside 3 binomial SEs of ${pct(level)})`;
   } else reason = `${normalSaid}, within ${pct(level)} ± ${pct(tolerance)} (3 binomial SEs)${group ? ` overall and in every level of ${group}` : ''}`;
   return {
     interval_level: level,
-    normal_coverage: cov.normal_coverage,
+    normal_coverage: normalCoverage,
     conformal_coverage: all ? cov.conformal_coverage : null,
     coverage_tolerance: tolerance,
     interval_choice: choice,
     interval_choice_reason: reason,
     conformal_quantile: all?.half_width ?? null,
     conformal_group: group,
-    conformal_group_quantiles: group ? Object.fromEntries(byGroup.map((r) => [r.part, r.half_width])) : null,
+    conformal_group_quantiles: group ? Object.fromEntries(byGroup.map((r) => [r.part, r.half_width as number])) : null,
   };
 }
 

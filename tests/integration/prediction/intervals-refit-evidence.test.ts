@@ -182,6 +182,45 @@ describe('intervals, refits and the evidence of a retrain', function () {
       expect(cc.noisy).to.be.within(0.85, 0.95);
     });
 
+    it('the stored calibration is recounted from the test rows: k-th smallest residuals (k = ceil((n + 1) · level)) per partition, coverages as shares', async () => {
+      // 104 rows make the noisy level (106 test rows: 55 and 51 in the hash halves) large enough alone, and in one
+      // half but not the other, so the cross-fit uses both a level's and a half's overall half-width.
+      const config = heteroConfig({ conformal_group: 'noise_group', conformal_min_group_size: 104 });
+      const db = await fresh('hetero-recount');
+      await ingestFile(db, config, trainCsv);
+      const t = await runTrainingPipeline(db, config, 'DEV');
+      const e = await evalIntervals(db, t.runId);
+      const rows = await db.query<{ res: number; half: number; grp: string; covered: boolean }>(
+        `select abs(e.actual - e.prediction) as res, (hash(e.batch_id, e.source_row) % 2)::integer as half, t.noise_group as grp,
+                e.actual between e.prediction_lower and e.prediction_upper as covered
+         from eval_intervals_r${t.runId} e join test_r${t.runId} t on t.batch_id = e.batch_id and t.source_row = e.source_row`,
+      );
+      const level = 0.9;
+      const minSize = 104;
+      const kth = (xs: number[]) => {
+        const sorted = [...xs].sort((a, b) => a - b);
+        const k = Math.ceil((sorted.length + 1) * level);
+        return k <= sorted.length ? sorted[k - 1] : undefined;
+      };
+      const res = (f: (r: (typeof rows)[number]) => boolean) => rows.filter(f).map((r) => r.res);
+      expect(e.conformal_quantile).to.equal(kth(res(() => true)));
+      const levels = [...new Set(rows.map((r) => r.grp))].sort();
+      const byLevel = Object.fromEntries(levels.filter((l) => res((r) => r.grp === l).length >= minSize).map((l) => [l, kth(res((r) => r.grp === l))]));
+      expect(Object.keys(byLevel)).to.have.length.above(0);
+      expect(JSON.parse(e.conformal_group_quantiles!)).to.deep.equal(byLevel);
+      expect(e.normal_coverage).to.be.closeTo(rows.filter((r) => r.covered).length / rows.length, 1e-12);
+      // Cross-fit: a row gets the other half's half-width of its level where that half had minSize / 2 rows of it, else the other half's overall one.
+      const halfWidth = [0, 1].map((h) => kth(res((r) => r.half === h)));
+      const levelHalfWidth = (h: number, l: string) => (res((r) => r.half === h && r.grp === l).length >= minSize / 2 ? kth(res((r) => r.half === h && r.grp === l)) : undefined);
+      let fallbacks = 0;
+      const covered = rows.filter((r) => {
+        const w = levelHalfWidth(1 - r.half, r.grp) ?? (fallbacks++, halfWidth[1 - r.half]);
+        return w === undefined || r.res <= w;
+      }).length;
+      expect(fallbacks, 'rows of a level too small in the other half').to.be.above(0);
+      expect(e.conformal_coverage).to.be.closeTo(covered / rows.length, 1e-12);
+    });
+
     it('homoscedastic synthetic data: normal theory holds on the test rows and auto keeps the normal interval', async () => {
       const config = configWith(() => {});
       const file = path.join(tmp(), 'synthetic.csv');
