@@ -3,9 +3,9 @@
  * (e.g. the main checkout and a worktree), alternating, copies an ingested database, runs
  * `pipeline run --type TRAINING_PIPELINE -v` twice on the copy (the first run has no active model; the second, forced,
  * evaluates the first's model beside the new one) and reads each model_evaluation's duration and its statements'
- * times from the verbose log. Prints one JSON object: per checkout and run, the medians, the load average before
- * each run, and every measurement. With `--keep DIR`, each checkout's last database is kept as DIR/<checkout>.duckdb
- * (for bench/compare-evaluation.ts).
+ * times from the verbose log, and the wall time of the whole training command (runS). Prints one JSON object: per
+ * checkout and run, the medians, the load average before each run, and every measurement. With `--keep DIR`, each
+ * checkout's last database is kept as DIR/<checkout>.duckdb (for bench/compare-evaluation.ts).
  *
  *   node --import tsx bench/eval-step.ts --db INGESTED.duckdb --repeat 2 [--keep DIR] /work/main /work/wt/i17-eval
  */
@@ -35,7 +35,7 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-type Run = { checkout: string; run: 'first' | 'with_active'; load1: number; stepS: number; statementsMs: Record<string, number> };
+type Run = { checkout: string; run: 'first' | 'with_active'; load1: number; stepS: number; runS: number; statementsMs: Record<string, number> };
 const runs: Run[] = [];
 try {
   for (let i = 0; i < repeat; i++) {
@@ -46,19 +46,21 @@ try {
       copyFileSync(base, db);
       for (const run of ['first', 'with_active'] as const) {
         const load1 = os.loadavg()[0];
+        const t0 = performance.now();
         const p = spawnSync('node', [path.join(checkout, 'bin/pipeline.mjs'), 'run', '--type', 'TRAINING_PIPELINE', '--db', db, '-v', ...(run === 'with_active' ? ['--force'] : [])], {
           cwd: checkout,
           encoding: 'utf8',
           maxBuffer: 1 << 28,
         });
+        const runS = Math.round((performance.now() - t0) / 10) / 100;
         if (p.status !== 0) throw new Error(`${checkout}: training failed (${p.status}): ${p.stderr.slice(-2000)}`);
         const log = `${p.stdout}\n${p.stderr}`;
         const done = log.match(STEP_DONE);
         if (!done) throw new Error(`${checkout}: no model_evaluation step in the log`);
         const statementsMs: Record<string, number> = {};
         for (const t of parseSqlLog(log)) if (t.step === 'model_evaluation') statementsMs[t.file] = Math.round((statementsMs[t.file] ?? 0) + t.ms);
-        runs.push({ checkout, run, load1: Math.round(load1 * 100) / 100, stepS: Number(done[1]), statementsMs });
-        process.stderr.write(`${checkout} ${run}: model_evaluation ${done[1]} s (load ${load1.toFixed(2)})\n`);
+        runs.push({ checkout, run, load1: Math.round(load1 * 100) / 100, stepS: Number(done[1]), runS, statementsMs });
+        process.stderr.write(`${checkout} ${run}: model_evaluation ${done[1]} s, training ${runS} s (load ${load1.toFixed(2)})\n`);
       }
       if (keep) copyFileSync(db, path.join(keep, `${path.basename(checkout)}.duckdb`));
     }
@@ -76,6 +78,7 @@ const summary = checkouts.flatMap((checkout) =>
       run,
       medianStepS: median(rs.map((r) => r.stepS)),
       stepS: rs.map((r) => r.stepS),
+      medianRunS: median(rs.map((r) => r.runS)),
       load1: rs.map((r) => r.load1),
       medianStatementsMs: Object.fromEntries(files.map((f) => [f, median(rs.map((r) => r.statementsMs[f] ?? 0))])),
     };
