@@ -117,9 +117,9 @@ export async function intervalEvaluation(ctx: RunContext, testView: string, inte
     : [];
   const sameRow = (a: CountsRow | QuantilesRow, b: CountsRow | QuantilesRow) => a.all_levels === b.all_levels && a.grp === b.grp;
   /**
-   * A partition's half-width: its k-th smallest residual; none when k > n (too few rows: the interval would be
-   * unbounded), and null when k ≤ n but only m < k rows have a residual (the k-th, in the order residuals and then
-   * rows without one, is one without).
+   * A partition's half-width (of the rows of `r`: which 0, all of them; 1, hash half 0; 2, hash half 1): its k-th
+   * smallest residual; none when k > n (too few rows: the interval would be unbounded), and null when k ≤ n but only
+   * m < k rows have a residual (the k-th, in the order residuals and then rows without one, is one without).
    */
   const halfWidth = (r: CountsRow, which: 0 | 1 | 2): { n: number; half_width: number | null } | null => {
     const p = parts(r)[which];
