@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, openSync, renameSync, rmSync, statSync, writeSync, type BigIntStats } from 'node:fs';
+import { closeSync, createReadStream, openSync, renameSync, statSync, writeSync, type BigIntStats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/load.ts';
@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import { ingestSql, typedCsvColumns } from './checks.ts';
 import { csvColumnsStruct, mapColumns, positionalName, textColumnsStruct, type ColumnMapping } from './columns.ts';
 import { newlineText, scanCsv, type CsvScan, type Newline } from './csv-scan.ts';
+import { removeTempFile, tempFile } from '../temp-files.ts';
 
 export interface IngestOptions {
   force?: boolean;
@@ -149,7 +150,7 @@ export const lastIngestPath = (): 'typed' | 'text' | null => lastPath;
 const textPathOnly = (): boolean => process.env.PIPELINE_INGEST_PATH === 'text';
 
 function tempCsvPath(kind: string): string {
-  return path.join(tmpdir(), `pipeline-ingest-${kind}-${process.pid}-${randomBytes(6).toString('hex')}.csv`);
+  return tempFile(path.join(tmpdir(), `pipeline-ingest-${kind}-${process.pid}-${randomBytes(6).toString('hex')}.csv`));
 }
 
 /**
@@ -297,7 +298,7 @@ async function ingestTyped(ctx: BatchContext, scan: CsvScan, copy: string, mappi
       }
     });
   } finally {
-    if (extract) rmSync(extract, { force: true });
+    if (extract) removeTempFile(extract);
   }
 }
 
@@ -382,7 +383,7 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
   try {
     return await ingestFileWith(db, config, file, options, copy);
   } finally {
-    if (copy) rmSync(copy, { force: true });
+    if (copy) removeTempFile(copy);
   }
 }
 
