@@ -45,7 +45,16 @@ export interface CsvScan {
    * mixed line endings).
    */
   numberedCopy: string | null;
+  /**
+   * Byte offset in the file of physical line `j * LINE_START_STRIDE + 1`, for every such line (so `lineStarts[0]` is
+   * 0): where to seek to re-read a line without reading the file up to it. Null for a gzip-compressed file (the
+   * offsets would be in the uncompressed stream).
+   */
+  lineStarts: Float64Array | null;
 }
+
+/** Lines from one recorded line start to the next (CsvScan.lineStarts). */
+export const LINE_START_STRIDE = 64;
 
 export interface ScanOptions {
   /** Where to write the numbered copy of the file (see CsvScan.numberedCopy). */
@@ -92,6 +101,11 @@ class Scanner {
   /** Line breaks inside quoted fields so far. */
   quotedLineBreaks = 0;
   private last: LinePoint | null = null;
+  /** Bytes of the chunks before the current one. */
+  private base = 0;
+  /** See CsvScan.lineStarts: grown by doubling. */
+  private starts = new Float64Array(1024);
+  private startCount = 1;
 
   /** Where the numbered copy goes (null: no copy, or given up because a record spans lines). */
   sink: NumberedCopySink | null = null;
@@ -157,6 +171,7 @@ class Scanner {
     }
     // a data record continues in the next chunk: its bytes so far go to the copy
     if (this.sink && this.headerDone && this.recLen > 0) this.copyRecord(n);
+    this.base += n;
     if (!this.headerDone && this.headerBytes > MAX_HEADER_BYTES) throw new HeaderTooLong();
   }
 
@@ -174,6 +189,8 @@ class Scanner {
   /** A line break at the current position: inside quotes it is part of the value; otherwise it ends a record. */
   private lineBreak(kind: Newline, end: number): void {
     this.lineHasBytes = false;
+    // the line after this break starts at `end` in the chunk (end < 0: the break ends the file)
+    if (this.line % LINE_START_STRIDE === 0 && end >= 0) this.lineStart(this.base + end);
     if (this.inQuotes) {
       this.recEmbedded++;
       this.quotedLineBreaks++;
@@ -191,6 +208,20 @@ class Scanner {
     else if (kind !== this.newline && this.mixed === null) this.mixed = { line: this.line, expected: this.newline, found: kind };
     this.endRecord();
     this.line++;
+  }
+
+  private lineStart(offset: number): void {
+    if (this.startCount === this.starts.length) {
+      const grown = new Float64Array(this.starts.length * 2);
+      grown.set(this.starts);
+      this.starts = grown;
+    }
+    this.starts[this.startCount++] = offset;
+  }
+
+  /** See CsvScan.lineStarts. */
+  lineStarts(): Float64Array {
+    return this.starts.slice(0, this.startCount);
   }
 
   private endRecord(): void {
@@ -471,6 +502,7 @@ export async function scanCsv(file: string, displayName: string, delimiter: stri
     mixedNewline: scanner.mixed,
     longestRecord: scanner.longestRecord,
     quotedLineBreaks: scanner.quotedLineBreaks,
+    lineStarts: gzipped ? null : scanner.lineStarts(),
     numberedCopy:
       // (line numbers of 2^31 and more would not survive the sink's integer arithmetic)
       copy && !copy.failed && scanner.sink === copy && scanner.lines < 2 ** 31 && scanner.quotedLineBreaks === 0 && scanner.unclosedQuoteLine === null && scanner.mixed === null && scanner.records > 0
