@@ -40,7 +40,7 @@ export const configSchema = z
     duckdb: z
       .object({
         threads: z.number().int().min(1).max(256).default(2),
-        memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must look like 4GB or 512MiB').default('1GB'),
+        memory_limit: z.string().regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, 'must look like 4GB or 512MiB').default('256MB'),
         deterministic: z.boolean().default(true),
       })
       .strict()

@@ -52,7 +52,7 @@ describe('config: loading', () => {
     delete raw.duckdb;
     delete raw.retention;
     const cfg = parseConfig(raw, 'test.yaml');
-    expect(cfg.duckdb).to.include({ threads: 2, memory_limit: '1GB' });
+    expect(cfg.duckdb).to.include({ threads: 2, memory_limit: '256MB' });
     expect(cfg.steps.train_test_split).to.deep.equal({ method: 'random', test_fraction: 0.2, seed: 42 });
     expect(cfg.steps.data_drift_detection.distance_threshold).to.equal(0.1);
     expect(cfg.retention.keep_runs).to.equal(5);
