@@ -1,7 +1,8 @@
 /**
  * The stored statistics of a training run do not depend on the number of threads, nor on the run: the per-cell
- * aggregates (feature_moments, design_sums_cells) run as one statement per range of cells, one range per thread, each
- * at one thread, and the cells are added up in cell order (src/steps/cell-moments.ts). So one database trained at 1,
+ * aggregates (the one pass fold_sums_cells, and design_sums_cells for the cells summed again from the processed rows)
+ * run as one statement per range of cells, each at one thread, and the cells are added up in cell order
+ * (src/steps/cell-moments.ts). So one database trained at 1,
  * 2 and 3 threads, twice each at 1 and 2, must store the same numbers, bit for bit: the model (intercept,
  * coefficients, (XᵀX)⁻¹, feature means, residual variance, training metrics), the processing's fitted parameters and
  * per-feature statistics, the split's counts and every design sum.
@@ -26,8 +27,8 @@ interface Stored {
   processing: string;
   split: string;
   designSums: string;
-  /** How many statements computed feature_moments and design_sums_cells. */
-  parts: { feature_moments: number; design_sums_cells: number };
+  /** How many statements computed fold_sums_cells and design_sums_cells. */
+  parts: { fold_sums_cells: number; design_sums_cells: number };
 }
 
 describe('training: stored statistics are bit-identical at any number of threads', function () {
@@ -72,7 +73,7 @@ describe('training: stored statistics are bit-identical at any number of threads
         processing: await text('select scaling::varchar as s, clip_bounds::varchar as b, feature_stats::varchar as f, levels::varchar as l, replay_counts::varchar as r from data_processing_metadata where run_id = $1', [out.runId]),
         split: await text('select n_train, n_test, train_min_time::varchar as a, test_max_time::varchar as b from train_test_split_metadata where run_id = $1', [out.runId]),
         designSums: await text(`select * exclude (min_time, max_time), min_time::varchar as min_time, max_time::varchar as max_time from design_sums_r${out.runId} order by all`),
-        parts: { feature_moments: count('feature_moments'), design_sums_cells: count('design_sums_cells') },
+        parts: { fold_sums_cells: count('fold_sums_cells'), design_sums_cells: count('design_sums_cells') },
       };
     } finally {
       rec.stop();
@@ -84,7 +85,7 @@ describe('training: stored statistics are bit-identical at any number of threads
     const runs: { threads: number; stored: Stored }[] = [];
     for (const threads of [1, 2, 1, 2, 3]) runs.push({ threads, stored: await trainCopy(threads) });
     // the cells were really split: one statement per thread (three cells)
-    for (const r of runs) expect(r.stored.parts, `statements at ${r.threads} threads`).to.deep.equal({ feature_moments: r.threads, design_sums_cells: r.threads });
+    for (const r of runs) expect(r.stored.parts, `statements at ${r.threads} threads`).to.deep.equal({ fold_sums_cells: r.threads, design_sums_cells: r.threads });
     const [first, ...rest] = runs;
     expect(JSON.parse(first.stored.designSums)).to.have.length.greaterThan(100);
     for (const r of rest) {

@@ -1,0 +1,9 @@
+-- How many input rows have each combination of raw category levels (null: missing), on each side of the split, from
+-- a training run's one pass (fold_sums_cells.sql): the training side's level counts, and the rows the pass read.
+select
+    {{group_columns}}
+    is_test,
+    sum(n)::bigint as n
+from {{cells_table}}
+group by all
+order by all
