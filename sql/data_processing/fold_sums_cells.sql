@@ -1,8 +1,8 @@
 -- A training run's one pass over its input rows, before anything is fitted: one row per cell (a block of raw_data's
 -- rowids) of the cells $first_cell ≤ cell < $end_cell, batch, combination of the raw category levels and side of the
--- split (is_test), with n; Σv and Σv² of the target taken around $y_shift; and over the numeric features' raw values,
--- each taken around its own shift (u = x − shift, the shifts from fold_shifts.sql): count, Σu, Σuv,
--- Σuu', min and max; the rows' time range and the xor of the hashes of their key and target. The processing's
+-- split (is_test) and set of missing numeric values (bit masks), with n; Σv and Σv² of the target taken around
+-- $y_shift; and over the numeric features' raw values, each taken around its own shift (u = x − shift, the shifts from
+-- fold_shifts.sql): Σu, Σuv, Σuu', min and max; the rows' time range and the xor of the hashes of their key and target. The processing's
 -- statistics (moments, bounds, level counts) follow from the training side. A cell whose every row is model-ready as
 -- it stands (no value clipped or imputed, no level unseen or missing: fold_dirty_cells.sql) needs no second pass:
 -- its design sums follow from these by algebra (design_sums.sql); the other cells are summed again from the
@@ -12,6 +12,7 @@ with
 feature_values as (
     select
         {{group_columns}}
+        {{null_masks}}
         {{is_test}} as is_test,
         __row_group,
         batch_id,
@@ -28,6 +29,7 @@ shifted as (
 )
 select
     {{group_columns}}
+    {{null_mask_columns}}
     is_test,
     __row_group,
     batch_id,

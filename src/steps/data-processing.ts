@@ -9,7 +9,7 @@ import { designColumns, type DroppedFeature, type FitParams } from './fit-params
 import { modelReadySql } from '../sql/model-ready.ts';
 import { splitRule, type SplitRule } from './train-test-split.ts';
 import { cellRanges, combineMoments, coveringRanges, ROW_GROUP_ROWS, type Moments } from './cell-moments.ts';
-import { centredSumsSql, combinedSumsSql, foldedSumsSql, foldSumsSql, shiftedFeaturesSql, sumsSql, type FoldedFeature } from './design-stats.ts';
+import { centredSumsSql, combinedSumsSql, foldedSumsSql, foldSumsSql, missingSql, nullMasks, shiftedFeaturesSql, sumsSql, type FoldedFeature } from './design-stats.ts';
 import type { PipelineDb } from '../db/database.ts';
 
 const STEP = 'data_processing';
@@ -243,6 +243,7 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
   const shifts = names.map((_, c) => Number(sh[`shift_${c}`] ?? 0));
   const yShift = Number(sh.shift_y ?? 0);
   const groupColumns = sql.join(features.categoricals.map((c) => sql`${sql.id(c.name)},`), sql` `);
+  const masks = nullMasks(features.numerics.map((f) => f.raw));
   const inputs = {
     slots: {
       input_rows: inputRows,
@@ -252,6 +253,8 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
       timestamp: sql.id(contract.timestamp.name),
       key_columns: keyColumns(contract),
       numeric_features: features.numerics.length ? sql`${numericFeatureSelect(features.numerics)},` : sql``,
+      null_masks: masks.select,
+      null_mask_columns: masks.columns,
       shifted_features: shiftedFeaturesSql(names, shifts),
       sums: foldSumsSql(names),
     },
@@ -263,7 +266,7 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
   await appendSqlFileInParts(db, STEP, 'fold_sums_cells', inputs, cells, cellsTable);
   const moments = sql.join(
     names.flatMap((_, c) => [
-      sql`coalesce(sum(${sql.id(`nn_${c}`)}), 0)::bigint as ${sql.id(`nn_${c}`)}`,
+      sql`coalesce(sum(n) filter (where not (${missingSql(c)})), 0)::bigint as ${sql.id(`nn_${c}`)}`,
       sql`coalesce(sum(${sql.id(`su_${c}`)}), 0) as ${sql.id(`su_${c}`)}`,
       sql`coalesce(sum(${sql.id(`suu_${c}_${c}`)}), 0) as ${sql.id(`suu_${c}_${c}`)}`,
       sql`min(${sql.id(`min_${c}`)}) as ${sql.id(`min_${c}`)}`,
@@ -307,7 +310,7 @@ function dirtyCellsSql(fit: FitParams, features: FeatureSet): SqlFragment {
   const terms: SqlFragment[] = [];
   for (const n of fit.numerics) {
     const c = features.numerics.findIndex((f) => f.name === n.name);
-    terms.push(sql`${sql.id(`nn_${c}`)} < n or ${sql.id(`min_${c}`)} < ${n.lo}::double or ${sql.id(`max_${c}`)} > ${n.hi}::double`);
+    terms.push(sql`${missingSql(c)} or ${sql.id(`min_${c}`)} < ${n.lo}::double or ${sql.id(`max_${c}`)} > ${n.hi}::double`);
   }
   for (const c of fit.categoricals) {
     const q = sql.id(c.name);

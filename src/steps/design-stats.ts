@@ -85,13 +85,14 @@ export function combinedSumsSql(numerics: string[]): SqlFragment {
 
 /**
  * The one pass's sums over the raw numeric features, each taken around its shift (fold_sums_cells.sql): for feature c,
- * `__u_c` = x − shift; count, Σu, Σuv (v: the target around its shift), Σuu' (c ≤ c'), min and max of x.
+ * `__u_c` = x − shift; Σu, Σuv (v: the target around its shift), Σuu' (c ≤ c'), min and max of x. Missing values are
+ * counted through the null masks the rows are grouped by (nullMasks), not by an aggregate per feature.
  */
 export function foldSumsSql(numerics: string[]): SqlFragment {
   const u = numerics.map((_, c) => sql.id(`__u_${c}`));
   const parts: SqlFragment[] = [];
   numerics.forEach((name, c) => {
-    parts.push(sql`count(${u[c]}) as ${sql.id(`nn_${c}`)}`, sql`min(${sql.id(name)}) as ${sql.id(`min_${c}`)}`, sql`max(${sql.id(name)}) as ${sql.id(`max_${c}`)}`);
+    parts.push(sql`min(${sql.id(name)}) as ${sql.id(`min_${c}`)}`, sql`max(${sql.id(name)}) as ${sql.id(`max_${c}`)}`);
   });
   u.forEach((x, c) => parts.push(sql`sum(${x}) as ${sql.id(`su_${c}`)}`));
   u.forEach((x, c) => parts.push(sql`sum(${x} * __v) as ${sql.id(`suv_${c}`)}`));
@@ -137,4 +138,29 @@ export function centredSumsSql(kept: readonly FoldedFeature[], yOffset: number):
     ),
   );
   return parts.length ? sql.join(parts, sql`,\n        `) : sql`0 as no_numeric_features`;
+}
+
+/** Features per null mask: a BIGINT holds 62 bits and stays positive. */
+const MASK_BITS = 62;
+
+/**
+ * Which numeric features of a row are missing, as bit masks (feature c: bit c % 62 of `__null_mask_{c / 62}`), a
+ * grouping column of the one pass: a group's features are all present or all missing, so each feature's count is the
+ * sum of n over the groups whose bit is clear, without an aggregate per feature.
+ */
+export function nullMasks(numerics: readonly SqlFragment[]): { select: SqlFragment; columns: SqlFragment; names: string[] } {
+  const names: string[] = [];
+  const select: SqlFragment[] = [];
+  for (let k = 0; k * MASK_BITS < numerics.length; k++) {
+    const name = `__null_mask_${k}`;
+    const bits = numerics.slice(k * MASK_BITS, (k + 1) * MASK_BITS).map((x, b) => sql`((${x}) is null)::bigint * ${sql.lit(2 ** b)}`);
+    names.push(name);
+    select.push(sql`${sql.join(bits, sql` + `)} as ${sql.id(name)},`);
+  }
+  return { select: sql.join(select, sql` `), columns: sql.join(names.map((n) => sql`${sql.id(n)},`), sql` `), names };
+}
+
+/** SQL true where feature c is missing in a group of the one pass (its bit of the null masks set). */
+export function missingSql(c: number): SqlFragment {
+  return sql`(${sql.id(`__null_mask_${Math.floor(c / MASK_BITS)}`)} >> ${sql.lit(c % MASK_BITS)}) & 1 = 1`;
 }
