@@ -25,6 +25,14 @@ export interface DataProcessingResult extends StepReport {
   replayCounts?: ReplayCounts;
   /** Training: the split rule decided before fitting (processing fits on its training rows only). */
   split?: SplitRule;
+  /** Training: the input rows' count and the sum of the hashes of their contents, from the one pass (see trainingInputsOf). */
+  inputContent?: InputContent;
+}
+
+/** The labelled input rows of a training: how many, and the sum of the hashes of their contents (every contract column), as text. */
+export interface InputContent {
+  n: number;
+  h: string;
 }
 
 export interface ReplayCounts {
@@ -230,7 +238,7 @@ interface FoldPass {
  * added up in cell order on one thread; quantiles and medians as in computeFeatureStats. The same table later gives
  * the design sums (design_sums.sql).
  */
-async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, split: SplitRule, cells: readonly CellRange[], cellCount: number): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null; rowsRead: number; rowsAll: number; pass: FoldPass }> {
+async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, split: SplitRule, cells: readonly CellRange[], cellCount: number): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null; rowsRead: number; rowsAll: number; inputContent: InputContent; pass: FoldPass }> {
   const { db, config, runId } = ctx;
   const contract = config.contract;
   const target = sql.id(contract.target.name);
@@ -252,6 +260,7 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
       target,
       timestamp: sql.id(contract.timestamp.name),
       key_columns: keyColumns(contract),
+      input_columns: identList(contract.columns.map((c) => c.name)),
       numeric_features: features.numerics.length ? sql`${numericFeatureSelect(features.numerics)},` : sql``,
       null_masks: masks.select,
       null_mask_columns: masks.columns,
@@ -285,6 +294,7 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
   const targetMean = rowsRead ? yShift + Number(mo.sum_v) / rowsRead : null;
   const byLevels = await runSqlFile<Record<string, string | number | bigint | boolean | null>>(db, STEP, 'fold_levels', { slots: { cells_table: sql.id(cellsTable), group_columns: groupColumns } });
   const rowsAll = byLevels.reduce((t, r) => t + Number(r.n), 0);
+  const inputHash = byLevels.reduce((h, r) => h + BigInt(r.input_hash as string), 0n);
   const levelCounts: LevelCount[] = features.categoricals.flatMap((c) => {
     const byLevel = new Map<string, number>();
     let nulls = 0;
@@ -299,7 +309,7 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
     return [...levels.map((level) => ({ feature: c.name, level, n: byLevel.get(level) as number })), ...(nulls > 0 ? [{ feature: c.name, level: null, n: nulls }] : [])];
   });
   const stats = await completeStats(ctx, features, fitRows, true, combined, rowsRead);
-  return { stats, levelCounts, targetMean, rowsRead, rowsAll, pass: { cellsTable, shifts, yShift } };
+  return { stats, levelCounts, targetMean, rowsRead, rowsAll, inputContent: { n: rowsAll, h: inputHash.toString() }, pass: { cellsTable, shifts, yShift } };
 }
 
 /**
@@ -609,6 +619,7 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
     referenceTable,
     replayCounts: summary,
     split,
+    inputContent: folded?.inputContent,
     inputFingerprint: fingerprint,
     rowsIn: rowCount,
     rowsOut: summary.row_count,
