@@ -122,7 +122,8 @@ interface LevelCount {
 }
 
 /**
- * Per-feature statistics: exact moments, min and max over every row (per block of rowids, combined in block order;
+ * Per-feature statistics of the rows of a replay (a batch; a training takes them from its one pass, foldFeatureStats):
+ * exact moments, min and max over every row (per block of rowids, combined in block order;
  * on one thread with duckdb.deterministic, so bit-identical run to run), each categorical's level counts in the same pass, and
  * quantiles over a hash sample. Clipping bounds at quantile 0 or 1 are the exact min or max; others come from the
  * sample.
