@@ -4,9 +4,8 @@
 -- $y_shift; and over the numeric features' raw values, each taken around its own shift (u = x − shift, the shifts from
 -- fold_shifts.sql): Σu, Σuv, Σuu', min and max; the rows' time range, the xor of the hashes of their key and target,
 -- and the sum of the hashes of their contents (every contract column: the training's input fingerprint,
--- sql/model_training/input_fingerprint.sql); and the training rows of the quantiles' hash sample at $sample_keep per
--- million, a superset of feature_quantiles.sql's (fold_quantiles.sql takes its rows from these). The processing's
--- statistics (moments, bounds, level counts) follow from the training side. A cell whose every row is model-ready as
+-- sql/model_training/input_fingerprint.sql). The processing's statistics (moments, bounds, level counts) follow from
+-- the training side. A cell whose every row is model-ready as
 -- it stands (no value clipped or imputed, no level unseen or missing: fold_dirty_cells.sql) needs no second pass:
 -- its design sums follow from these by algebra (design_sums.sql); the other cells are summed again from the
 -- processed rows (design_sums_cells.sql). One statement per range of cells, each on one thread, so each cell is
@@ -23,7 +22,6 @@ feature_values as (
         {{timestamp}} as __time,
         hash({{key_columns}}, {{target}}) as __row_hash,
         hash({{input_columns}}) as __input_hash,
-        hash(batch_id, source_row) % 1000000 as __bucket,
         {{numeric_features}}
     from ({{input_rows}})
     where __row_group >= $first_cell and __row_group < $end_cell
@@ -45,9 +43,7 @@ select
     min(__time) as min_time,
     max(__time) as max_time,
     bit_xor(__row_hash) as rows_hash,
-    sum(__input_hash) as input_hash,
-    list(__bucket) filter (where not is_test and __bucket < $sample_keep) as sample_buckets,
-    list({{sample_values}}) filter (where not is_test and __bucket < $sample_keep) as sample_values
+    sum(__input_hash) as input_hash
 from shifted
 group by all
 order by __row_group, batch_id

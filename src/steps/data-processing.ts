@@ -176,7 +176,7 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
  * The per-feature statistics from each numeric feature's moments over the `total` input rows: with exact medians for
  * the features imputed with theirs, and (`withQuantiles`) quantiles and clipping bounds over a hash sample.
  */
-async function completeStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, withQuantiles: boolean, combined: readonly Moments[], total: number, sampled?: SampledRows): Promise<FeatureStat[]> {
+async function completeStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, withQuantiles: boolean, combined: readonly Moments[], total: number): Promise<FeatureStat[]> {
   const { db, config } = ctx;
   const [clipLo, clipHi] = config.steps.data_processing.clip_quantiles;
   // exact, over every row, for the features whose missing values are imputed with it (a median does not depend on row order)
@@ -193,22 +193,14 @@ async function completeStats(ctx: RunContext, features: FeatureSet, inputRows: S
   if (!features.numerics.length) return [];
   const keep = total <= QUANTILE_SAMPLE_SIZE ? 1_000_000 : Math.ceil((1_000_000 * QUANTILE_SAMPLE_SIZE) / total);
   // A replay uses the fitted bounds: the batch's quantiles would only describe it (drift compares samples instead).
-  type Quantiles = { feature: string; quantiles: number[] | null; clip_lo: number | null; clip_hi: number | null };
-  const names = identList(features.numerics.map((f) => f.name));
-  const params = { keep_per_million: keep, clip_lo: clipLo, clip_hi: clipHi };
-  // the sample's rows from the one pass when it collected all of them (it took them at sampled.keep per million)
-  const fromPass = withQuantiles && sampled !== undefined && keep <= sampled.keep;
-  const q = !withQuantiles
-    ? []
-    : fromPass
-      ? await runSqlFile<Quantiles>(db, STEP, 'fold_quantiles', {
-          slots: { cells_table: sql.id((sampled as SampledRows).table), sample_columns: sql.join(features.numerics.map((f, c) => sql`sample_value[${sql.lit(c + 1)}] as ${sql.id(f.name)}`)), numeric_names: names },
-          params,
-        })
-      : await runSqlFile<Quantiles>(db, STEP, 'feature_quantiles', {
-          slots: { input_rows: inputRows, numeric_features: numericFeatureSelect(features.numerics), numeric_names: names },
-          params,
-        });
+  const q = !withQuantiles ? [] : await runSqlFile<{ feature: string; quantiles: number[] | null; clip_lo: number | null; clip_hi: number | null }>(db, STEP, 'feature_quantiles', {
+    slots: {
+      input_rows: inputRows,
+      numeric_features: numericFeatureSelect(features.numerics),
+      numeric_names: identList(features.numerics.map((f) => f.name)),
+    },
+    params: { keep_per_million: keep, clip_lo: clipLo, clip_hi: clipHi },
+  });
   const byName = new Map(q.map((r) => [r.feature, r]));
   const stats = features.numerics.map((f, i) => {
     const s = byName.get(f.name);
@@ -230,12 +222,6 @@ async function completeStats(ctx: RunContext, features: FeatureSet, inputRows: S
   return stats;
 }
 
-/** The training rows of the quantiles' hash sample a one pass collected in `table`: those in the first `keep` per million. */
-interface SampledRows {
-  table: string;
-  keep: number;
-}
-
 /** A training run's one pass (fold_sums_cells.sql): its per-cell rows in a TEMP table, and the shifts they were taken around. */
 interface FoldPass {
   cellsTable: string;
@@ -253,7 +239,7 @@ interface FoldPass {
  * added up in cell order on one thread; quantiles and medians as in computeFeatureStats. The same table later gives
  * the design sums (design_sums.sql).
  */
-async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, split: SplitRule, cells: readonly CellRange[], cellCount: number, rowCount: number): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null; rowsRead: number; rowsAll: number; inputContent: InputContent; pass: FoldPass }> {
+async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, split: SplitRule, cells: readonly CellRange[], cellCount: number): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null; rowsRead: number; rowsAll: number; inputContent: InputContent; pass: FoldPass }> {
   const { db, config, runId } = ctx;
   const contract = config.contract;
   const target = sql.id(contract.target.name);
@@ -267,11 +253,6 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
   const yShift = Number(sh.shift_y ?? 0);
   const groupColumns = sql.join(features.categoricals.map((c) => sql`${sql.id(c.name)},`), sql` `);
   const masks = nullMasks(features.numerics.map((f) => f.raw));
-  // The quantiles' sample keeps QUANTILE_SAMPLE_SIZE / (training rows) per million, the training rows counted by this
-  // pass: it collects the sample at the rate for 0.9 × the rows the split should leave, a superset unless the split
-  // left fewer (then feature_quantiles.sql samples the rows again).
-  const fewest = Math.floor(rowCount * (split.method === 'none' ? 1 : 0.9 * (1 - config.steps.train_test_split.test_fraction)));
-  const sampleKeep = fewest <= QUANTILE_SAMPLE_SIZE ? 1_000_000 : Math.ceil((1_000_000 * QUANTILE_SAMPLE_SIZE) / fewest);
   const inputs = {
     slots: {
       input_rows: inputRows,
@@ -286,9 +267,8 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
       null_mask_columns: masks.columns,
       shifted_features: shiftedFeaturesSql(names, shifts),
       sums: foldSumsSql(names),
-      sample_values: names.length ? sql`[${identList(names)}]` : sql`[]::double[]`,
     },
-    params: { y_shift: yShift, sample_keep: sampleKeep },
+    params: { y_shift: yShift },
   };
   const cellsTable = `${runTables.designSums(runId)}_fold`;
   const empty = sqlFileFragment(STEP, 'fold_sums_cells', { ...inputs, params: { ...inputs.params, first_cell: 0, end_cell: 0 } });
@@ -329,7 +309,7 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
     const levels = [...byLevel.keys()].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
     return [...levels.map((level) => ({ feature: c.name, level, n: byLevel.get(level) as number })), ...(nulls > 0 ? [{ feature: c.name, level: null, n: nulls }] : [])];
   });
-  const stats = await completeStats(ctx, features, fitRows, true, combined, rowsRead, { table: cellsTable, keep: sampleKeep });
+  const stats = await completeStats(ctx, features, fitRows, true, combined, rowsRead);
   return { stats, levelCounts, targetMean, rowsRead, rowsAll, inputContent: { n: rowsAll, h: inputHash.toString() }, pass: { cellsTable, shifts, yShift } };
 }
 
@@ -423,7 +403,7 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   const threads = await db.deterministicParts();
   const cells = cellRanges(Number(cellCount), threads);
   // Training: one pass over both sides of the split gives the statistics to fit, and later most of the design sums.
-  const folded = split ? await foldFeatureStats(ctx, features, inputRows, split, cells, Number(cellCount), rowCount) : undefined;
+  const folded = split ? await foldFeatureStats(ctx, features, inputRows, split, cells, Number(cellCount)) : undefined;
   const { stats, levelCounts, targetMean, rowsRead } = folded ?? (await computeFeatureStats(ctx, features, fitRows, false, cells));
   sameRows(folded ? 'fold_sums_cells' : 'feature_moments', folded ? folded.rowsAll : rowsRead, rowCount);
   const fitCount = stats[0] ? stats[0].n + stats[0].nulls : levelCounts.filter((l) => l.feature === features.categoricals[0]?.name).reduce((s, l) => s + l.n, 0);
