@@ -7,12 +7,18 @@
  * relative difference overall and per table, and the first few differing values; exit 1 when one differs by more
  * than --tolerance (default 0: bit-identical).
  *
- *   node --import tsx bench/compare-training.ts A.duckdb B.duckdb [--run 1] [--tolerance 1e-9]
+ * A value that is zero but for rounding (the mean of a centred feature, a sum that cancels) differs relatively by ~1
+ * between any two summation orders. So each table also reports the largest scaled difference: |a − b| divided by the
+ * largest magnitude among the numbers of the same series (the same path with every index as [*]: one coefficient
+ * among the coefficients, a group's Σx among every group's). `--measure scaled` applies the tolerance to it.
+ *
+ *   node --import tsx bench/compare-training.ts A.duckdb B.duckdb [--run 1] [--tolerance 1e-9] [--measure relative|scaled]
  */
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 
-const { values: opts, positionals } = parseArgs({ allowPositionals: true, options: { run: { type: 'string', default: '1' }, tolerance: { type: 'string', default: '0' } } });
+const { values: opts, positionals } = parseArgs({ allowPositionals: true, options: { run: { type: 'string', default: '1' }, tolerance: { type: 'string', default: '0' }, measure: { type: 'string', default: 'relative' } } });
+if (opts.measure !== 'relative' && opts.measure !== 'scaled') throw new Error('--measure is relative or scaled');
 const [a, b] = positionals;
 if (!a || !b) throw new Error('usage: compare-training.ts A.duckdb B.duckdb [--run N] [--tolerance X]');
 const run = Math.trunc(Number(opts.run));
@@ -69,26 +75,34 @@ for (const [table, q] of Object.entries(queries)) {
     continue;
   }
   let tableWorst = 0;
+  let tableScaled = 0;
+  let scaledAt = '';
   let tableDiffering = 0;
   const examples: string[] = [];
+  // each series' largest magnitude, in either database
+  const series = (at: string) => at.replace(/\[\d+\]/g, '[*]');
+  const scale = new Map<string, number>();
+  for (const m of [na, nb]) for (const [at, x] of m) scale.set(series(at), Math.max(scale.get(series(at)) ?? 0, Math.abs(x)));
   for (const [at, x] of na) {
     const y = nb.get(at);
     compared++;
     if (y === undefined) {
       examples.push(`${at}: only in A`);
-      tableWorst = Infinity;
+      tableWorst = tableScaled = Infinity;
       continue;
     }
     if (Object.is(x, y)) continue;
     tableDiffering++;
     const rel = Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y));
     tableWorst = Math.max(tableWorst, rel);
+    const scaled = Math.abs(x - y) / (scale.get(series(at)) as number);
+    if (scaled > tableScaled) [tableScaled, scaledAt] = [scaled, `${at}: ${x} vs ${y}`];
     if (examples.length < 5) examples.push(`${at}: ${x} vs ${y}`);
   }
-  for (const at of nb.keys()) if (!na.has(at)) (examples.push(`${at}: only in B`), (tableWorst = Infinity));
-  worst = Math.max(worst, tableWorst);
+  for (const at of nb.keys()) if (!na.has(at)) (examples.push(`${at}: only in B`), (tableWorst = tableScaled = Infinity));
+  worst = Math.max(worst, opts.measure === 'scaled' ? tableScaled : tableWorst);
   differing += tableDiffering;
-  result[table] = { numbers: na.size, differing: tableDiffering, max_relative_difference: tableWorst, examples };
+  result[table] = { numbers: na.size, differing: tableDiffering, max_relative_difference: tableWorst, max_scaled_difference: tableScaled, worst_scaled: scaledAt, examples };
 }
-console.log(JSON.stringify({ a, b, run, numbers: compared, differing, max_relative_difference: worst, tables: result }, null, 2));
+console.log(JSON.stringify({ a, b, run, measure: opts.measure, numbers: compared, differing, [`max_${opts.measure}_difference`]: worst, tables: result }, null, 2));
 process.exitCode = worst > tolerance ? 1 : 0;

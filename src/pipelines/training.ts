@@ -7,7 +7,7 @@ import { dataProcessing, inputFingerprint, inputRowsSql, loadFitParams, type Dat
 import { gateDecision, recordDeployment, stagePin, type GateDecision, type GateInput } from '../registry/deploy.ts';
 import { modelDeployment, type DeploymentResult } from '../steps/model-deployment.ts';
 import { inheritEvaluation, modelEvaluation, readEvaluation, type EvaluationResult } from '../steps/model-evaluation.ts';
-import { identicalToActive, modelTraining, trainingInputs, type TrainingInputs } from '../steps/model-training.ts';
+import { fingerprintDecides, identicalToActive, modelTraining, trainingInputs, trainingInputsOf, type TrainingInputs } from '../steps/model-training.ts';
 import { splitRule, trainTestSplit, type SplitResult } from '../steps/train-test-split.ts';
 import { runTables } from '../runs/run-log.ts';
 import { ensureLabelledData } from './bootstrap.ts';
@@ -137,9 +137,11 @@ export async function runTrainingPipeline(
   }
   const done = (step: string) => resume?.done.has(step) ?? false;
   try {
-    // Before any work: a run on the rows and config the active model was trained with would only reproduce it.
-    const inputs = await trainingInputs(ctx);
-    const same = resume || opts.force ? null : await identicalToActive(ctx, inputs);
+    // Before any work: a run on the rows and config the active model was trained with would only reproduce it. When
+    // no active model has this config, nothing depends on the fingerprint before data processing, whose one pass
+    // over the rows gives it.
+    const early = resume || opts.force || !(await fingerprintDecides(ctx)) ? undefined : await trainingInputs(ctx);
+    const same = early ? await identicalToActive(ctx, early) : null;
     if (same) {
       const reason = opts.parentRunId === undefined ? `${same.reason}; use --force to train anyway` : same.reason;
       await skipRun(ctx, reason, same.modelVersion);
@@ -149,6 +151,7 @@ export async function runTrainingPipeline(
     const dp = done('data_processing') ? await restoreProcessing(ctx, input, resume!.done.get('data_processing') ?? null) : undefined;
     if (resume) await reopenRun(db, resume);
     const processed = dp ?? (await runStep(ctx, 'data_processing', 1, () => dataProcessing(ctx, input)));
+    const inputs = early ?? (processed.inputContent ? trainingInputsOf(ctx, processed.inputContent) : await trainingInputs(ctx));
     const split = done('train_test_split') ? await restoreSplit(ctx) : await runStep(ctx, 'train_test_split', 2, () => trainTestSplit(ctx, processed.processedTable, processed.split!));
     const modelVersion = done('model_training')
       ? await restoreModelVersion(ctx)

@@ -71,3 +71,26 @@ export function combineMoments(cells: readonly CellMoments[]): Moments {
   }
   return { n, mean: n ? mean : null, std: n > 1 ? Math.sqrt(m2 / (n - 1)) : 0, min, max };
 }
+
+/**
+ * The cells given (sorted or not) as at most `maxRanges` contiguous ranges covering them, in cell order: runs of
+ * consecutive cells, the runs nearest each other joined first when there are more (a joined range also covers the
+ * cells between). No range when no cell is given.
+ */
+export function coveringRanges(cells: readonly number[], maxRanges: number): CellRange[] {
+  const sorted = [...new Set(cells)].sort((a, b) => a - b);
+  const ranges: CellRange[] = [];
+  for (const c of sorted) {
+    const last = ranges[ranges.length - 1];
+    if (last && last.end === c) last.end = c + 1;
+    else ranges.push({ first: c, end: c + 1 });
+  }
+  const limit = Math.max(1, Math.trunc(maxRanges));
+  while (ranges.length > limit) {
+    // join the two neighbouring ranges with the smallest gap (the first such pair on a tie)
+    let at = 0;
+    for (let i = 1; i < ranges.length - 1; i++) if (ranges[i + 1].first - ranges[i].end < ranges[at + 1].first - ranges[at].end) at = i;
+    ranges.splice(at, 2, { first: ranges[at].first, end: ranges[at + 1].end });
+  }
+  return ranges;
+}

@@ -8,8 +8,8 @@ import type { SqlFragment } from '../sql/render.ts';
 import { designColumns, type DroppedFeature, type FitParams } from './fit-params.ts';
 import { modelReadySql } from '../sql/model-ready.ts';
 import { splitRule, type SplitRule } from './train-test-split.ts';
-import { cellRanges, combineMoments, ROW_GROUP_ROWS } from './cell-moments.ts';
-import { combinedSumsSql, sumsSql } from './design-stats.ts';
+import { cellRanges, combineMoments, coveringRanges, ROW_GROUP_ROWS, type Moments } from './cell-moments.ts';
+import { centredSumsSql, combinedSumsSql, foldedSumsSql, foldSumsSql, missingSql, nullMasks, shiftedFeaturesSql, sumsSql, type FoldedFeature } from './design-stats.ts';
 import type { PipelineDb } from '../db/database.ts';
 
 const STEP = 'data_processing';
@@ -25,6 +25,14 @@ export interface DataProcessingResult extends StepReport {
   replayCounts?: ReplayCounts;
   /** Training: the split rule decided before fitting (processing fits on its training rows only). */
   split?: SplitRule;
+  /** Training: the input rows' count and the sum of the hashes of their contents, from the one pass (see trainingInputsOf). */
+  inputContent?: InputContent;
+}
+
+/** The labelled input rows of a training: how many, and the sum of the hashes of their contents (every contract column), as text. */
+export interface InputContent {
+  n: number;
+  h: string;
 }
 
 export interface ReplayCounts {
@@ -114,14 +122,14 @@ interface LevelCount {
 }
 
 /**
- * Per-feature statistics: exact moments, min and max over every row (per block of rowids, combined in block order;
+ * Per-feature statistics of the rows of a replay (a batch; a training takes them from its one pass, foldFeatureStats):
+ * exact moments, min and max over every row (per block of rowids, combined in block order;
  * on one thread with duckdb.deterministic, so bit-identical run to run), each categorical's level counts in the same pass, and
  * quantiles over a hash sample. Clipping bounds at quantile 0 or 1 are the exact min or max; others come from the
  * sample.
  */
 async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, withQuantiles: boolean, cells: readonly CellRange[]): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null; rowsRead: number }> {
   const { db, config } = ctx;
-  const [clipLo, clipHi] = config.steps.data_processing.clip_quantiles;
   const target = sql.id(config.contract.target.name);
   const aggregates = [
     sql`count(*) as rows_total`,
@@ -158,6 +166,19 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
   const combined = features.numerics.map((_, i) =>
     combineMoments(perCell.map((c) => ({ n: Number(c[`n_${i}`]), mean: c[`mean_${i}`] as number | null, m2: Number(c[`m2_${i}`]), min: c[`min_${i}`] as number | null, max: c[`max_${i}`] as number | null }))),
   );
+  const targetMean = combineMoments(perCell.map((c) => ({ n: Number(c.target_n), mean: c.target_mean as number | null, m2: Number(c.target_m2), min: null, max: null }))).mean;
+  const rowsRead = perCell.reduce((t, c) => t + Number(c.rows_total), 0);
+  const stats = await completeStats(ctx, features, inputRows, withQuantiles, combined, rowsRead);
+  return { stats, levelCounts, targetMean, rowsRead };
+}
+
+/**
+ * The per-feature statistics from each numeric feature's moments over the `total` input rows: with exact medians for
+ * the features imputed with theirs, and (`withQuantiles`) quantiles and clipping bounds over a hash sample.
+ */
+async function completeStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, withQuantiles: boolean, combined: readonly Moments[], total: number): Promise<FeatureStat[]> {
+  const { db, config } = ctx;
+  const [clipLo, clipHi] = config.steps.data_processing.clip_quantiles;
   // exact, over every row, for the features whose missing values are imputed with it (a median does not depend on row order)
   const medianOf = new Map<number, number | null>();
   const medianIdx = features.numerics.flatMap((f, i) => (f.impute === 'median' ? [i] : []));
@@ -167,12 +188,9 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
     });
     for (const i of medianIdx) medianOf.set(i, md[`median_${i}`]);
   }
-  const m: Record<string, number | null> = { rows_total: perCell.reduce((t, c) => t + Number(c.rows_total), 0) };
+  const m: Record<string, number | null> = {};
   combined.forEach((c, i) => Object.assign(m, { [`n_${i}`]: c.n, [`mean_${i}`]: c.mean, [`std_${i}`]: c.std, [`min_${i}`]: c.min, [`max_${i}`]: c.max, [`median_${i}`]: medianOf.get(i) ?? null }));
-  const targetMean = combineMoments(perCell.map((c) => ({ n: Number(c.target_n), mean: c.target_mean as number | null, m2: Number(c.target_m2), min: null, max: null }))).mean;
-  const rowsRead = m.rows_total as number;
-  if (!features.numerics.length) return { stats: [], levelCounts, targetMean, rowsRead };
-  const total = m.rows_total as number;
+  if (!features.numerics.length) return [];
   const keep = total <= QUANTILE_SAMPLE_SIZE ? 1_000_000 : Math.ceil((1_000_000 * QUANTILE_SAMPLE_SIZE) / total);
   // A replay uses the fitted bounds: the batch's quantiles would only describe it (drift compares samples instead).
   const q = !withQuantiles ? [] : await runSqlFile<{ feature: string; quantiles: number[] | null; clip_lo: number | null; clip_hi: number | null }>(db, STEP, 'feature_quantiles', {
@@ -201,7 +219,115 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
       clip_hi: clipHi === 1 ? m[`max_${i}`] : (s?.clip_hi ?? m[`max_${i}`]),
     };
   });
-  return { stats, levelCounts, targetMean, rowsRead };
+  return stats;
+}
+
+/** A training run's one pass (fold_sums_cells.sql): its per-cell rows in a TEMP table, and the shifts they were taken around. */
+interface FoldPass {
+  cellsTable: string;
+  /** Per numeric feature (in FeatureSet order), the value its sums were taken around. */
+  shifts: number[];
+  /** The value the target's sums were taken around. */
+  yShift: number;
+}
+
+/**
+ * A training run's statistics from one pass over its input rows (both sides of the split), before anything is
+ * fitted: every sum taken around a shift known before the pass (a median of the first cell's training rows), one
+ * statement per range of cells, each on one thread, into a TEMP table in cell order. The training side's moments,
+ * min and max (mean = shift + Σu/n, Σ(x − mean)² = Σu² − (Σu)²/n), level counts and target mean follow from it,
+ * added up in cell order on one thread; quantiles and medians as in computeFeatureStats. The same table later gives
+ * the design sums (design_sums.sql).
+ */
+async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, split: SplitRule, cells: readonly CellRange[], cellCount: number): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null; rowsRead: number; rowsAll: number; inputContent: InputContent; pass: FoldPass }> {
+  const { db, config, runId } = ctx;
+  const contract = config.contract;
+  const target = sql.id(contract.target.name);
+  const fitRows = sql`select * from (${inputRows}) where not ${split.isTest}`;
+  const names = features.numerics.map((f) => f.name);
+  // the shifts: medians of the first cell's training rows (of every cell's, where it has none)
+  const medians = sql.join([...features.numerics.map((f, c) => sql`median(${f.raw}) as ${sql.id(`shift_${c}`)}`), sql`median(${target}) as shift_y`], sql`,\n    `);
+  let [sh] = await runSqlFile<Record<string, number | null>>(db, STEP, 'fold_shifts', { slots: { input_rows: fitRows, medians }, params: { cells: 1 } });
+  if (cellCount > 1 && Object.values(sh).some((v) => v === null)) [sh] = await runSqlFile<Record<string, number | null>>(db, STEP, 'fold_shifts', { slots: { input_rows: fitRows, medians }, params: { cells: cellCount } });
+  const shifts = names.map((_, c) => Number(sh[`shift_${c}`] ?? 0));
+  const yShift = Number(sh.shift_y ?? 0);
+  const groupColumns = sql.join(features.categoricals.map((c) => sql`${sql.id(c.name)},`), sql` `);
+  const masks = nullMasks(features.numerics.map((f) => f.raw));
+  const inputs = {
+    slots: {
+      input_rows: inputRows,
+      group_columns: groupColumns,
+      is_test: split.isTest,
+      target,
+      timestamp: sql.id(contract.timestamp.name),
+      key_columns: keyColumns(contract),
+      input_columns: identList(contract.columns.map((c) => c.name)),
+      numeric_features: features.numerics.length ? sql`${numericFeatureSelect(features.numerics)},` : sql``,
+      null_masks: masks.select,
+      null_mask_columns: masks.columns,
+      shifted_features: shiftedFeaturesSql(names, shifts),
+      sums: foldSumsSql(names),
+    },
+    params: { y_shift: yShift },
+  };
+  const cellsTable = `${runTables.designSums(runId)}_fold`;
+  const empty = sqlFileFragment(STEP, 'fold_sums_cells', { ...inputs, params: { ...inputs.params, first_cell: 0, end_cell: 0 } });
+  await runSqlFile(db, STEP, 'design_cells_table', { slots: { cells_table: sql.id(cellsTable), cells: empty } });
+  await appendSqlFileInParts(db, STEP, 'fold_sums_cells', inputs, cells, cellsTable);
+  const moments = sql.join(
+    names.flatMap((_, c) => [
+      sql`coalesce(sum(n) filter (where not (${missingSql(c)})), 0)::bigint as ${sql.id(`nn_${c}`)}`,
+      sql`coalesce(sum(${sql.id(`su_${c}`)}), 0) as ${sql.id(`su_${c}`)}`,
+      sql`coalesce(sum(${sql.id(`suu_${c}_${c}`)}), 0) as ${sql.id(`suu_${c}_${c}`)}`,
+      sql`min(${sql.id(`min_${c}`)}) as ${sql.id(`min_${c}`)}`,
+      sql`max(${sql.id(`max_${c}`)}) as ${sql.id(`max_${c}`)}`,
+    ]),
+    sql`,\n    `,
+  );
+  const [mo] = await runSqlFile<Record<string, number | bigint | null>>(db, STEP, 'fold_moments', { deterministic: true, slots: { cells_table: sql.id(cellsTable), moments: names.length ? moments : sql`0 as no_numeric_features` } });
+  const rowsRead = Number(mo.rows_total);
+  const combined: Moments[] = names.map((_, c) => {
+    const n = Number(mo[`nn_${c}`]);
+    const su = Number(mo[`su_${c}`]);
+    const m2 = Math.max(0, Number(mo[`suu_${c}_${c}`]) - (su * su) / n);
+    return { n, mean: n ? shifts[c] + su / n : null, std: n > 1 ? Math.sqrt(m2 / (n - 1)) : 0, min: mo[`min_${c}`] as number | null, max: mo[`max_${c}`] as number | null };
+  });
+  const targetMean = rowsRead ? yShift + Number(mo.sum_v) / rowsRead : null;
+  const byLevels = await runSqlFile<Record<string, string | number | bigint | boolean | null>>(db, STEP, 'fold_levels', { slots: { cells_table: sql.id(cellsTable), group_columns: groupColumns } });
+  const rowsAll = byLevels.reduce((t, r) => t + Number(r.n), 0);
+  const inputHash = byLevels.reduce((h, r) => h + BigInt(r.input_hash as string), 0n);
+  const levelCounts: LevelCount[] = features.categoricals.flatMap((c) => {
+    const byLevel = new Map<string, number>();
+    let nulls = 0;
+    for (const r of byLevels) {
+      if (r.is_test) continue;
+      const level = r[c.name] as string | null;
+      if (level === null) nulls += Number(r.n);
+      else byLevel.set(level, (byLevel.get(level) ?? 0) + Number(r.n));
+    }
+    // ordered as SQL orders them (by level, bytewise; the missing level last)
+    const levels = [...byLevel.keys()].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+    return [...levels.map((level) => ({ feature: c.name, level, n: byLevel.get(level) as number })), ...(nulls > 0 ? [{ feature: c.name, level: null, n: nulls }] : [])];
+  });
+  const stats = await completeStats(ctx, features, fitRows, true, combined, rowsRead);
+  return { stats, levelCounts, targetMean, rowsRead, rowsAll, inputContent: { n: rowsAll, h: inputHash.toString() }, pass: { cellsTable, shifts, yShift } };
+}
+
+/**
+ * The cells of the one pass where some row is not model-ready as it stands with the fitted parameters: a kept numeric
+ * feature missing or out of its bounds, a categorical missing or of a level not fitted (fold_dirty_cells.sql).
+ */
+function dirtyCellsSql(fit: FitParams, features: FeatureSet): SqlFragment {
+  const terms: SqlFragment[] = [];
+  for (const n of fit.numerics) {
+    const c = features.numerics.findIndex((f) => f.name === n.name);
+    terms.push(sql`${missingSql(c)} or ${sql.id(`min_${c}`)} < ${n.lo}::double or ${sql.id(`max_${c}`)} > ${n.hi}::double`);
+  }
+  for (const c of fit.categoricals) {
+    const q = sql.id(c.name);
+    terms.push(sql`${q} is null or not list_contains(from_json(${JSON.stringify(c.levels)}, '["VARCHAR"]'), ${q})`);
+  }
+  return terms.length ? sql.join(terms, sql`\n    or `) : sql`false`;
 }
 
 /** The missing-value policy as fitted, in data_processing_metadata.feature_stats. */
@@ -274,9 +400,12 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
 
   // the per-cell aggregates run as one statement per range of cells, one range per thread (src/steps/cell-moments.ts)
   const [{ cells: cellCount }] = await runSqlFile<{ cells: number }>(db, STEP, 'cell_count', { params: { row_group_rows: ROW_GROUP_ROWS } });
-  const cells = cellRanges(Number(cellCount), await db.deterministicParts());
-  const { stats, levelCounts, targetMean, rowsRead } = await computeFeatureStats(ctx, features, fitRows, !replay, cells);
-  if (replay) sameRows('feature_moments', rowsRead, rowCount);
+  const threads = await db.deterministicParts();
+  const cells = cellRanges(Number(cellCount), threads);
+  // Training: one pass over both sides of the split gives the statistics to fit, and later most of the design sums.
+  const folded = split ? await foldFeatureStats(ctx, features, inputRows, split, cells, Number(cellCount)) : undefined;
+  const { stats, levelCounts, targetMean, rowsRead } = folded ?? (await computeFeatureStats(ctx, features, fitRows, false, cells));
+  sameRows(folded ? 'fold_sums_cells' : 'feature_moments', folded ? folded.rowsAll : rowsRead, rowCount);
   const fitCount = stats[0] ? stats[0].n + stats[0].nulls : levelCounts.filter((l) => l.feature === features.categoricals[0]?.name).reduce((s, l) => s + l.n, 0);
   if (split && fitCount === 0) throw new InputError(`the split left no training rows of the ${rowCount} labelled rows (steps.train_test_split)`);
 
@@ -371,10 +500,12 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
       rowGroup: sql`, __row_group`,
     });
     await runSqlFile(db, STEP, 'processed_rows', { slots: { relation_kind: sql`view`, processed_table: sql.id(processedTable), processed_select: processedRows } });
-    // One pass over the processed rows: the grouped sufficient statistics of both sides of the split, the rows'
-    // replay counts, time ranges and identity, per cell (one statement per range of cells, the ranges at once, reading
-    // the processed rows' query rather than the view, which the other connections cannot see yet), then added up in
-    // cell order. Training, the split's counts and the summary below read them.
+    // The grouped sufficient statistics of both sides of the split, the rows' replay counts, time ranges and identity.
+    // The one pass gave them for every cell whose rows the processing leaves as they are (only centred and scaled):
+    // there they follow by algebra. The other cells are summed again from the processed rows, one statement per
+    // range of them (reading the processed rows' query rather than the view, which the other connections cannot see
+    // yet). Both are added up in cell order (design_sums.sql). Training, the split's counts and the summary read them.
+    const pass = (folded as NonNullable<typeof folded>).pass;
     const sumsTable = runTables.designSums(runId);
     const cellsTable = `${sumsTable}_cells`;
     const numericNames = fit.numerics.map((n) => n.name);
@@ -396,14 +527,30 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
       params: { ...cellInputs.params, first_cell: 0, end_cell: 0 },
     });
     await runSqlFile(db, STEP, 'design_cells_table', { slots: { cells_table: sql.id(cellsTable), cells: emptyCells } });
-    await appendSqlFileInParts(db, STEP, 'design_sums_cells', cellInputs, cells, cellsTable);
+    const dirty = (await runSqlFile<{ cell: number | bigint }>(db, STEP, 'fold_dirty_cells', { slots: { cells_table: sql.id(pass.cellsTable), dirty: dirtyCellsSql(fit, features) } })).map((r) => Number(r.cell));
+    // most cells: the usual ranges, one per thread; else the runs of them (a few statements, each on one thread)
+    const redo = dirty.length * 2 > Number(cellCount) ? cells : coveringRanges(dirty, 4 * threads);
+    if (redo.length) await appendSqlFileInParts(db, STEP, 'design_sums_cells', cellInputs, redo, cellsTable);
+    const kept: FoldedFeature[] = fit.numerics.map((n) => {
+      const column = features.numerics.findIndex((f) => f.name === n.name);
+      return { column, offset: n.mean - pass.shifts[column], std: n.std };
+    });
     await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(sumsTable) } });
     await runSqlFile(db, STEP, 'design_sums', {
       deterministic: true,
-      slots: { sums_table: sql.id(sumsTable), cells_table: sql.id(cellsTable), group_columns: groupColumns, combined_sums: combinedSumsSql(numericNames) },
-      params: { y_shift: targetMean ?? 0 },
+      slots: {
+        sums_table: sql.id(sumsTable),
+        fold_cells_table: sql.id(pass.cellsTable),
+        redo_cells_table: sql.id(cellsTable),
+        group_columns: groupColumns,
+        shifted_sums: foldedSumsSql(kept),
+        centred_sums: centredSumsSql(kept, (targetMean ?? 0) - pass.yShift),
+        combined_sums: combinedSumsSql(numericNames),
+      },
+      params: { y_shift: targetMean ?? 0, y_offset: (targetMean ?? 0) - pass.yShift },
     });
     await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(cellsTable) } });
+    await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(pass.cellsTable) } });
   }
   const [summary] = replay
     ? await runSqlFile<ReplayCounts>(db, STEP, 'processed_summary', { slots: { processed_table: sql.id(processedTable) } })
@@ -473,6 +620,7 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
     referenceTable,
     replayCounts: summary,
     split,
+    inputContent: folded?.inputContent,
     inputFingerprint: fingerprint,
     rowsIn: rowCount,
     rowsOut: summary.row_count,

@@ -82,3 +82,85 @@ export function combinedSumsSql(numerics: string[]): SqlFragment {
   numerics.forEach((_, i) => numerics.slice(i).forEach((_z, j) => names.push(`sxx_${i}_${i + j}`)));
   return names.length ? sql.join(names.map((n) => sql`sum(${sql.id(n)}) as ${sql.id(n)}`), sql`,\n    `) : sql`0 as no_numeric_features`;
 }
+
+/**
+ * The one pass's sums over the raw numeric features, each taken around its shift (fold_sums_cells.sql): for feature c,
+ * `__u_c` = x − shift; Σu, Σuv (v: the target around its shift), Σuu' (c ≤ c'), min and max of x. Missing values are
+ * counted through the null masks the rows are grouped by (nullMasks), not by an aggregate per feature.
+ */
+export function foldSumsSql(numerics: string[]): SqlFragment {
+  const u = numerics.map((_, c) => sql.id(`__u_${c}`));
+  const parts: SqlFragment[] = [];
+  numerics.forEach((name, c) => {
+    parts.push(sql`min(${sql.id(name)}) as ${sql.id(`min_${c}`)}`, sql`max(${sql.id(name)}) as ${sql.id(`max_${c}`)}`);
+  });
+  u.forEach((x, c) => parts.push(sql`sum(${x}) as ${sql.id(`su_${c}`)}`));
+  u.forEach((x, c) => parts.push(sql`sum(${x} * __v) as ${sql.id(`suv_${c}`)}`));
+  u.forEach((x, a) => u.slice(a).forEach((z, j) => parts.push(sql`sum(${x} * ${z}) as ${sql.id(`suu_${a}_${a + j}`)}`)));
+  return parts.length ? sql.join(parts, sql`,\n    `) : sql`0 as no_numeric_features`;
+}
+
+/** `x − shift as "__u_c"` for each raw numeric feature (the shifts bound as values). */
+export function shiftedFeaturesSql(numerics: string[], shifts: number[]): SqlFragment {
+  return numerics.length ? sql.join(numerics.map((name, c) => sql`${sql.id(name)} - ${shifts[c]}::double as ${sql.id(`__u_${c}`)}`)) : sql`0 as __no_numeric_features`;
+}
+
+/** A kept feature of the design: its column in the one pass (candidate index), and d = mean − shift and the scale. */
+export interface FoldedFeature {
+  column: number;
+  /** The fitted mean minus the one pass's shift. */
+  offset: number;
+  std: number;
+}
+
+/** The one pass's shifted sums of the kept features, added up over cells (design_sums.sql's `folded`). */
+export function foldedSumsSql(kept: readonly FoldedFeature[]): SqlFragment {
+  const names: string[] = [];
+  kept.forEach((f) => names.push(`su_${f.column}`));
+  kept.forEach((f) => names.push(`suv_${f.column}`));
+  kept.forEach((f, i) => kept.slice(i).forEach((g) => names.push(`suu_${f.column}_${g.column}`)));
+  return names.length ? sql.join(names.map((n) => sql`sum(${sql.id(n)}) as ${sql.id(n)}`), sql`,\n        `) : sql`0 as no_numeric_features`;
+}
+
+/**
+ * The design sums of the kept features from the shifted sums, exactly by algebra: with d = mean − shift, σ the scale,
+ * e = the target's offset: Σx = (Σu − n·d)/σ, Σxy = (Σuv − e·Σu − d·Σv + n·d·e)/σ,
+ * Σxx' = (Σuu' − d'·Σu − d·Σu' + n·d·d')/(σσ'), named as sumsSql names them (sx_i, sxy_i, sxx_i_j by kept index).
+ */
+export function centredSumsSql(kept: readonly FoldedFeature[], yOffset: number): SqlFragment {
+  const parts: SqlFragment[] = [];
+  const su = (f: FoldedFeature) => sql.id(`su_${f.column}`);
+  kept.forEach((f, i) => parts.push(sql`(${su(f)} - n * ${f.offset}::double) / ${f.std}::double as ${sql.id(`sx_${i}`)}`));
+  kept.forEach((f, i) => parts.push(sql`(${sql.id(`suv_${f.column}`)} - ${yOffset}::double * ${su(f)} - ${f.offset}::double * sum_v + n * ${f.offset}::double * ${yOffset}::double) / ${f.std}::double as ${sql.id(`sxy_${i}`)}`));
+  kept.forEach((f, i) =>
+    kept.slice(i).forEach((g, j) =>
+      parts.push(sql`(${sql.id(`suu_${f.column}_${g.column}`)} - ${g.offset}::double * ${su(f)} - ${f.offset}::double * ${su(g)} + n * ${f.offset}::double * ${g.offset}::double) / (${f.std}::double * ${g.std}::double) as ${sql.id(`sxx_${i}_${i + j}`)}`),
+    ),
+  );
+  return parts.length ? sql.join(parts, sql`,\n        `) : sql`0 as no_numeric_features`;
+}
+
+/** Features per null mask: a BIGINT holds 62 bits and stays positive. */
+const MASK_BITS = 62;
+
+/**
+ * Which numeric features of a row are missing, as bit masks (feature c: bit c % 62 of `__null_mask_{c / 62}`), a
+ * grouping column of the one pass: a group's features are all present or all missing, so each feature's count is the
+ * sum of n over the groups whose bit is clear, without an aggregate per feature.
+ */
+export function nullMasks(numerics: readonly SqlFragment[]): { select: SqlFragment; columns: SqlFragment; names: string[] } {
+  const names: string[] = [];
+  const select: SqlFragment[] = [];
+  for (let k = 0; k * MASK_BITS < numerics.length; k++) {
+    const name = `__null_mask_${k}`;
+    const bits = numerics.slice(k * MASK_BITS, (k + 1) * MASK_BITS).map((x, b) => sql`((${x}) is null)::bigint * ${sql.lit(2 ** b)}`);
+    names.push(name);
+    select.push(sql`${sql.join(bits, sql` + `)} as ${sql.id(name)},`);
+  }
+  return { select: sql.join(select, sql` `), columns: sql.join(names.map((n) => sql`${sql.id(n)},`), sql` `), names };
+}
+
+/** SQL true where feature c is missing in a group of the one pass (its bit of the null masks set). */
+export function missingSql(c: number): SqlFragment {
+  return sql`(${sql.id(`__null_mask_${Math.floor(c / MASK_BITS)}`)} >> ${sql.lit(c % MASK_BITS)}) & 1 = 1`;
+}

@@ -10,7 +10,7 @@ import { fitOls, type OlsFit } from '../stats/ols.ts';
 import { assembleDesignStats, type GroupSums } from './design-stats.ts';
 import { designColumns, type FitParams } from './fit-params.ts';
 import { identList } from '../sql/features.ts';
-import { inputRowsSql } from './data-processing.ts';
+import { inputRowsSql, type InputContent } from './data-processing.ts';
 import type { Config } from '../config/load.ts';
 
 const STEP = 'model_training';
@@ -52,7 +52,24 @@ export async function trainingInputs(ctx: RunContext): Promise<TrainingInputs> {
   const [f] = await runSqlFile<{ n: number; h: string }>(ctx.db, STEP, 'input_fingerprint', {
     slots: { input_rows: rows, columns: identList(ctx.config.contract.columns.map((c) => c.name)) },
   });
-  return { nRows: f.n, inputFingerprint: createHash('sha256').update(`${f.n}:${f.h}`).digest('hex').slice(0, 16), trainingConfigHash: trainingConfigHash(ctx.config) };
+  return trainingInputsOf(ctx, { n: Number(f.n), h: String(f.h) });
+}
+
+/**
+ * The training inputs from the labelled rows' count and hash sum, as sql/model_training/input_fingerprint.sql gives
+ * them or as data processing's one pass adds them up (InputContent): the same numbers, so the same fingerprint.
+ */
+export function trainingInputsOf(ctx: RunContext, content: InputContent): TrainingInputs {
+  return { nRows: content.n, inputFingerprint: createHash('sha256').update(`${content.n}:${content.h}`).digest('hex').slice(0, 16), trainingConfigHash: trainingConfigHash(ctx.config) };
+}
+
+/**
+ * Whether the input's fingerprint can decide anything before the work: only when an active model was trained with
+ * this training config (identicalToActive). Otherwise a run takes it from data processing's one pass.
+ */
+export async function fingerprintDecides(ctx: RunContext): Promise<boolean> {
+  const a = await activeModelOf(ctx.db, ctx.stage);
+  return a !== null && a.trainingConfigHash === trainingConfigHash(ctx.config);
 }
 
 /**

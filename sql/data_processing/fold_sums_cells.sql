@@ -1,0 +1,49 @@
+-- A training run's one pass over its input rows, before anything is fitted: one row per cell (a block of raw_data's
+-- rowids) of the cells $first_cell ≤ cell < $end_cell, batch, combination of the raw category levels and side of the
+-- split (is_test) and set of missing numeric values (bit masks), with n; Σv and Σv² of the target taken around
+-- $y_shift; and over the numeric features' raw values, each taken around its own shift (u = x − shift, the shifts from
+-- fold_shifts.sql): Σu, Σuv, Σuu', min and max; the rows' time range, the xor of the hashes of their key and target,
+-- and the sum of the hashes of their contents (every contract column: the training's input fingerprint,
+-- sql/model_training/input_fingerprint.sql). The processing's statistics (moments, bounds, level counts) follow from
+-- the training side. A cell whose every row is model-ready as
+-- it stands (no value clipped or imputed, no level unseen or missing: fold_dirty_cells.sql) needs no second pass:
+-- its design sums follow from these by algebra (design_sums.sql); the other cells are summed again from the
+-- processed rows (design_sums_cells.sql). One statement per range of cells, each on one thread, so each cell is
+-- summed in row order, the cells in cell order (src/steps/cell-moments.ts).
+with
+feature_values as (
+    select
+        {{group_columns}}
+        {{null_masks}}
+        {{is_test}} as is_test,
+        __row_group,
+        batch_id,
+        {{target}} - $y_shift as __v,
+        {{timestamp}} as __time,
+        hash({{key_columns}}, {{target}}) as __row_hash,
+        hash({{input_columns}}) as __input_hash,
+        {{numeric_features}}
+    from ({{input_rows}})
+    where __row_group >= $first_cell and __row_group < $end_cell
+),
+shifted as (
+    select *, {{shifted_features}}
+    from feature_values
+)
+select
+    {{group_columns}}
+    {{null_mask_columns}}
+    is_test,
+    __row_group,
+    batch_id,
+    count(*) as n,
+    sum(__v) as sum_v,
+    sum(__v * __v) as sum_vv,
+    {{sums}},
+    min(__time) as min_time,
+    max(__time) as max_time,
+    bit_xor(__row_hash) as rows_hash,
+    sum(__input_hash) as input_hash
+from shifted
+group by all
+order by __row_group, batch_id
