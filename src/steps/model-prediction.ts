@@ -89,7 +89,7 @@ export async function modelPrediction(
   fit: FitParams,
   tableName = runTables.predictions(ctx.runId),
   interval?: IntervalSpec,
-  opts: { errors?: boolean } = {},
+  opts: { errors?: boolean; /** Default DENSE_GROUP_LIMIT (a test takes the join's path with 0). */ denseGroupLimit?: number } = {},
 ): Promise<PredictionResult> {
   const { db, config } = ctx;
   const cfg = config.steps.model_prediction;
@@ -102,7 +102,7 @@ export async function modelPrediction(
   // order of the levels' positions, read by each row from lists at its own index (no join: the table keeps the rows'
   // order); beyond, the combinations present in the batch, joined (and the rows put back in order).
   const combinations = cats.reduce((n, c) => n * c.levels.length, 1);
-  const dense = combinations <= DENSE_GROUP_LIMIT;
+  const dense = combinations <= (opts.denseGroupLimit ?? DENSE_GROUP_LIMIT);
   let groupRows: Record<string, string | null>[] = [{}];
   if (cats.length && dense) {
     groupRows = [];
