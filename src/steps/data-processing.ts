@@ -273,8 +273,16 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   const fitRows = split ? sql`select * from (${inputRows}) where not ${split.isTest}` : inputRows;
 
   // the per-cell aggregates run as one statement per range of cells, one range per thread (src/steps/cell-moments.ts)
-  const [{ cells: cellCount }] = await runSqlFile<{ cells: number }>(db, STEP, 'cell_count', { params: { row_group_rows: ROW_GROUP_ROWS } });
-  const cells = cellRanges(Number(cellCount), await db.deterministicParts());
+  // (a batch: only the cells its rows lie in, so that each thread reads a share of them; the same cells either way)
+  let cells: CellRange[];
+  if (input.kind === 'batch') {
+    const [span] = await runSqlFile<{ first_cell: number; end_cell: number }>(db, STEP, 'batch_cells', { params: { row_group_rows: ROW_GROUP_ROWS, batch_id: input.batchId } });
+    const first = Number(span.first_cell);
+    cells = cellRanges(Number(span.end_cell) - first, await db.deterministicParts()).map((r) => ({ first: r.first + first, end: r.end + first }));
+  } else {
+    const [{ cells: cellCount }] = await runSqlFile<{ cells: number }>(db, STEP, 'cell_count', { params: { row_group_rows: ROW_GROUP_ROWS } });
+    cells = cellRanges(Number(cellCount), await db.deterministicParts());
+  }
   const { stats, levelCounts, targetMean, rowsRead } = await computeFeatureStats(ctx, features, fitRows, !replay, cells);
   if (replay) sameRows('feature_moments', rowsRead, rowCount);
   const fitCount = stats[0] ? stats[0].n + stats[0].nulls : levelCounts.filter((l) => l.feature === features.categoricals[0]?.name).reduce((s, l) => s + l.n, 0);
