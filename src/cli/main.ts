@@ -1,5 +1,7 @@
 import { hideBin } from 'yargs/helpers';
 import { ExitCode, PipelineError, environmentFault, errorMessage } from '../errors.ts';
+import { endAllActivity } from '../runs/activity.ts';
+import { removeAllTempFiles } from '../temp-files.ts';
 import { buildCli, commandStarted } from './commands.ts';
 
 const argv = hideBin(process.argv);
@@ -8,6 +10,17 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   if (err.code !== 'EPIPE') process.stderr.write(`error: cannot write to stdout: ${err.message}\n`);
 });
 const verbose = argv.includes('--verbose') || argv.includes('-v');
+// Stopped by a signal (Ctrl-C, `kill`, a closed terminal): remove the temp files (an ingest's numbered copy of its CSV
+// is as big as the file) and the activity files this process made, then end by the same signal, as if unhandled (the
+// shell sees 130, 143, 129). The database needs nothing: the interrupted transaction never committed, and the run it
+// belonged to is marked aborted by the next run (docs/reliability.md).
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    removeAllTempFiles();
+    endAllActivity();
+    process.kill(process.pid, signal);
+  });
+}
 
 /** The only top-level catch: one line of cause (and the details), the stack with --verbose, a distinct exit code. */
 async function main(): Promise<number> {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, openSync, renameSync, rmSync, statSync, writeSync, type BigIntStats } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, renameSync, statSync, writeSync, type BigIntStats } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/load.ts';
@@ -11,7 +11,8 @@ import { logger } from '../logger.ts';
 import { sql } from 'kysely';
 import { ingestSql, typedCsvColumns } from './checks.ts';
 import { csvColumnsStruct, mapColumns, positionalName, textColumnsStruct, type ColumnMapping } from './columns.ts';
-import { newlineText, scanCsv, type CsvScan, type Newline } from './csv-scan.ts';
+import { LINE_START_STRIDE, newlineText, scanCsv, type CsvScan, type Newline } from './csv-scan.ts';
+import { removeTempFile, tempFile } from '../temp-files.ts';
 
 export interface IngestOptions {
   force?: boolean;
@@ -149,40 +150,69 @@ export const lastIngestPath = (): 'typed' | 'text' | null => lastPath;
 const textPathOnly = (): boolean => process.env.PIPELINE_INGEST_PATH === 'text';
 
 function tempCsvPath(kind: string): string {
-  return path.join(tmpdir(), `pipeline-ingest-${kind}-${process.pid}-${randomBytes(6).toString('hex')}.csv`);
+  return tempFile(path.join(tmpdir(), `pipeline-ingest-${kind}-${process.pid}-${randomBytes(6).toString('hex')}.csv`));
 }
 
 /**
  * Copies lines `lines` (physical line numbers, ascending) of `file` to `out`, under a header of positional names: the
  * records the typed path re-reads as text. Only used for files whose records are one line each (see CsvScan.numberedCopy).
+ * It reads only the blocks of LINE_START_STRIDE lines that hold a wanted line, seeking to each block's start
+ * (CsvScan.lineStarts; neighbouring blocks read together, up to READ_BYTES at a time): a few quarantined lines of a big
+ * file cost a few reads, not a read of the whole file.
  */
-async function extractLines(file: string, lines: ArrayLike<number>, newline: Newline, columns: number, delimiter: string, out: string): Promise<void> {
+function extractLines(file: string, lines: ArrayLike<number>, lineStarts: Float64Array, newline: Newline, columns: number, delimiter: string, out: string): void {
+  const READ_BYTES = 1 << 20;
   const term = newline === 'CR' ? 0x0d : 0x0a;
   const nl = newline === 'LF' ? '\n' : newline === 'CRLF' ? '\r\n' : '\r';
+  const fileBytes = statSync(file).size;
+  const blockOf = (line: number) => Math.floor((line - 1) / LINE_START_STRIDE);
+  const blockStart = (b: number) => (b < lineStarts.length ? lineStarts[b] : fileBytes);
   const fd = openSync(out, 'w');
+  const input = openSync(file, 'r');
   try {
     const write = (buf: Buffer) => {
       let done = 0;
       while (done < buf.length) done += writeSync(fd, buf, done, buf.length - done);
     };
     write(Buffer.from(Array.from({ length: columns }, (_, i) => positionalName(i)).join(delimiter) + nl, 'utf8'));
-    let line = 1;
+    let buf = Buffer.allocUnsafe(READ_BYTES);
     let w = 0;
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-      const n = chunk.length;
+    while (w < lines.length) {
+      // the blocks first..last-1: the first wanted line's block, and the next ones as long as they are wanted and fit
+      const first = blockOf(lines[w]);
+      let last = first + 1;
+      for (let j = w + 1; j < lines.length; j++) {
+        const b = blockOf(lines[j]);
+        if (b >= last + 1 || blockStart(b + 1) - blockStart(first) > READ_BYTES) break;
+        last = b + 1;
+      }
+      const from = blockStart(first);
+      const len = blockStart(last) - from;
+      if (len > buf.length) buf = Buffer.allocUnsafe(len);
+      let got = 0;
+      while (got < len) {
+        const n = readSync(input, buf, got, len - got, from + got);
+        if (n === 0) throw new Error(`${file} ended at byte ${from + got}, before byte ${from + len} where the scan saw line ${last * LINE_START_STRIDE + 1} start: it changed during the ingest`);
+        got += n;
+      }
+      let line = first * LINE_START_STRIDE + 1;
+      const endLine = last * LINE_START_STRIDE + 1;
       let i = 0;
-      while (i < n && w < lines.length) {
-        const end = chunk.indexOf(term, i);
-        const stop = end < 0 ? n : end + 1;
-        if (line === lines[w]) write(chunk.subarray(i, stop));
-        if (end < 0) break;
-        if (line === lines[w]) w++;
+      while (i < len && w < lines.length && lines[w] < endLine) {
+        const end = buf.indexOf(term, i);
+        const stop = end < 0 || end >= len ? len : end + 1;
+        if (line === lines[w]) {
+          write(buf.subarray(i, stop));
+          w++;
+        }
         line++;
         i = stop;
       }
-      if (w >= lines.length) break;
+      // a wanted line the blocks did not reach: the file changed (or the offsets are wrong); never skip it silently
+      if (w < lines.length && lines[w] < endLine) throw new Error(`line ${lines[w]} of ${file} is not where the scan saw it: the file changed during the ingest`);
     }
   } finally {
+    closeSync(input);
     closeSync(fd);
   }
 }
@@ -261,8 +291,12 @@ async function ingestTyped(ctx: BatchContext, scan: CsvScan, copy: string, mappi
           // read as a typed array: there may be millions (a file whose rows break a rule in large numbers)
           const { line: lines } = await runSqlFileDoubles(db, STEP, 'typed_reread_lines');
           extract = tempCsvPath('reread');
-          await extractLines(abs, lines, scan.newline, scan.header.length, contract.delimiter, extract);
-          checkUnchanged(abs, file, ctx.identity);
+          try {
+            extractLines(abs, lines, scan.lineStarts!, scan.newline, scan.header.length, contract.delimiter, extract);
+          } finally {
+            // a file changed since its scan is reported as such (extractLines may have failed on it first)
+            checkUnchanged(abs, file, ctx.identity);
+          }
           await runSqlFile(db, STEP, 'staging_from_csv', {
             slots: { columns: textColumnsStruct(scan.header.length) },
             params: { path: extract, delimiter: contract.delimiter, skip: 0, max_line_size: MAX_LINE_BYTES, buffer_size: bufferBytes },
@@ -297,7 +331,7 @@ async function ingestTyped(ctx: BatchContext, scan: CsvScan, copy: string, mappi
       }
     });
   } finally {
-    if (extract) rmSync(extract, { force: true });
+    if (extract) removeTempFile(extract);
   }
 }
 
@@ -382,7 +416,7 @@ export async function ingestFile(db: PipelineDb, config: Config, file: string, o
   try {
     return await ingestFileWith(db, config, file, options, copy);
   } finally {
-    if (copy) rmSync(copy, { force: true });
+    if (copy) removeTempFile(copy);
   }
 }
 

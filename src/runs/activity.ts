@@ -90,9 +90,12 @@ export function endActivity(dbPath: string): void {
   rmSync(activityPath(dbPath), { force: true });
 }
 
-process.on('exit', () => {
+/** Removes the activity file of every database this process keeps one for (at exit, or when stopped by a signal). */
+export function endAllActivity(): void {
   for (const dbPath of [...tracked.keys()]) endActivity(dbPath);
-});
+}
+
+process.on('exit', endAllActivity);
 
 function runEntry(dbPath: string, runId: number, pipeline: string): ActivityRun | undefined {
   const t = tracked.get(dbPath);

@@ -165,6 +165,39 @@ describe('foundation: ingestion, typed path = text path', () => {
       make: () => write('latin1', Buffer.concat([Buffer.from(`${H}\n${ROW('E1')}\n`), Buffer.from(`${ROW('Forl\xec-02')}\n`, 'latin1'), Buffer.from(`${ROW('E3')}\n`)])),
     },
     { name: 'an extra column and no target column', typed: true, make: () => write('extra', `${H.replace(',co2_tonnes', ',note')}\n${ROW('F1', { y: 'a' })}\n${ROW('F2', { t: 'hot', y: 'b' })}\n`) },
+    {
+      // the re-read seeks to the start of each block of 64 lines holding a left-out line (CsvScan.lineStarts): bad lines
+      // on both sides of block edges, and a CRLF split between the scan's first and second 1 MiB chunk
+      name: 'bad lines at the edges of 64-line blocks, a CRLF split across the scan\'s 1 MiB chunks',
+      typed: true,
+      make: () => {
+        const bad = new Set([2, 64, 65, 66, 128, 129, 1000, 1025, 15000, 20001]);
+        const lines = [H];
+        for (let line = 2; line <= 20001; line++) lines.push(ROW(`K${line}`, bad.has(line) ? { t: 'x' } : {}));
+        // the last line ending a 64-line block (line 64k) that starts before 1 MiB − 200 bytes: the ids of its block
+        // lengthened so that its CR is the first chunk's last byte and its LF the next chunk's first, so the next block
+        // starts at the second chunk's byte 1; that block's first line is left out by the typed read, the block before
+        // holds none (its start offset is what the re-read seeks to)
+        let at = 0;
+        let i = 0;
+        let blockEnd = { i: 0, at: 0 };
+        while (at + Buffer.byteLength(lines[i]) + 2 < (1 << 20) - 200) {
+          if ((i + 1) % 64 === 0) blockEnd = { i, at };
+          at += Buffer.byteLength(lines[i++]) + 2;
+        }
+        ({ i, at } = blockEnd);
+        let need = (1 << 20) - 1 - at - Buffer.byteLength(lines[i]);
+        for (let j = i - 63; j <= i; j++) {
+          const extra = Math.ceil(need / (i - j + 1));
+          lines[j] = ROW(`K${j + 1}${'p'.repeat(extra)}`);
+          need -= extra;
+        }
+        lines[i + 1] = ROW(`K${i + 2}`, { t: 'x' });
+        const text = `${lines.join('\r\n')}\r\n`;
+        expect(text.slice((1 << 20) - 1, (1 << 20) + 1)).to.equal('\r\n');
+        return write('blocks', text);
+      },
+    },
     { name: 'a quoted line break (records over two lines: the text path)', typed: false, make: () => write('quoted', `${H},note\n${ROW('G1')},"a\nb"\n${ROW('G2', { t: 'x' })},c\n`) },
   ];
 
