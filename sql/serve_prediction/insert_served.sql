@@ -1,3 +1,4 @@
+-- A run's predictions as its served rows. {{flags}}: the rows' own flags, with the run's (drift) flags added when it has any.
 insert into served_predictions
 select
     $run_id as run_id,
@@ -9,7 +10,7 @@ select
     prediction_upper,
     $interval_level as interval_level,
     $model_version as model_version,
-    list_concat(flags, from_json($extra_flags, '["VARCHAR"]')) as flags,
+    {{flags}} as flags,
     $now::timestamp as served_at,
     null::integer as superseded_by_run
 from {{predictions_table}}

@@ -364,7 +364,7 @@ async function finishBatch(ctx: BatchContext, b: BatchRows): Promise<IngestResul
     });
     await runSqlFile(db, STEP, 'delete_duplicates', { params: { batch_id: batchId } });
   }
-  const [{ any_older: anyOlder }] = b.hasTarget ? await runSqlFile<{ any_older: boolean }>(db, STEP, 'older_rows', { params: { batch_id: batchId } }) : [{ any_older: false }];
+  const [{ any_older: anyOlder }] = b.hasTarget ? await runSqlFile<{ any_older: boolean }>(db, STEP, 'older_rows', { slots: sqlParts.slots, params: { batch_id: batchId } }) : [{ any_older: false }];
   if (anyOlder) {
     await runSqlFile(db, STEP, 'supersede_older_rows', { slots: { ...sqlParts.slots, key_columns: sqlParts.slots.key_names }, params: { batch_id: batchId } });
   }

@@ -401,7 +401,13 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   // the per-cell aggregates run as one statement per range of cells, one range per thread (src/steps/cell-moments.ts)
   const [{ cells: cellCount }] = await runSqlFile<{ cells: number }>(db, STEP, 'cell_count', { params: { row_group_rows: ROW_GROUP_ROWS } });
   const threads = await db.deterministicParts();
-  const cells = cellRanges(Number(cellCount), threads);
+  // a batch: only the cells its rows lie in, so that each thread reads a share of them (the same cells either way)
+  let cells: CellRange[];
+  if (input.kind === 'batch') {
+    const [span] = await runSqlFile<{ first_cell: number; end_cell: number }>(db, STEP, 'batch_cells', { params: { row_group_rows: ROW_GROUP_ROWS, batch_id: input.batchId } });
+    const first = Number(span.first_cell);
+    cells = cellRanges(Number(span.end_cell) - first, threads).map((r) => ({ first: r.first + first, end: r.end + first }));
+  } else cells = cellRanges(Number(cellCount), threads);
   // Training: one pass over both sides of the split gives the statistics to fit, and later most of the design sums.
   const folded = split ? await foldFeatureStats(ctx, features, inputRows, split, cells, Number(cellCount)) : undefined;
   const { stats, levelCounts, targetMean, rowsRead } = folded ?? (await computeFeatureStats(ctx, features, fitRows, false, cells));

@@ -12,6 +12,12 @@ import type { StoredModel } from './model.ts';
 
 const STEP = 'model_prediction';
 
+/**
+ * Up to this many combinations of category levels, each row reads its group's leverage terms from lists by index
+ * (predictions.sql, no join); beyond, the combinations present in the batch are joined.
+ */
+const DENSE_GROUP_LIMIT = 4096;
+
 /** Which interval a prediction gets: normal theory, or split-conformal half-widths (overall, and per level of one categorical). */
 export type IntervalSpec =
   | { method: 'normal' }
@@ -83,7 +89,7 @@ export async function modelPrediction(
   fit: FitParams,
   tableName = runTables.predictions(ctx.runId),
   interval?: IntervalSpec,
-  opts: { errors?: boolean } = {},
+  opts: { errors?: boolean; /** Default DENSE_GROUP_LIMIT (a test takes the join's path with 0). */ denseGroupLimit?: number } = {},
 ): Promise<PredictionResult> {
   const { db, config } = ctx;
   const cfg = config.steps.model_prediction;
@@ -91,9 +97,21 @@ export async function modelPrediction(
   const cats = fit.categoricals;
   const table = sql.id(processedTable);
 
-  // The leverage terms of each combination of levels present in the batch.
+  // Each combination of category levels: its part of the leverage (g, a vector over the numeric features, and c,
+  // from (XᵀX)⁻¹) and its level coefficients. Up to DENSE_GROUP_LIMIT combinations, every one of them, in mixed-radix
+  // order of the levels' positions, read by each row from lists at its own index (no join: the table keeps the rows'
+  // order); beyond, the combinations present in the batch, joined (and the rows put back in order).
+  const combinations = cats.reduce((n, c) => n * c.levels.length, 1);
+  const dense = combinations <= (opts.denseGroupLimit ?? DENSE_GROUP_LIMIT);
   let groupRows: Record<string, string | null>[] = [{}];
-  if (cats.length) {
+  if (cats.length && dense) {
+    groupRows = [];
+    const walk = (i: number, row: Record<string, string>) => {
+      if (i === cats.length) groupRows.push({ ...row });
+      else for (const level of cats[i].levels) walk(i + 1, { ...row, [cats[i].name]: level });
+    };
+    walk(0, {});
+  } else if (cats.length) {
     groupRows = await runSqlFile<Record<string, string | null>>(db, STEP, 'batch_groups', {
       slots: { categorical_columns: identList(cats.map((c) => c.name)), processed_table: table },
     });
@@ -105,14 +123,38 @@ export async function modelPrediction(
     });
     return groupLeverageTerms(model.covUnscaled, model.featureMeans, k, active);
   });
-  const groupCols: SqlFragment[] = [];
-  cats.forEach((c) => groupCols.push(sql`unnest(from_json(${JSON.stringify(groupRows.map((r) => r[c.name]))}, '["VARCHAR"]')) as ${sql.id(c.name)}`));
-  for (let i = 0; i < k; i++) groupCols.push(sql`unnest(from_json(${JSON.stringify(terms.map((t) => t.g[i]))}, '["DOUBLE"]')) as ${sql.id(`g_${i}`)}`);
-  groupCols.push(sql`unnest(from_json(${JSON.stringify(terms.map((t) => t.c))}, '["DOUBLE"]')) as c`);
-  // Each group's level coefficients too: the prediction adds them from the row's group (joined for its leverage
-  // terms anyway) instead of matching every row's levels against every level (0 for a reference or unknown level).
   const coef = new Map(model.designColumns.map((c, i) => [c, model.coefficients[i]]));
-  cats.forEach((c, ci) => groupCols.push(sql`unnest(from_json(${JSON.stringify(groupRows.map((r) => coef.get(`${c.name}=${r[c.name]}`) ?? 0))}, '["DOUBLE"]')) as ${sql.id(`b_${ci}`)}`));
+  // name → the list of its value per combination (g_i, c, each categorical's level coefficient b_i)
+  const termLists: [string, number[]][] = [
+    ...Array.from({ length: k }, (_, i): [string, number[]] => [`__g_${i}`, terms.map((t) => t.g[i])]),
+    ['__c', terms.map((t) => t.c)],
+    ...cats.map((c, ci): [string, number[]] => [`__b_${ci}`, groupRows.map((r) => coef.get(`${c.name}=${r[c.name]}`) ?? 0)]),
+  ];
+  let groupCtes: SqlFragment = sql``;
+  let groupedSelect: SqlFragment;
+  if (dense) {
+    // the row's combination: 1 + Σ (position of its level - 1) × (combinations of the categoricals after it)
+    let stride = 1;
+    const index: SqlFragment[] = [];
+    for (let ci = cats.length - 1; ci >= 0; ci--) {
+      index.unshift(sql`(list_position(from_json(${JSON.stringify(cats[ci].levels)}, '["VARCHAR"]'), ${sql.id(cats[ci].name)}) - 1) * ${sql.lit(stride)}`);
+      stride *= cats[ci].levels.length;
+    }
+    const at = sql.join([sql`1`, ...index], sql` + `);
+    const lists = termLists.map(([name, values]) => sql`list_extract(from_json(${JSON.stringify(values)}, '["DOUBLE"]'), __group) as ${sql.id(name)}`);
+    groupedSelect = sql`select *, ${sql.join(lists)}
+    from (select *, ${at} as __group from centred)`;
+  } else {
+    const groupCols: SqlFragment[] = cats.map((c) => sql`unnest(from_json(${JSON.stringify(groupRows.map((r) => r[c.name]))}, '["VARCHAR"]')) as ${sql.id(c.name)}`);
+    for (const [name, values] of termLists) groupCols.push(sql`unnest(from_json(${JSON.stringify(values)}, '["DOUBLE"]')) as ${sql.id(name)}`);
+    groupCtes = sql`interval_groups as (
+    select ${sql.join(groupCols)}
+),
+`;
+    groupedSelect = sql`select *
+    from centred
+    join interval_groups using (${identList(cats.map((c) => c.name))})`;
+  }
 
   const centred: SqlFragment[] = [];
   const quad: SqlFragment[] = [];
@@ -120,7 +162,7 @@ export async function modelPrediction(
   const w = (i: number) => sql.id('p', `__w${i}`);
   for (let i = 0; i < k; i++) {
     centred.push(sql`(${sql.id(fit.numerics[i].name)} - ${model.featureMeans[i]}) as ${sql.id(`__w${i}`)}`);
-    linear.push(sql`${w(i)} * ${sql.id('g', `g_${i}`)}`);
+    linear.push(sql`${w(i)} * ${sql.id('p', `__g_${i}`)}`);
     for (let j = i; j < k; j++) {
       const cij = model.covUnscaled[i][j] * (i === j ? 1 : 2);
       if (cij !== 0) quad.push(sql`${cij} * ${w(i)} * ${w(j)}`);
@@ -148,7 +190,9 @@ export async function modelPrediction(
   await runSqlFile(db, STEP, 'predictions', {
     slots: {
       predictions_table: sql.id(predictionsTable),
-      group_columns: sql.join(groupCols),
+      group_ctes: groupCtes,
+      grouped_select: groupedSelect,
+      order_by: dense ? sql`` : sql`order by batch_id, source_row`,
       processed_table: table,
       centred_numerics: centred.length ? sql.join(centred) : sql`0 as __none`,
       key_columns: keyColumns(config.contract, 'p'),
@@ -156,12 +200,11 @@ export async function modelPrediction(
       target: sql.id(config.contract.target.name),
       // Column references in the model's expression are unqualified; only p has them.
       // the numeric terms, then each categorical's level coefficient, in the order predictionSql adds them
-      prediction: sql.join([predictionSql(model, { numerics: fit.numerics, categoricals: [] }), ...cats.map((_, ci) => sql.id('g', `b_${ci}`))], sql` + `),
+      prediction: sql.join([predictionSql(model, { numerics: fit.numerics, categoricals: [] }), ...cats.map((_, ci) => sql.id('p', `__b_${ci}`))], sql` + `),
       quadratic: sum(quad),
       linear: sum(linear),
       half_width: halfWidth,
       group_value: groupValue,
-      group_join: cats.length ? sql`join interval_groups g using (${identList(cats.map((c) => c.name))})` : sql`cross join interval_groups g`,
     },
     params: { inv_n: 1 / model.nTrain, leverage_limit: cfg.leverage_flag_multiple * model.meanLeverage },
   });

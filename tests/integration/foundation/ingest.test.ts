@@ -275,6 +275,32 @@ describe('foundation: ingestion', () => {
     expect(bad.n).to.equal(0);
   });
 
+  it('a labelled row supersedes the older rows with its key, and only those; a batch of later dates supersedes nothing', async () => {
+    const own = await openDatabase(path.join(tmp(), 'supersede.duckdb'));
+    try {
+      const superseded = () => own.query<{ batch_id: number; facility_id: string; date: string; superseded_by: number | null }>('select batch_id, facility_id, date, superseded_by from raw_data order by all');
+      const first = await ingestFile(own, defaultConfig(), writeCsv(file('history'), defaultHeader(), [
+        defaultRow({ facility_id: 'F1', date: '2024-01-01' }),
+        defaultRow({ facility_id: 'F1', date: '2024-01-02' }),
+        defaultRow({ facility_id: 'F2', date: '2024-01-02' }),
+        defaultRow({ facility_id: 'F1', date: '2024-01-05' }),
+      ]));
+      // later dates only: nothing older lies in its time range
+      const later = await ingestFile(own, defaultConfig(), writeCsv(file('later'), defaultHeader(), [defaultRow({ facility_id: 'F1', date: '2024-02-01' }), defaultRow({ facility_id: 'F2', date: '2024-02-02' })]));
+      expect((await superseded()).filter((r) => r.superseded_by !== null)).to.deep.equal([]);
+      // a correction of F1 on 2024-01-02 (labelled), an unlabelled row for F2 on the same day, a new key inside the range
+      const fix = await ingestFile(own, defaultConfig(), writeCsv(file('fix'), defaultHeader(), [
+        defaultRow({ facility_id: 'F1', date: '2024-01-02', co2_tonnes: 70 }),
+        defaultRow({ facility_id: 'F2', date: '2024-01-02', co2_tonnes: '' }),
+        defaultRow({ facility_id: 'F3', date: '2024-01-03' }),
+      ]));
+      expect((await superseded()).filter((r) => r.superseded_by !== null)).to.deep.equal([{ batch_id: first.batchId, facility_id: 'F1', date: '2024-01-02', superseded_by: fix.batchId }]);
+      expect(later.batchId).to.be.greaterThan(first.batchId);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('ingests a file without the target column as an unlabelled batch', async () => {
     const f = file('no-target');
     await generateFile(f, { rows: 500, seed: 9, withTarget: false });
