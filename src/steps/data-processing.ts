@@ -399,17 +399,23 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   const fitRows = split ? sql`select * from (${inputRows}) where not ${split.isTest}` : inputRows;
 
   // the per-cell aggregates run as one statement per range of cells, one range per thread (src/steps/cell-moments.ts)
-  const [{ cells: cellCount }] = await runSqlFile<{ cells: number }>(db, STEP, 'cell_count', { params: { row_group_rows: ROW_GROUP_ROWS } });
   const threads = await db.deterministicParts();
-  // a batch: only the cells its rows lie in, so that each thread reads a share of them (the same cells either way)
+  // a batch: only the cells its rows lie in, so that each thread reads a share of them (the same cells either way);
+  // otherwise every cell of raw_data. cellCount: the end of the cells the input's rows lie in.
   let cells: CellRange[];
+  let cellCount: number;
   if (input.kind === 'batch') {
     const [span] = await runSqlFile<{ first_cell: number; end_cell: number }>(db, STEP, 'batch_cells', { params: { row_group_rows: ROW_GROUP_ROWS, batch_id: input.batchId } });
     const first = Number(span.first_cell);
-    cells = cellRanges(Number(span.end_cell) - first, threads).map((r) => ({ first: r.first + first, end: r.end + first }));
-  } else cells = cellRanges(Number(cellCount), threads);
+    cellCount = Number(span.end_cell);
+    cells = cellRanges(cellCount - first, threads).map((r) => ({ first: r.first + first, end: r.end + first }));
+  } else {
+    const [{ cells: count }] = await runSqlFile<{ cells: number }>(db, STEP, 'cell_count', { params: { row_group_rows: ROW_GROUP_ROWS } });
+    cellCount = Number(count);
+    cells = cellRanges(cellCount, threads);
+  }
   // Training: one pass over both sides of the split gives the statistics to fit, and later most of the design sums.
-  const folded = split ? await foldFeatureStats(ctx, features, inputRows, split, cells, Number(cellCount)) : undefined;
+  const folded = split ? await foldFeatureStats(ctx, features, inputRows, split, cells, cellCount) : undefined;
   const { stats, levelCounts, targetMean, rowsRead } = folded ?? (await computeFeatureStats(ctx, features, fitRows, false, cells));
   sameRows(folded ? 'fold_sums_cells' : 'feature_moments', folded ? folded.rowsAll : rowsRead, rowCount);
   const fitCount = stats[0] ? stats[0].n + stats[0].nulls : levelCounts.filter((l) => l.feature === features.categoricals[0]?.name).reduce((s, l) => s + l.n, 0);
