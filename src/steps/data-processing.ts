@@ -250,13 +250,11 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
   const names = features.numerics.map((f) => f.name);
   // the shifts: means of the training rows of SHIFT_CELLS cells spread over the input (of every cell where those have none)
   const calendar = foldCalendarSql(features.numerics);
-  // each value as a DECIMAL(38, 12): its sum is exact, so the mean is the same in any order, on any number of threads
-  // (a value beyond its range counts as missing: a shift only needs to be near the mean)
-  const exactMean = (x: SqlFragment) => sql`avg(try_cast(${x} as decimal(38, 12)))`;
-  const means = sql.join([...names.map((n, c) => sql`${exactMean(sql.id(n))} as ${sql.id(`shift_${c}`)}`), sql`${exactMean(sql`__y`)} as shift_y`], sql`,\n    `);
+  // on one thread (deterministic), so the same shifts run to run: a DOUBLE sum depends on the order of its terms
+  const means = sql.join([...names.map((n, c) => sql`avg(${sql.id(n)}) as ${sql.id(`shift_${c}`)}`), sql`avg(__y) as shift_y`], sql`,\n    `);
   const shiftSlots = { input_rows: fitRows, calendar_parts: calendar.parts, numeric_features: names.length ? calendar.select : sql`0 as __no_numeric_features`, target, means };
   const spread = [...new Set(Array.from({ length: Math.min(SHIFT_CELLS, cellCount) }, (_, i) => Math.floor(((2 * i + 1) * cellCount) / (2 * Math.min(SHIFT_CELLS, cellCount)))))];
-  const shiftsOver = async (cellList: number[]) => (await runSqlFile<Record<string, number | null>>(db, STEP, 'fold_shifts', { slots: { ...shiftSlots, cells: sql.join(cellList.map((c) => sql`${c}`)) } }))[0];
+  const shiftsOver = async (cellList: number[]) => (await runSqlFile<Record<string, number | null>>(db, STEP, 'fold_shifts', { deterministic: true, slots: { ...shiftSlots, cells: sql.join(cellList.map((c) => sql`${c}`)) } }))[0];
   let sh = await shiftsOver(spread.length ? spread : [0]);
   if (spread.length < cellCount && Object.values(sh).some((v) => v === null)) sh = await shiftsOver(Array.from({ length: cellCount }, (_, c) => c));
   const shifts = names.map((_, c) => Number(sh[`shift_${c}`] ?? 0));
