@@ -1,8 +1,18 @@
--- The shifts a training run's one pass (fold_sums_cells.sql) takes its sums around: the medians of the target and of
--- each numeric feature over the training rows of the first $cells cells of raw_data (one; all where it has none: a
--- median does not depend on the order of the rows). Any value near the mean keeps the sums' digits; the exact moments
--- follow by algebra.
+-- The shifts a training run's one pass (fold_sums_cells.sql) takes its sums around: the means of the target and of
+-- each numeric feature over the training rows of a few cells of raw_data spread over the whole input (so that a
+-- trend over time does not put the shifts off-centre; every cell where those have no training rows).
+-- A shift near the mean keeps the sums' digits (the exact moments follow by algebra). Run on one thread, so the same
+-- shifts run to run (about 8 cells' rows: a small share of the pass).
+with
+sampled as (
+    select *, {{calendar_parts}}
+    from ({{input_rows}})
+    where __row_group in ({{cells}})
+),
+feature_values as (
+    select {{numeric_features}}, {{target}} as __y
+    from sampled
+)
 select
-    {{medians}}
-from ({{input_rows}})
-where __row_group < $cells
+    {{means}}
+from feature_values

@@ -9,12 +9,18 @@
 -- it stands (no value clipped or imputed, no level unseen or missing: fold_dirty_cells.sql) needs no second pass:
 -- its design sums follow from these by algebra (design_sums.sql); the other cells are summed again from the
 -- processed rows (design_sums_cells.sql). One statement per range of cells, each on one thread, so each cell is
--- summed in row order, the cells in cell order (src/steps/cell-moments.ts).
+-- summed in row order, the cells in cell order (src/steps/cell-moments.ts). A calendar term is read from its list of
+-- values at its timestamp part (taken once per row), its min and max from the parts a group holds
+-- (src/steps/design-stats.ts, foldCalendarSql); the null masks test the features' values once computed.
 with
+input_cells as (
+    select *, {{calendar_parts}}
+    from ({{input_rows}})
+    where __row_group >= $first_cell and __row_group < $end_cell
+),
 feature_values as (
     select
         {{group_columns}}
-        {{null_masks}}
         {{is_test}} as is_test,
         __row_group,
         batch_id,
@@ -22,28 +28,33 @@ feature_values as (
         {{timestamp}} as __time,
         hash({{key_columns}}, {{target}}) as __row_hash,
         hash({{input_columns}}) as __input_hash,
+        {{calendar_part_columns}}
         {{numeric_features}}
-    from ({{input_rows}})
-    where __row_group >= $first_cell and __row_group < $end_cell
+    from input_cells
 ),
 shifted as (
-    select *, {{shifted_features}}
+    select *, {{null_masks}} {{shifted_features}}
     from feature_values
+),
+cell_sums as (
+    select
+        {{group_columns}}
+        {{null_mask_columns}}
+        is_test,
+        __row_group,
+        batch_id,
+        count(*) as n,
+        sum(__v) as sum_v,
+        sum(__v * __v) as sum_vv,
+        {{calendar_bits}}
+        {{sums}},
+        min(__time) as min_time,
+        max(__time) as max_time,
+        bit_xor(__row_hash) as rows_hash,
+        sum(__input_hash) as input_hash
+    from shifted
+    group by all
 )
-select
-    {{group_columns}}
-    {{null_mask_columns}}
-    is_test,
-    __row_group,
-    batch_id,
-    count(*) as n,
-    sum(__v) as sum_v,
-    sum(__v * __v) as sum_vv,
-    {{sums}},
-    min(__time) as min_time,
-    max(__time) as max_time,
-    bit_xor(__row_hash) as rows_hash,
-    sum(__input_hash) as input_hash
-from shifted
-group by all
+select * {{calendar_exclude}} {{calendar_bounds}}
+from cell_sums
 order by __row_group, batch_id

@@ -10,6 +10,13 @@ export interface NumericFeature {
   raw: SqlFragment;
   /** The training statistic a missing value is imputed with (calendar terms and indicators are never missing). */
   impute: 'mean' | 'median';
+  /**
+   * A calendar term: a function of one small integer of the timestamp (`part`, computed by `of`: its month, its ISO
+   * day of week, 1 … `period`), so its value for each row is that element (1-based) of `values`, a list computed once by the same
+   * expression over the integers 1 … `period` (bit for bit the values `raw` gives). A pass over many rows reads the
+   * list instead of taking a sine or cosine per row.
+   */
+  calendar?: { part: 'month' | 'isodow'; of: SqlFragment; period: number; values: SqlFragment };
 }
 
 export interface CategoricalFeature {
@@ -26,12 +33,20 @@ export interface FeatureSet {
 function calendarFeatures(contract: Contract): NumericFeature[] {
   if (!contract.calendarFeatures) return [];
   const ts = sql.id(contract.timestamp.name);
-  return [
-    { name: 'cal_month_sin', source: 'calendar', raw: sql`sin(2 * pi() * (month(${ts}) - 1) / 12)`, impute: 'mean' },
-    { name: 'cal_month_cos', source: 'calendar', raw: sql`cos(2 * pi() * (month(${ts}) - 1) / 12)`, impute: 'mean' },
-    { name: 'cal_dow_sin', source: 'calendar', raw: sql`sin(2 * pi() * (isodow(${ts}) - 1) / 7)`, impute: 'mean' },
-    { name: 'cal_dow_cos', source: 'calendar', raw: sql`cos(2 * pi() * (isodow(${ts}) - 1) / 7)`, impute: 'mean' },
-  ];
+  // term(k) for k = the timestamp's part; `values`: the same expression over k = 1 … period (month() and isodow()
+  // return BIGINT, as range() does: the same arithmetic, the same doubles)
+  const term = (name: string, fn: 'sin' | 'cos', part: 'month' | 'isodow', period: number): NumericFeature => {
+    const of = (k: SqlFragment) => (fn === 'sin' ? sql`sin(2 * pi() * (${k} - 1) / ${sql.lit(period)})` : sql`cos(2 * pi() * (${k} - 1) / ${sql.lit(period)})`);
+    const partOfTs = part === 'month' ? sql`month(${ts})` : sql`isodow(${ts})`;
+    return {
+      name,
+      source: 'calendar',
+      raw: of(partOfTs),
+      impute: 'mean',
+      calendar: { part, of: partOfTs, period, values: sql`(select list(${of(sql.id('k'))} order by k) from range(1, ${sql.lit(period + 1)}) as t(k))` },
+    };
+  };
+  return [term('cal_month_sin', 'sin', 'month', 12), term('cal_month_cos', 'cos', 'month', 12), term('cal_dow_sin', 'sin', 'isodow', 7), term('cal_dow_cos', 'cos', 'isodow', 7)];
 }
 
 /**

@@ -9,7 +9,7 @@ import { designColumns, type DroppedFeature, type FitParams } from './fit-params
 import { modelReadySql } from '../sql/model-ready.ts';
 import { splitRule, type SplitRule } from './train-test-split.ts';
 import { cellRanges, combineMoments, coveringRanges, ROW_GROUP_ROWS, type Moments } from './cell-moments.ts';
-import { centredSumsSql, combinedSumsSql, foldedSumsSql, foldSumsSql, missingSql, nullMasks, shiftedFeaturesSql, sumsSql, type FoldedFeature } from './design-stats.ts';
+import { centredSumsSql, combinedSumsSql, foldCalendarSql, foldedSumsSql, foldSumsSql, missingSql, nullMasks, shiftedFeaturesSql, sumsSql, type FoldedFeature } from './design-stats.ts';
 import type { PipelineDb } from '../db/database.ts';
 
 const STEP = 'data_processing';
@@ -222,6 +222,9 @@ async function completeStats(ctx: RunContext, features: FeatureSet, inputRows: S
   return stats;
 }
 
+/** How many cells, spread over the input, the one pass's shifts are taken from (fold_shifts.sql). */
+const SHIFT_CELLS = 8;
+
 /** A training run's one pass (fold_sums_cells.sql): its per-cell rows in a TEMP table, and the shifts they were taken around. */
 interface FoldPass {
   cellsTable: string;
@@ -233,7 +236,7 @@ interface FoldPass {
 
 /**
  * A training run's statistics from one pass over its input rows (both sides of the split), before anything is
- * fitted: every sum taken around a shift known before the pass (a median of the first cell's training rows), one
+ * fitted: every sum taken around a shift known before the pass (a mean of the training rows of cells spread over the input), one
  * statement per range of cells, each on one thread, into a TEMP table in cell order. The training side's moments,
  * min and max (mean = shift + Σu/n, Σ(x − mean)² = Σu² − (Σu)²/n), level counts and target mean follow from it,
  * added up in cell order on one thread; quantiles and medians as in computeFeatureStats. The same table later gives
@@ -245,14 +248,19 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
   const target = sql.id(contract.target.name);
   const fitRows = sql`select * from (${inputRows}) where not ${split.isTest}`;
   const names = features.numerics.map((f) => f.name);
-  // the shifts: medians of the first cell's training rows (of every cell's, where it has none)
-  const medians = sql.join([...features.numerics.map((f, c) => sql`median(${f.raw}) as ${sql.id(`shift_${c}`)}`), sql`median(${target}) as shift_y`], sql`,\n    `);
-  let [sh] = await runSqlFile<Record<string, number | null>>(db, STEP, 'fold_shifts', { slots: { input_rows: fitRows, medians }, params: { cells: 1 } });
-  if (cellCount > 1 && Object.values(sh).some((v) => v === null)) [sh] = await runSqlFile<Record<string, number | null>>(db, STEP, 'fold_shifts', { slots: { input_rows: fitRows, medians }, params: { cells: cellCount } });
+  // the shifts: means of the training rows of SHIFT_CELLS cells spread over the input (of every cell where those have none)
+  const calendar = foldCalendarSql(features.numerics);
+  // on one thread (deterministic), so the same shifts run to run: a DOUBLE sum depends on the order of its terms
+  const means = sql.join([...names.map((n, c) => sql`avg(${sql.id(n)}) as ${sql.id(`shift_${c}`)}`), sql`avg(__y) as shift_y`], sql`,\n    `);
+  const shiftSlots = { input_rows: fitRows, calendar_parts: calendar.parts, numeric_features: names.length ? calendar.select : sql`0 as __no_numeric_features`, target, means };
+  const spread = [...new Set(Array.from({ length: Math.min(SHIFT_CELLS, cellCount) }, (_, i) => Math.floor(((2 * i + 1) * cellCount) / (2 * Math.min(SHIFT_CELLS, cellCount)))))];
+  const shiftsOver = async (cellList: number[]) => (await runSqlFile<Record<string, number | null>>(db, STEP, 'fold_shifts', { deterministic: true, slots: { ...shiftSlots, cells: sql.join(cellList.map((c) => sql`${c}`)) } }))[0];
+  let sh = await shiftsOver(spread.length ? spread : [0]);
+  if (spread.length < cellCount && Object.values(sh).some((v) => v === null)) sh = await shiftsOver(Array.from({ length: cellCount }, (_, c) => c));
   const shifts = names.map((_, c) => Number(sh[`shift_${c}`] ?? 0));
   const yShift = Number(sh.shift_y ?? 0);
   const groupColumns = sql.join(features.categoricals.map((c) => sql`${sql.id(c.name)},`), sql` `);
-  const masks = nullMasks(features.numerics.map((f) => f.raw));
+  const masks = nullMasks(names.map((n) => sql.id(n)));
   const inputs = {
     slots: {
       input_rows: inputRows,
@@ -262,11 +270,16 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
       timestamp: sql.id(contract.timestamp.name),
       key_columns: keyColumns(contract),
       input_columns: identList(contract.columns.map((c) => c.name)),
-      numeric_features: features.numerics.length ? sql`${numericFeatureSelect(features.numerics)},` : sql``,
+      calendar_parts: calendar.parts,
+      calendar_part_columns: calendar.partColumns,
+      numeric_features: features.numerics.length ? sql`${calendar.select},` : sql``,
       null_masks: masks.select,
       null_mask_columns: masks.columns,
       shifted_features: shiftedFeaturesSql(names, shifts),
-      sums: foldSumsSql(names),
+      calendar_bits: calendar.bits,
+      sums: foldSumsSql(features.numerics),
+      calendar_exclude: calendar.bitNames,
+      calendar_bounds: calendar.bounds,
     },
     params: { y_shift: yShift },
   };

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { SufficientStats } from '../stats/ols.ts';
+import type { NumericFeature } from '../sql/features.ts';
 import type { SqlFragment } from '../sql/render.ts';
 import { designColumns, type FitParams } from './fit-params.ts';
 
@@ -85,19 +86,50 @@ export function combinedSumsSql(numerics: string[]): SqlFragment {
 
 /**
  * The one pass's sums over the raw numeric features, each taken around its shift (fold_sums_cells.sql): for feature c,
- * `__u_c` = x − shift; Σu, Σuv (v: the target around its shift), Σuu' (c ≤ c'), min and max of x. Missing values are
- * counted through the null masks the rows are grouped by (nullMasks), not by an aggregate per feature.
+ * `__u_c` = x − shift; Σu, Σuv (v: the target around its shift), Σuu' (c ≤ c'), and min and max of x (of a calendar
+ * term: from the parts seen, foldCalendarSql). Missing values are counted through the null masks the rows are grouped
+ * by (nullMasks), not by an aggregate per feature.
  */
-export function foldSumsSql(numerics: string[]): SqlFragment {
+export function foldSumsSql(numerics: readonly Pick<NumericFeature, 'name' | 'calendar'>[]): SqlFragment {
   const u = numerics.map((_, c) => sql.id(`__u_${c}`));
   const parts: SqlFragment[] = [];
-  numerics.forEach((name, c) => {
-    parts.push(sql`min(${sql.id(name)}) as ${sql.id(`min_${c}`)}`, sql`max(${sql.id(name)}) as ${sql.id(`max_${c}`)}`);
+  numerics.forEach((f, c) => {
+    if (!f.calendar) parts.push(sql`min(${sql.id(f.name)}) as ${sql.id(`min_${c}`)}`, sql`max(${sql.id(f.name)}) as ${sql.id(`max_${c}`)}`);
   });
   u.forEach((x, c) => parts.push(sql`sum(${x}) as ${sql.id(`su_${c}`)}`));
   u.forEach((x, c) => parts.push(sql`sum(${x} * __v) as ${sql.id(`suv_${c}`)}`));
   u.forEach((x, a) => u.slice(a).forEach((z, j) => parts.push(sql`sum(${x} * ${z}) as ${sql.id(`suu_${a}_${a + j}`)}`)));
   return parts.length ? sql.join(parts, sql`,\n    `) : sql`0 as no_numeric_features`;
+}
+
+/**
+ * The one pass's calendar terms (features.ts): each timestamp part (month, ISO day of week) taken once per row, the
+ * terms read from their lists of values, and their min and max from the set of parts a group holds (a bit mask, one
+ * aggregate per part instead of a min and a max per term): the same values as min and max of the terms.
+ *   parts: `month(ts) as "__part_month", …` (input rows; partColumns: their names, each with a comma);  select: each numeric feature's raw value, a calendar
+ *   term as `values["__part_…"]`;  bits: `bit_or(1 << "__part_…") as "__bits_…",` (aggregate);  bounds:
+ *   `, list_min(…) as "min_c", list_max(…) as "max_c"` per calendar term (over the aggregate);  bitNames: the masks.
+ */
+export function foldCalendarSql(numerics: readonly NumericFeature[]): { parts: SqlFragment; partColumns: SqlFragment; select: SqlFragment; bits: SqlFragment; bounds: SqlFragment; bitNames: SqlFragment } {
+  const partName = (p: string) => sql.id(`__part_${p}`);
+  const bitsName = (p: string) => sql.id(`__bits_${p}`);
+  const seen = new Map<string, SqlFragment>();
+  for (const f of numerics) if (f.calendar && !seen.has(f.calendar.part)) seen.set(f.calendar.part, f.calendar.of);
+  const keys = [...seen.keys()];
+  const select = sql.join(numerics.map((f) => (f.calendar ? sql`${f.calendar.values}[${partName(f.calendar.part)}] as ${sql.id(f.name)}` : sql`${f.raw} as ${sql.id(f.name)}`)));
+  const bounds = numerics.flatMap((f, c) => {
+    if (!f.calendar) return [];
+    const present = sql`list_filter(${f.calendar.values}, lambda v, i: (${bitsName(f.calendar.part)} >> i) & 1 = 1)`;
+    return [sql`, list_min(${present}) as ${sql.id(`min_${c}`)}`, sql`, list_max(${present}) as ${sql.id(`max_${c}`)}`];
+  });
+  return {
+    parts: keys.length ? sql.join(keys.map((k) => sql`${seen.get(k) as SqlFragment} as ${partName(k)}`)) : sql`0 as __no_parts`,
+    partColumns: sql.join(keys.map((k) => sql`${partName(k)},`), sql` `),
+    select,
+    bits: sql.join(keys.map((k) => sql`bit_or(1::bigint << ${partName(k)}) as ${bitsName(k)},`), sql` `),
+    bounds: sql.join(bounds, sql` `),
+    bitNames: keys.length ? sql`exclude (${sql.join(keys.map(bitsName))})` : sql``,
+  };
 }
 
 /** `x − shift as "__u_c"` for each raw numeric feature (the shifts bound as values). */
