@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { PROJECT_ROOT, expectExit, generateFile, runCli, sqlJson, useTmpDir } from '../../support/helpers.ts';
@@ -7,15 +7,25 @@ describe('pipeline run --resume', function () {
   this.timeout(300_000);
   const dir = useTmpDir('mlp-resume-');
   let data: string;
+  let ingested: string;
 
   before(async () => {
     data = path.join(dir(), 'train.csv');
     await generateFile(data, { rows: 36500, seed: 3, facilities: 100 });
+    // Every test starts from a database with these rows ingested: ingested once here, each test works on a copy.
+    ingested = path.join(dir(), 'ingested.duckdb');
+    expectExit(runCli(['ingest', data, '--db', ingested, '-q']), 0);
   });
 
+  /** A copy of the database holding the ingested rows (batch 1, nothing else). */
+  const ingestedCopy = (name: string) => {
+    const db = path.join(dir(), name);
+    copyFileSync(ingested, db);
+    return db;
+  };
+
   it('restarts a failed training run from its failed step, reusing the steps that succeeded', () => {
-    const db = path.join(dir(), 'a.duckdb');
-    expectExit(runCli(['ingest', data, '--db', db, '-q']), 0);
+    const db = ingestedCopy('a.duckdb');
     const failed = runCli(['run', '--type', 'TRAINING_PIPELINE', '--db', db, '-q'], { env: { PIPELINE_FAIL_STEP: 'model_evaluation' } });
     expect(failed.code).to.equal(1);
     expect(failed.stderr).to.contain('injected failure in step model_evaluation');
@@ -56,8 +66,7 @@ describe('pipeline run --resume', function () {
   });
 
   it('refuses to resume over changed input, and leaves the run as it was', async () => {
-    const db = path.join(dir(), 'b.duckdb');
-    expectExit(runCli(['ingest', data, '--db', db, '-q']), 0);
+    const db = ingestedCopy('b.duckdb');
     expect(runCli(['run', '--type', 'TRAINING_PIPELINE', '--db', db, '-q'], { env: { PIPELINE_FAIL_STEP: 'model_training' } }).code).to.equal(1);
     const more = path.join(dir(), 'more.csv');
     await generateFile(more, { rows: 3650, seed: 4, facilities: 100, startDate: '2026-01-01' });
@@ -70,8 +79,7 @@ describe('pipeline run --resume', function () {
   });
 
   it('refuses a resume when the config changed', () => {
-    const db = path.join(dir(), 'c.duckdb');
-    expectExit(runCli(['ingest', data, '--db', db, '-q']), 0);
+    const db = ingestedCopy('c.duckdb');
     expect(runCli(['run', '--type', 'TRAINING_PIPELINE', '--db', db, '-q'], { env: { PIPELINE_FAIL_STEP: 'train_test_split' } }).code).to.equal(1);
     const cfg = path.join(dir(), 'config.yaml');
     writeFileSync(cfg, readFileSync(path.join(PROJECT_ROOT, 'config/config.yaml'), 'utf8').replace('test_fraction: 0.2', 'test_fraction: 0.3'));
@@ -81,8 +89,7 @@ describe('pipeline run --resume', function () {
   });
 
   it('resumes a failed prediction run after its data processing', async () => {
-    const db = path.join(dir(), 'd.duckdb');
-    expectExit(runCli(['ingest', data, '--db', db, '-q']), 0);
+    const db = ingestedCopy('d.duckdb');
     expectExit(runCli(['run', '--type', 'TRAINING_PIPELINE', '--db', db, '-q']), 0);
     const batch = path.join(dir(), 'batch.csv');
     await generateFile(batch, { rows: 36500, seed: 5, facilities: 100, startDate: '2025-01-01' });
