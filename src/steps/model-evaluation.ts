@@ -9,7 +9,7 @@ import type { FitParams } from './fit-params.ts';
 import { loadModel } from './model.ts';
 import { predictionSql } from '../sql/prediction.ts';
 import { modelReadySql } from '../sql/model-ready.ts';
-import { modelPrediction } from './model-prediction.ts';
+import { writePredictions } from './model-prediction.ts';
 
 const STEP = 'model_evaluation';
 /** |actual| at or below this is left out of MAPE (a percentage error of a near-zero actual means nothing). */
@@ -212,7 +212,8 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
   // The one pass over the test rows (a view: processing is computed as it is read): the new model's predictions
   // with their normal-theory intervals, as served. Its predictions are predictionSql's, term for term, so
   // eval_predictions_r{run} and the statistics below are read from this table, not from the test view again.
-  await modelPrediction(ctx, testView, model, fit, intervalsTable, { method: 'normal' });
+  // No summary pass over it: the evaluation's own statements below read what they need.
+  await writePredictions(ctx, testView, model, fit, intervalsTable, { method: 'normal' });
   if (active) {
     const activeModel = await loadModel(db, active.modelVersion);
     const activeFit = await loadFitParams(ctx, active.runId);
@@ -228,7 +229,9 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
       },
     });
   } else {
-    await runSqlFile(db, STEP, 'eval_predictions', { slots });
+    // In key order already (raw_data's order, the order the one pass wrote them in): copied as they are, no sort.
+    const [o] = await runSqlFile<{ out_of_order: number }>(db, STEP, 'key_order', { slots: { table: sql.id(intervalsTable) } });
+    await runSqlFile(db, STEP, 'eval_predictions', { slots: { ...slots, order_by: o.out_of_order === 0 ? sql`` : sql`order by batch_id, source_row` } });
   }
   const [m] = await runSqlFile<Record<string, number | null>>(db, STEP, 'eval_metrics', { deterministic: true, slots: { predictions_table: sql.id(predictionsTable) }, params: { mape_floor: MAPE_FLOOR } });
   const newMetrics: Metrics = { rmse: m.new_rmse as number, mae: m.new_mae as number, mape: m.new_mape, r2: m.new_r2 as number, bias: m.new_bias as number };
