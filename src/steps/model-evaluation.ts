@@ -3,7 +3,8 @@ import { sql } from 'kysely';
 import type { PipelineDb } from '../db/database.ts';
 import { activeModelOf } from '../registry/active-model.ts';
 import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
-import { loadFitParams } from './data-processing.ts';
+import { inputRowsSql, loadFitParams } from './data-processing.ts';
+import { testPredicate } from './train-test-split.ts';
 import { featureSet, keyColumns, rawFeatureSelect } from '../sql/features.ts';
 import type { FitParams } from './fit-params.ts';
 import { loadModel } from './model.ts';
@@ -214,24 +215,39 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
   // eval_predictions_r{run} and the statistics below are read from this table, not from the test view again.
   // No summary pass over it: the evaluation's own statements below read what they need.
   await writePredictions(ctx, testView, model, fit, intervalsTable, { method: 'normal' });
+  // The one pass wrote the test rows in raw_data's order, which is key order: then they are stored as they are, no sort.
+  const [o] = await runSqlFile<{ out_of_order: number }>(db, STEP, 'key_order', { deterministic: true, slots: { table: sql.id(intervalsTable) } });
+  const inKeyOrder = o.out_of_order === 0;
   if (active) {
     const activeModel = await loadModel(db, active.modelVersion);
     const activeFit = await loadFitParams(ctx, active.runId);
     const raw = featureSet(contract).numerics.filter((f) => activeFit.numerics.some((n) => n.name === f.name));
     // The active model sees the test rows as it would see them in serving (clipped only with out_of_range: clip).
     const ready = modelReadySql(activeFit, { clip: config.steps.data_processing.out_of_range === 'clip' });
-    await runSqlFile(db, STEP, 'eval_predictions_with_active', {
-      slots: {
-        ...slots,
-        active_raw_features: rawFeatureSelect({ numerics: raw, categoricals: activeFit.categoricals }),
-        active_model_ready: ready.select,
-        active_prediction: predictionSql(activeModel, activeFit),
-      },
-    });
+    const activeSlots = {
+      active_raw_features: rawFeatureSelect({ numerics: raw, categoricals: activeFit.categoricals }),
+      active_model_ready: ready.select,
+      active_prediction: predictionSql(activeModel, activeFit),
+    };
+    // The test rows read from raw_data by the split's predicate, in raw_data's order; paired with the intervals table
+    // by position when they are its rows row for row, else (another order, other rows) joined by key as before.
+    let aligned = false;
+    if (inKeyOrder) {
+      const [s] = await runSqlFile<{ method: string; seed: number | null; test_fraction: number; time_cutoff: string | null }>(db, STEP, 'split_rule', { params: { run_id: runId } });
+      const testRows = s && s.method !== 'none'
+        ? sql`select * from (${inputRowsSql(contract, { kind: 'labelled', window: config.steps.model_training.window })}) where ${testPredicate(contract, { method: s.method, seed: s.seed, testFraction: s.test_fraction, cutoff: s.time_cutoff })}`
+        : null;
+      if (testRows) {
+        await runSqlFile(db, STEP, 'active_predictions', { slots: { ...activeSlots, test_rows: testRows } });
+        const [a] = await runSqlFile<{ mismatched: number }>(db, STEP, 'active_alignment', { slots });
+        aligned = a.mismatched === 0;
+        if (aligned) await runSqlFile(db, STEP, 'eval_predictions_aligned', { slots: { ...slots, key_columns: keyColumns(contract, 't') } });
+        await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql`temp.eval_active` } });
+      }
+    }
+    if (!aligned) await runSqlFile(db, STEP, 'eval_predictions_with_active', { slots: { ...slots, ...activeSlots } });
   } else {
-    // In key order already (raw_data's order, the order the one pass wrote them in): copied as they are, no sort.
-    const [o] = await runSqlFile<{ out_of_order: number }>(db, STEP, 'key_order', { slots: { table: sql.id(intervalsTable) } });
-    await runSqlFile(db, STEP, 'eval_predictions', { slots: { ...slots, order_by: o.out_of_order === 0 ? sql`` : sql`order by batch_id, source_row` } });
+    await runSqlFile(db, STEP, 'eval_predictions', { slots: { ...slots, order_by: inKeyOrder ? sql`` : sql`order by batch_id, source_row` } });
   }
   const [m] = await runSqlFile<Record<string, number | null>>(db, STEP, 'eval_metrics', { deterministic: true, slots: { predictions_table: sql.id(predictionsTable) }, params: { mape_floor: MAPE_FLOOR } });
   const newMetrics: Metrics = { rmse: m.new_rmse as number, mae: m.new_mae as number, mape: m.new_mape, r2: m.new_r2 as number, bias: m.new_bias as number };
