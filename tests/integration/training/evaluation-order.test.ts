@@ -13,6 +13,10 @@ import { openDatabase, type PipelineDb } from '../../../src/db/database.ts';
 import { ingestFile } from '../../../src/ingest/ingest.ts';
 import { runTrainingPipeline } from '../../../src/pipelines/training.ts';
 import { recordStatements } from '../../../src/sql/recorder.ts';
+import { runTables, type RunContext } from '../../../src/runs/run-log.ts';
+import { loadFitParams } from '../../../src/steps/data-processing.ts';
+import { intervalEvaluation } from '../../../src/steps/model-evaluation.ts';
+import { loadModel } from '../../../src/steps/model.ts';
 import { configWith, defaultConfig, generateFile, removeDir, tmpDir } from '../../support/helpers.ts';
 
 /** Runs a (forced) training and returns its run id and the .sql files its model_evaluation step ran. */
@@ -106,6 +110,47 @@ describe('model evaluation: stored predictions in key order without a sort', fun
       expect(a).to.deep.equal({ n: a.rows, rows: a.rows, differ: 0 });
     } finally {
       await db.close();
+    }
+  });
+
+  it('the interval calibration is the same with the residuals below the lower bound left out, and without the bound (every partition k-th smallest)', async () => {
+    for (const group of [undefined, 'sector']) {
+      const config = configWith((raw) => Object.assign(raw.steps.model_prediction, { conformal_group: group, conformal_min_group_size: 100 }));
+      const db = await ingested(`bound-${group ?? 'none'}.duckdb`, config);
+      try {
+        const { runId } = await train(db, config);
+        const ctx: RunContext = { db, config, stage: 'DEV', runId, pipelineType: 'TRAINING_PIPELINE' };
+        const fit = await loadFitParams(ctx, runId);
+        const [{ model_version: version }] = await db.query<{ model_version: number }>('select model_version from models where run_id = $1', [runId]);
+        const model = await loadModel(db, version);
+        const calibrate = async (m?: { residualVariance: number; dofResidual: number }) => {
+          const rec = recordStatements();
+          try {
+            const e = await intervalEvaluation(ctx, runTables.test(runId), runTables.evalIntervals(runId), fit, m);
+            const q = rec.statements.find((st) => st.file?.endsWith('residual_quantiles.sql'));
+            return { e, boundUsed: q !== undefined && q.params.some((v) => typeof v === 'number' && v > 0 && !String(v).includes('[')) };
+          } finally {
+            rec.stop();
+          }
+        };
+        // The model's own bound (used: most residuals left out), one above every residual (every partition has k or
+        // more below it: not used), and none.
+        const own = await calibrate(model);
+        const tooHigh = await calibrate({ residualVariance: model.residualVariance * 1e6, dofResidual: model.dofResidual });
+        const none = await calibrate();
+        expect(own.boundUsed, `bound used (group ${group})`).to.equal(true);
+        expect(tooHigh.boundUsed).to.equal(false);
+        expect(none.boundUsed).to.equal(false);
+        expect(own.e.conformal_quantile).to.be.a('number');
+        if (group) expect(Object.keys(own.e.conformal_group_quantiles ?? {})).to.have.length.greaterThan(1);
+        expect(own.e).to.deep.equal(none.e);
+        expect(tooHigh.e).to.deep.equal(none.e);
+        // …and what the run stored is that calibration.
+        const [stored] = await db.query<{ conformal_quantile: number; conformal_coverage: number }>('select conformal_quantile, conformal_coverage from model_evaluation_metadata where run_id = $1', [runId]);
+        expect(stored).to.deep.equal({ conformal_quantile: none.e.conformal_quantile, conformal_coverage: none.e.conformal_coverage });
+      } finally {
+        await db.close();
+      }
     }
   });
 });
