@@ -83,7 +83,8 @@ interface QuantilesRow {
  * steps.model_prediction.conformal_group where a level has at least conformal_min_group_size rows), the conformal
  * coverage cross-fitted over two hash halves, and the choice `auto` makes: conformal when the normal coverage is
  * outside 3 binomial SEs of the nominal level. Three aggregate passes over the intervals table: the partitions'
- * counts with the normal coverage, their half-widths (k-th smallest residuals, by selection), the conformal coverage.
+ * counts with the normal coverage, their half-widths (k-th smallest residuals, by selection — with `model`, among the
+ * residuals at or above a lower bound only, where every partition has fewer than k below it), the conformal coverage.
  */
 export async function intervalEvaluation(ctx: RunContext, testView: string, intervalsTable: string, fit: FitParams, model?: Pick<StoredModel, 'residualVariance' | 'dofResidual'>): Promise<IntervalEvaluation> {
   const { db, config } = ctx;
