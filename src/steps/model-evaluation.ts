@@ -3,13 +3,15 @@ import { sql } from 'kysely';
 import type { PipelineDb } from '../db/database.ts';
 import { activeModelOf } from '../registry/active-model.ts';
 import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
-import { loadFitParams } from './data-processing.ts';
+import { inputRowsSql, loadFitParams } from './data-processing.ts';
+import { testPredicate } from './train-test-split.ts';
 import { featureSet, keyColumns, rawFeatureSelect } from '../sql/features.ts';
 import type { FitParams } from './fit-params.ts';
-import { loadModel } from './model.ts';
+import { loadModel, type StoredModel } from './model.ts';
+import { studentTQuantile } from '../stats/ols.ts';
 import { predictionSql } from '../sql/prediction.ts';
 import { modelReadySql } from '../sql/model-ready.ts';
-import { modelPrediction } from './model-prediction.ts';
+import { writePredictions } from './model-prediction.ts';
 
 const STEP = 'model_evaluation';
 /** |actual| at or below this is left out of MAPE (a percentage error of a near-zero actual means nothing). */
@@ -45,6 +47,8 @@ interface Partition {
   m: number;
   /** k = ceil((n + 1) · level): its half-width is its k-th smallest absolute residual (none when k > n). */
   k: number;
+  /** Its residuals below the lower bound residual_quantiles may leave out (0 without one). */
+  below: number;
 }
 
 /** residual_counts.sql's row of all rows (all_levels = 1) or of one level of the conformal group. */
@@ -57,6 +61,9 @@ interface CountsRow {
   m: number;
   m_half_0: number;
   m_half_1: number;
+  below: number;
+  below_half_0: number;
+  below_half_1: number;
   normal_coverage: number | null;
 }
 
@@ -76,9 +83,10 @@ interface QuantilesRow {
  * steps.model_prediction.conformal_group where a level has at least conformal_min_group_size rows), the conformal
  * coverage cross-fitted over two hash halves, and the choice `auto` makes: conformal when the normal coverage is
  * outside 3 binomial SEs of the nominal level. Three aggregate passes over the intervals table: the partitions'
- * counts with the normal coverage, their half-widths (k-th smallest residuals, by selection), the conformal coverage.
+ * counts with the normal coverage, their half-widths (k-th smallest residuals, by selection — with `model`, among the
+ * residuals at or above a lower bound only, where every partition has fewer than k below it), the conformal coverage.
  */
-export async function intervalEvaluation(ctx: RunContext, testView: string, intervalsTable: string, fit: FitParams): Promise<IntervalEvaluation> {
+export async function intervalEvaluation(ctx: RunContext, testView: string, intervalsTable: string, fit: FitParams, model?: Pick<StoredModel, 'residualVariance' | 'dofResidual'>): Promise<IntervalEvaluation> {
   const { db, config } = ctx;
   const cfg = config.steps.model_prediction;
   const level = cfg.interval_level;
@@ -98,22 +106,30 @@ export async function intervalEvaluation(ctx: RunContext, testView: string, inte
   const grouping = group
     ? { grouping_sets: sql`(), (grp)`, all_levels: sql`grouping(grp)`, group_column: sql`grp` }
     : { grouping_sets: sql`()`, all_levels: sql`1`, group_column: sql`null::varchar` };
-  const counts = await runSqlFile<CountsRow>(db, STEP, 'residual_counts', { slots: { residuals, ...grouping } });
+  // A lower bound on the residuals the half-widths can be: half the normal-theory half-width without the leverage,
+  // t · s / 2, well below the level's quantile of the residuals when they are anywhere near normal. Residuals below
+  // it are only counted, not collected by residual_quantiles (where every partition has fewer of them than its k).
+  const bound = model && model.residualVariance > 0 && model.dofResidual > 0 ? (studentTQuantile(1 - (1 - level) / 2, model.dofResidual) * Math.sqrt(model.residualVariance)) / 2 : null;
+  const counts = await runSqlFile<CountsRow>(db, STEP, 'residual_counts', { slots: { residuals, ...grouping }, params: { lower_bound: bound } });
   const [total] = counts.filter((r) => r.all_levels === 1);
   const levels = counts.filter((r) => r.all_levels === 0);
-  const partitionOf = (n: number, m: number): Partition => ({ n, m, k: Math.ceil((n + 1) * level) });
-  const parts = (r: CountsRow) => [partitionOf(r.n, r.m), partitionOf(r.n_half_0, r.m_half_0), partitionOf(r.n_half_1, r.m_half_1)];
-  // Every partition's quantile q = (k - 1/2) / m, where its k-th smallest residual exists (k ≤ m).
+  const partitionOf = (n: number, m: number, below: number): Partition => ({ n, m, k: Math.ceil((n + 1) * level), below });
+  const parts = (r: CountsRow) => [partitionOf(r.n, r.m, r.below), partitionOf(r.n_half_0, r.m_half_0, r.below_half_0), partitionOf(r.n_half_1, r.m_half_1, r.below_half_1)];
+  // The bound serves only when every partition whose k-th smallest residual is read has fewer than k below it.
+  const bounded = bound !== null && counts.every((r) => parts(r).every((p) => p.k > p.m || p.below < p.k));
+  // Every partition's quantile q = (k - b - 1/2) / (m - b), where its k-th smallest residual exists (k ≤ m): the
+  // (k - b)-th smallest of its m - b residuals at or above the bound (b below it; b = 0 without the bound).
   const quantiles: number[] = [];
   const position = (p: Partition) => {
     if (p.k > p.m) return -1;
-    const q = (p.k - 0.5) / p.m;
+    const b = bounded ? p.below : 0;
+    const q = (p.k - b - 0.5) / (p.m - b);
     const at = quantiles.indexOf(q);
     return at >= 0 ? at : quantiles.push(q) - 1;
   };
   const positions = new Map(counts.map((r) => [r, parts(r).map(position)] as const));
   const widths = quantiles.length
-    ? await runSqlFile<QuantilesRow>(db, STEP, 'residual_quantiles', { slots: { residuals, ...grouping }, params: { quantiles: JSON.stringify(quantiles) } })
+    ? await runSqlFile<QuantilesRow>(db, STEP, 'residual_quantiles', { slots: { residuals, ...grouping }, params: { quantiles: JSON.stringify(quantiles), lower_bound: bounded ? bound : null } })
     : [];
   const sameRow = (a: CountsRow | QuantilesRow, b: CountsRow | QuantilesRow) => a.all_levels === b.all_levels && a.grp === b.grp;
   /**
@@ -212,28 +228,46 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
   // The one pass over the test rows (a view: processing is computed as it is read): the new model's predictions
   // with their normal-theory intervals, as served. Its predictions are predictionSql's, term for term, so
   // eval_predictions_r{run} and the statistics below are read from this table, not from the test view again.
-  await modelPrediction(ctx, testView, model, fit, intervalsTable, { method: 'normal' });
+  // No summary pass over it: the evaluation's own statements below read what they need.
+  await writePredictions(ctx, testView, model, fit, intervalsTable, { method: 'normal' });
+  // The one pass wrote the test rows in raw_data's order, which is key order: then they are stored as they are, no sort.
+  const [o] = await runSqlFile<{ out_of_order: number }>(db, STEP, 'key_order', { deterministic: true, slots: { table: sql.id(intervalsTable) } });
+  const inKeyOrder = o.out_of_order === 0;
   if (active) {
     const activeModel = await loadModel(db, active.modelVersion);
     const activeFit = await loadFitParams(ctx, active.runId);
     const raw = featureSet(contract).numerics.filter((f) => activeFit.numerics.some((n) => n.name === f.name));
     // The active model sees the test rows as it would see them in serving (clipped only with out_of_range: clip).
     const ready = modelReadySql(activeFit, { clip: config.steps.data_processing.out_of_range === 'clip' });
-    await runSqlFile(db, STEP, 'eval_predictions_with_active', {
-      slots: {
-        ...slots,
-        active_raw_features: rawFeatureSelect({ numerics: raw, categoricals: activeFit.categoricals }),
-        active_model_ready: ready.select,
-        active_prediction: predictionSql(activeModel, activeFit),
-      },
-    });
+    const activeSlots = {
+      active_raw_features: rawFeatureSelect({ numerics: raw, categoricals: activeFit.categoricals }),
+      active_model_ready: ready.select,
+      active_prediction: predictionSql(activeModel, activeFit),
+    };
+    // The test rows read from raw_data by the split's predicate, in raw_data's order; paired with the intervals table
+    // by position when they are its rows row for row, else (another order, other rows) joined by key as before.
+    let aligned = false;
+    if (inKeyOrder) {
+      const [s] = await runSqlFile<{ method: string; seed: number | null; test_fraction: number; time_cutoff: string | null }>(db, STEP, 'split_rule', { params: { run_id: runId } });
+      const testRows = s && s.method !== 'none'
+        ? sql`select * from (${inputRowsSql(contract, { kind: 'labelled', window: config.steps.model_training.window })}) where ${testPredicate(contract, { method: s.method, seed: s.seed, testFraction: s.test_fraction, cutoff: s.time_cutoff })}`
+        : null;
+      if (testRows) {
+        await runSqlFile(db, STEP, 'active_predictions', { slots: { ...activeSlots, test_rows: testRows } });
+        const [a] = await runSqlFile<{ mismatched: number }>(db, STEP, 'active_alignment', { slots });
+        aligned = a.mismatched === 0;
+        if (aligned) await runSqlFile(db, STEP, 'eval_predictions_aligned', { slots: { ...slots, key_columns: keyColumns(contract, 't') } });
+        await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql`temp.eval_active` } });
+      }
+    }
+    if (!aligned) await runSqlFile(db, STEP, 'eval_predictions_with_active', { slots: { ...slots, ...activeSlots } });
   } else {
-    await runSqlFile(db, STEP, 'eval_predictions', { slots });
+    await runSqlFile(db, STEP, 'eval_predictions', { slots: { ...slots, order_by: inKeyOrder ? sql`` : sql`order by batch_id, source_row` } });
   }
   const [m] = await runSqlFile<Record<string, number | null>>(db, STEP, 'eval_metrics', { deterministic: true, slots: { predictions_table: sql.id(predictionsTable) }, params: { mape_floor: MAPE_FLOOR } });
   const newMetrics: Metrics = { rmse: m.new_rmse as number, mae: m.new_mae as number, mape: m.new_mape, r2: m.new_r2 as number, bias: m.new_bias as number };
   const activeMetrics: Metrics | null = active ? { rmse: m.active_rmse as number, mae: m.active_mae as number, mape: m.active_mape, r2: m.active_r2 as number, bias: m.active_bias as number } : null;
-  const intervals = await intervalEvaluation(ctx, testView, intervalsTable, fit);
+  const intervals = await intervalEvaluation(ctx, testView, intervalsTable, fit, model);
   await runSqlFile(db, STEP, 'insert_metadata', {
     params: {
       ...intervals,

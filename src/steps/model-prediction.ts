@@ -92,6 +92,46 @@ export async function modelPrediction(
   opts: { errors?: boolean; /** Default DENSE_GROUP_LIMIT (a test takes the join's path with 0). */ denseGroupLimit?: number } = {},
 ): Promise<PredictionResult> {
   const { db, config } = ctx;
+  const level = config.steps.model_prediction.interval_level;
+  const { predictionsTable, note } = await writePredictions(ctx, processedTable, model, fit, tableName, interval, opts);
+  // The prediction pipeline's batch: the errors too, in the same pass; otherwise the counts only.
+  const metrics = opts.errors ? await predictionMetrics(ctx, predictionsTable) : undefined;
+  const s = metrics
+    ? { n: metrics.n, n_actual: metrics.nActual, n_high_leverage: metrics.nHighLeverage, n_covered: metrics.nCovered }
+    : (
+        await runSqlFile<{ n: number; n_actual: number; n_high_leverage: number; n_covered: number }>(db, STEP, 'prediction_summary', {
+          deterministic: true,
+          slots: { predictions_table: sql.id(predictionsTable) },
+        })
+      )[0];
+  return {
+    predictionsTable,
+    metrics,
+    n: s.n,
+    nActual: s.n_actual,
+    nHighLeverage: s.n_high_leverage,
+    nCovered: s.n_covered,
+    rowsIn: s.n,
+    rowsOut: s.n,
+    intervalNote: note,
+    message: `${s.n} predictions by model v${model.modelVersion} (${(level * 100).toFixed(0)}% ${note} intervals${s.n_actual ? `, ${((100 * s.n_covered) / s.n_actual).toFixed(1)}% of ${s.n_actual} actuals inside` : ''}; ${s.n_high_leverage} high-leverage rows)`,
+  };
+}
+
+/**
+ * The predictions table alone (predictions.sql), with no summary pass over it: what the evaluation's one pass over
+ * the test rows writes (its statistics are read from the table by the evaluation's own statements).
+ */
+export async function writePredictions(
+  ctx: RunContext,
+  processedTable: string,
+  model: StoredModel,
+  fit: FitParams,
+  tableName: string,
+  interval?: IntervalSpec,
+  opts: { /** Default DENSE_GROUP_LIMIT (a test takes the join's path with 0). */ denseGroupLimit?: number } = {},
+): Promise<{ predictionsTable: string; note: string }> {
+  const { db, config } = ctx;
   const cfg = config.steps.model_prediction;
   const k = fit.numerics.length;
   const cats = fit.categoricals;
@@ -208,28 +248,7 @@ export async function modelPrediction(
     },
     params: { inv_n: 1 / model.nTrain, leverage_limit: cfg.leverage_flag_multiple * model.meanLeverage },
   });
-  // The prediction pipeline's batch: the errors too, in the same pass; an evaluation's test rows: the counts only.
-  const metrics = opts.errors ? await predictionMetrics(ctx, predictionsTable) : undefined;
-  const s = metrics
-    ? { n: metrics.n, n_actual: metrics.nActual, n_high_leverage: metrics.nHighLeverage, n_covered: metrics.nCovered }
-    : (
-        await runSqlFile<{ n: number; n_actual: number; n_high_leverage: number; n_covered: number }>(db, STEP, 'prediction_summary', {
-          deterministic: true,
-          slots: { predictions_table: sql.id(predictionsTable) },
-        })
-      )[0];
-  return {
-    predictionsTable,
-    metrics,
-    n: s.n,
-    nActual: s.n_actual,
-    nHighLeverage: s.n_high_leverage,
-    nCovered: s.n_covered,
-    rowsIn: s.n,
-    rowsOut: s.n,
-    intervalNote: chosen.note,
-    message: `${s.n} predictions by model v${model.modelVersion} (${(level * 100).toFixed(0)}% ${chosen.note} intervals${s.n_actual ? `, ${((100 * s.n_covered) / s.n_actual).toFixed(1)}% of ${s.n_actual} actuals inside` : ''}; ${s.n_high_leverage} high-leverage rows)`,
-  };
+  return { predictionsTable, note: chosen.note };
 }
 
 /** prediction_metrics.sql over a predictions table (single-threaded: its sums are bit-identical run to run). */

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { Contract } from '../config/contract.ts';
 import { runSqlFile } from '../db/sql-runner.ts';
 import { InputError } from '../errors.ts';
 import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
@@ -38,16 +39,25 @@ export async function splitRule(ctx: RunContext, inputRows: SqlFragment, method:
   const cfg = config.steps.train_test_split;
   const contract = config.contract;
   if (method === 'none') return { method: 'none', isTest: sql`false`, seed: null, cutoff: null };
-  if (cfg.method === 'random') {
-    const seed = Math.trunc(cfg.seed);
-    const bound = Math.round(cfg.test_fraction * HASH_BUCKETS);
-    return { method: 'random', isTest: sql`((hash(${sql.lit(seed)}::bigint, ${keyColumns(contract)}) % ${sql.lit(HASH_BUCKETS)}) < ${sql.lit(bound)})`, seed: cfg.seed, cutoff: null };
-  }
+  if (cfg.method === 'random') return { method: 'random', isTest: testPredicate(contract, { method: 'random', seed: cfg.seed, testFraction: cfg.test_fraction, cutoff: null }), seed: cfg.seed, cutoff: null };
   const ts = sql.id(contract.timestamp.name);
   const [{ cutoff }] = await runSqlFile<{ cutoff: string | null }>(db, STEP, 'time_cutoff', { slots: { timestamp: ts, input_rows: inputRows }, params: { test_fraction: cfg.test_fraction } });
   if (cutoff === null) throw new InputError('no rows to split');
-  const cast = sql.raw(contract.timeKind === 'integer' ? 'bigint' : contract.timeKind);
-  return { method: 'time', isTest: sql`(${ts} > ${sql.lit(cutoff)}::${cast})`, seed: null, cutoff };
+  return { method: 'time', isTest: testPredicate(contract, { method: 'time', seed: null, testFraction: cfg.test_fraction, cutoff }), seed: null, cutoff };
+}
+
+/** A split's predicate over the row key and timestamp, from its method, seed, test fraction and cutoff (as splitRule and train_test_split_metadata hold them). */
+export function testPredicate(contract: Contract, s: { method: string; seed: number | null; testFraction: number; cutoff: string | null }): SqlFragment {
+  if (s.method === 'random') {
+    const seed = Math.trunc(s.seed as number);
+    const bound = Math.round(s.testFraction * HASH_BUCKETS);
+    return sql`((hash(${sql.lit(seed)}::bigint, ${keyColumns(contract)}) % ${sql.lit(HASH_BUCKETS)}) < ${sql.lit(bound)})`;
+  }
+  if (s.method === 'time' && s.cutoff !== null) {
+    const cast = sql.raw(contract.timeKind === 'integer' ? 'bigint' : contract.timeKind);
+    return sql`(${sql.id(contract.timestamp.name)} > ${sql.lit(s.cutoff)}::${cast})`;
+  }
+  return sql`false`;
 }
 
 /**
