@@ -65,6 +65,8 @@ export interface InputRowsOptions {
   pinBatch?: number;
   /** SQL for the cell of raw_data a row sits in (a block of rowids), added as __row_group. */
   rowGroups?: SqlFragment;
+  /** Only the rows of raw_data with from ≤ rowid < to (a filter DuckDB applies in the scan: the other row groups are not read). */
+  rowids?: { from: number; to: number };
 }
 
 /**
@@ -73,7 +75,9 @@ export interface InputRowsOptions {
  */
 export function inputRowsSql(contract: Contract, input: ProcessingInput, opts: InputRowsOptions = {}): SqlFragment {
   const cell = opts.rowGroups === undefined ? sql`` : sql`, ${opts.rowGroups} as __row_group`;
-  if (input.kind === 'batch') return sql`select *${cell} from raw_data where batch_id = ${input.batchId}`;
+  // literals, not parameters: DuckDB turns a rowid range of literals into the scan's range
+  const range = opts.rowids === undefined ? sql`` : sql` and rowid >= ${sql.lit(Math.trunc(opts.rowids.from))} and rowid < ${sql.lit(Math.trunc(opts.rowids.to))}`;
+  if (input.kind === 'batch') return sql`select *${cell} from raw_data where batch_id = ${input.batchId}${range}`;
   const pinned = opts.pinBatch !== undefined;
   const value = (x: string) => (pinned ? sql.lit(x) : sql`${x}`);
   const ts = sql.id(contract.timestamp.name);
@@ -85,7 +89,7 @@ export function inputRowsSql(contract: Contract, input: ProcessingInput, opts: I
   const latest = pinned
     ? sql`batch_id <= ${sql.lit(Math.trunc(opts.pinBatch as number))} and (superseded_by is null or superseded_by > ${sql.lit(Math.trunc(opts.pinBatch as number))})`
     : sql`superseded_by is null`;
-  return sql`select *${cell} from raw_data where ${sql.id(contract.target.name)} is not null and ${latest}${sql.join(window, sql``)}`;
+  return sql`select *${cell} from raw_data where ${sql.id(contract.target.name)} is not null and ${latest}${sql.join(window, sql``)}${range}`;
 }
 
 /**
@@ -242,7 +246,7 @@ interface FoldPass {
  * added up in cell order on one thread; quantiles and medians as in computeFeatureStats. The same table later gives
  * the design sums (design_sums.sql).
  */
-async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, split: SplitRule, cells: readonly CellRange[], cellCount: number): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null; rowsRead: number; rowsAll: number; inputContent: InputContent; pass: FoldPass }> {
+async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, cellRows: (cell: number) => SqlFragment, split: SplitRule, cells: readonly CellRange[], cellCount: number): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null; rowsRead: number; rowsAll: number; inputContent: InputContent; pass: FoldPass }> {
   const { db, config, runId } = ctx;
   const contract = config.contract;
   const target = sql.id(contract.target.name);
@@ -252,11 +256,13 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
   const calendar = foldCalendarSql(features.numerics);
   // on one thread (deterministic), so the same shifts run to run: a DOUBLE sum depends on the order of its terms
   const means = sql.join([...names.map((n, c) => sql`avg(${sql.id(n)}) as ${sql.id(`shift_${c}`)}`), sql`avg(__y) as shift_y`], sql`,\n    `);
-  const shiftSlots = { input_rows: fitRows, calendar_parts: calendar.parts, numeric_features: names.length ? calendar.select : sql`0 as __no_numeric_features`, target, means };
+  const shiftSlots = { calendar_parts: calendar.parts, numeric_features: names.length ? calendar.select : sql`0 as __no_numeric_features`, target, means };
   const spread = [...new Set(Array.from({ length: Math.min(SHIFT_CELLS, cellCount) }, (_, i) => Math.floor(((2 * i + 1) * cellCount) / (2 * Math.min(SHIFT_CELLS, cellCount)))))];
-  const shiftsOver = async (cellList: number[]) => (await runSqlFile<Record<string, number | null>>(db, STEP, 'fold_shifts', { deterministic: true, slots: { ...shiftSlots, cells: sql.join(cellList.map((c) => sql`${c}`)) } }))[0];
-  let sh = await shiftsOver(spread.length ? spread : [0]);
-  if (spread.length < cellCount && Object.values(sh).some((v) => v === null)) sh = await shiftsOver(Array.from({ length: cellCount }, (_, c) => c));
+  // each cell's rows read by a rowid range (a filter on __row_group would read every cell to test it)
+  const shiftsOver = async (rows: SqlFragment) => (await runSqlFile<Record<string, number | null>>(db, STEP, 'fold_shifts', { deterministic: true, slots: { ...shiftSlots, rows } }))[0];
+  const spreadRows = sql.join((spread.length ? spread : [0]).map((c) => sql`select * from (${cellRows(c)}) where not ${split.isTest}`), sql`\n    union all\n    `);
+  let sh = await shiftsOver(spreadRows);
+  if (spread.length < cellCount && Object.values(sh).some((v) => v === null)) sh = await shiftsOver(fitRows);
   const shifts = names.map((_, c) => Number(sh[`shift_${c}`] ?? 0));
   const yShift = Number(sh.shift_y ?? 0);
   const groupColumns = sql.join(features.categoricals.map((c) => sql`${sql.id(c.name)},`), sql` `);
@@ -428,7 +434,8 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
     cells = cellRanges(cellCount, threads);
   }
   // Training: one pass over both sides of the split gives the statistics to fit, and later most of the design sums.
-  const folded = split ? await foldFeatureStats(ctx, features, inputRows, split, cells, cellCount) : undefined;
+  const cellRows = (c: number) => inputRowsSql(contract, input, { rowGroups, rowids: { from: c * ROW_GROUP_ROWS, to: (c + 1) * ROW_GROUP_ROWS } });
+  const folded = split ? await foldFeatureStats(ctx, features, inputRows, cellRows, split, cells, cellCount) : undefined;
   const { stats, levelCounts, targetMean, rowsRead } = folded ?? (await computeFeatureStats(ctx, features, fitRows, false, cells));
   sameRows(folded ? 'fold_sums_cells' : 'feature_moments', folded ? folded.rowsAll : rowsRead, rowCount);
   const fitCount = stats[0] ? stats[0].n + stats[0].nulls : levelCounts.filter((l) => l.feature === features.categoricals[0]?.name).reduce((s, l) => s + l.n, 0);
