@@ -220,8 +220,8 @@ class PredictionRun {
 
   /** model_prediction: predictions, intervals and flags, with their one-pass summary (counts, coverage, errors). */
   async predict(name = 'model_prediction', table?: string): Promise<void> {
-    const r = await this.step(name, () => modelPrediction(this.ctx, this.dp.processedTable, this.model, this.fit, table, undefined, { errors: true }));
-    this.pred = { ...r, metrics: r.metrics! };
+    const r = await this.step(name, () => modelPrediction(this.ctx, this.dp.processedTable, this.model, this.fit, table));
+    this.pred = r;
     if (!this.tested) {
       this.tested = this.pred;
       this.testedModel = this.model;

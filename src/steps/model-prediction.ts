@@ -71,8 +71,8 @@ export interface PredictionResult extends StepReport {
   nActual: number;
   nHighLeverage: number;
   nCovered: number;
-  /** With `errors`: the one-pass summary the drift and batch checks read. */
-  metrics?: PredictionMetrics;
+  /** The one-pass summary the drift and batch checks read. */
+  metrics: PredictionMetrics;
   /** Which interval was served, in words. */
   intervalNote: string;
 }
@@ -80,7 +80,8 @@ export interface PredictionResult extends StepReport {
 /**
  * model_prediction: the active model's predictions in SQL, each with a prediction interval from
  * (XᵀX)⁻¹ and the residual variance, the model version and flags (high leverage, unseen level, out of range).
- * With `errors`, the one-pass summary of the predictions (prediction_metrics.sql) is read too.
+ * The one-pass summary of the predictions (prediction_metrics.sql: counts, coverage and, with labels, the errors) is
+ * read from the table it writes.
  */
 export async function modelPrediction(
   ctx: RunContext,
@@ -89,21 +90,12 @@ export async function modelPrediction(
   fit: FitParams,
   tableName = runTables.predictions(ctx.runId),
   interval?: IntervalSpec,
-  opts: { errors?: boolean; /** Default DENSE_GROUP_LIMIT (a test takes the join's path with 0). */ denseGroupLimit?: number } = {},
+  opts: { /** Default DENSE_GROUP_LIMIT (a test takes the join's path with 0). */ denseGroupLimit?: number } = {},
 ): Promise<PredictionResult> {
-  const { db, config } = ctx;
-  const level = config.steps.model_prediction.interval_level;
+  const level = ctx.config.steps.model_prediction.interval_level;
   const { predictionsTable, note } = await writePredictions(ctx, processedTable, model, fit, tableName, interval, opts);
-  // The prediction pipeline's batch: the errors too, in the same pass; otherwise the counts only.
-  const metrics = opts.errors ? await predictionMetrics(ctx, predictionsTable) : undefined;
-  const s = metrics
-    ? { n: metrics.n, n_actual: metrics.nActual, n_high_leverage: metrics.nHighLeverage, n_covered: metrics.nCovered }
-    : (
-        await runSqlFile<{ n: number; n_actual: number; n_high_leverage: number; n_covered: number }>(db, STEP, 'prediction_summary', {
-          deterministic: true,
-          slots: { predictions_table: sql.id(predictionsTable) },
-        })
-      )[0];
+  const metrics = await predictionMetrics(ctx, predictionsTable);
+  const s = { n: metrics.n, n_actual: metrics.nActual, n_high_leverage: metrics.nHighLeverage, n_covered: metrics.nCovered };
   return {
     predictionsTable,
     metrics,

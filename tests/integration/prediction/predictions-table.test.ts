@@ -71,8 +71,8 @@ describe('prediction: the predictions table', function () {
     const model = await loadModel(db, (await db.query<{ model_version: number }>('select model_version from active_model where stage = $1', ['DEV']))[0].model_version);
     const fit = await loadFitParams(ctx, model.runId);
     // 20 regions × 5 sectors: 100 combinations, read from lists by default; a limit of 0 joins them
-    const listed = await modelPrediction(ctx, processedTable, model, fit, 'test_predictions_listed', undefined, { errors: true });
-    const joined = await modelPrediction(ctx, processedTable, model, fit, 'test_predictions_joined', undefined, { errors: true, denseGroupLimit: 0 });
+    const listed = await modelPrediction(ctx, processedTable, model, fit, 'test_predictions_listed', undefined);
+    const joined = await modelPrediction(ctx, processedTable, model, fit, 'test_predictions_joined', undefined, { denseGroupLimit: 0 });
     const a = await rows('test_predictions_listed');
     const b = await rows('test_predictions_joined');
     expect(a.length).to.equal(listed.n);

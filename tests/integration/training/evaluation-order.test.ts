@@ -50,6 +50,17 @@ async function activeAgainstOwn(db: PipelineDb, first: number, second: number): 
   return { n: Number(r.n), rows: Number(r.rows), differ: Number(r.differ) };
 }
 
+/**
+ * Both runs' eval_predictions are stored in key order, and the second run's active-model predictions are the ones the
+ * first run stored for the same rows (over more than 500 rows).
+ */
+async function expectKeyOrderAndOwnPredictions(db: PipelineDb, first: number, second: number): Promise<void> {
+  for (const run of [first, second]) expect(await outOfKeyOrder(db, run), `run ${run}`).to.equal(0);
+  const a = await activeAgainstOwn(db, first, second);
+  expect(a.rows).to.be.greaterThan(500);
+  expect(a).to.deep.equal({ n: a.rows, rows: a.rows, differ: 0 });
+}
+
 describe('model evaluation: stored predictions in key order without a sort', function () {
   this.timeout(240_000);
   let dir: string;
@@ -80,10 +91,7 @@ describe('model evaluation: stored predictions in key order without a sort', fun
         const second = await train(db, config);
         expect(second.files).to.include.members(['active_predictions', 'active_alignment', 'eval_predictions_aligned']);
         expect(second.files).to.not.include('eval_predictions_with_active');
-        for (const run of [first.runId, second.runId]) expect(await outOfKeyOrder(db, run), `run ${run}`).to.equal(0);
-        const a = await activeAgainstOwn(db, first.runId, second.runId);
-        expect(a.rows).to.be.greaterThan(500);
-        expect(a).to.deep.equal({ n: a.rows, rows: a.rows, differ: 0 });
+        await expectKeyOrderAndOwnPredictions(db, first.runId, second.runId);
       } finally {
         await db.close();
       }
@@ -104,10 +112,7 @@ describe('model evaluation: stored predictions in key order without a sort', fun
       const second = await train(db, config);
       expect(second.files).to.include('eval_predictions_with_active');
       expect(second.files).to.not.include('eval_predictions_aligned');
-      for (const run of [first.runId, second.runId]) expect(await outOfKeyOrder(db, run), `run ${run}`).to.equal(0);
-      const a = await activeAgainstOwn(db, first.runId, second.runId);
-      expect(a.rows).to.be.greaterThan(500);
-      expect(a).to.deep.equal({ n: a.rows, rows: a.rows, differ: 0 });
+      await expectKeyOrderAndOwnPredictions(db, first.runId, second.runId);
     } finally {
       await db.close();
     }
