@@ -1,7 +1,8 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, truncateSync } from 'node:fs';
 import path from 'node:path';
 import { CompiledQuery, Kysely } from 'kysely';
-import { DuckDBDoubleVector, DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import bindings from '@duckdb/node-bindings';
 import { convertParameter } from './dialect/convert-value.ts';
 import { notFromFile, noteStatement } from '../sql/recorder.ts';
 import { EnvironmentError, LockedError, PipelineError, environmentFault, errorMessage, InputError } from '../errors.ts';
@@ -306,6 +307,9 @@ function translateOpenError(err: unknown, dbPath: string): Error {
 async function readDoubleColumns(native: DuckDBConnection, sqlText: string, values: DuckDBValue[]): Promise<Record<string, Float64Array>> {
   const result = await native.run(sqlText, values.length ? values : undefined);
   const names = result.columnNames();
+  result.columnTypes().forEach((t, c) => {
+    if (t.typeId !== DuckDBTypeId.DOUBLE) throw new Error(`queryDoubleColumns: column ${names[c]} is ${t.toString()}, not DOUBLE`);
+  });
   let columns = names.map(() => new Float64Array(4096));
   let n = 0;
   for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
@@ -317,11 +321,17 @@ async function readDoubleColumns(native: DuckDBConnection, sqlText: string, valu
         return grown;
       });
     }
+    // Each vector's values copied at once from DuckDB's memory (a value at a time through the vector objects cost
+    // ~60 ns each: ~0.1 s for the drift samples), then its NULLs, if it has a validity mask, set to NaN.
     for (let c = 0; c < names.length; c++) {
-      const vector = chunk.getColumnVector(c);
-      if (!(vector instanceof DuckDBDoubleVector)) throw new Error(`queryDoubleColumns: column ${names[c]} is ${vector.type.toString()}, not DOUBLE`);
+      const vector = bindings.data_chunk_get_vector(chunk.chunk, c);
+      const data = bindings.vector_get_data(vector, rows * 8);
       const out = columns[c];
-      for (let i = 0; i < rows; i++) out[n + i] = vector.getItem(i) ?? Number.NaN;
+      out.set(new Float64Array(data.buffer, data.byteOffset, rows), n);
+      const validity = bindings.vector_get_validity(vector, Math.ceil(rows / 64) * 8);
+      if (validity) {
+        for (let i = 0; i < rows; i++) if ((validity[i >> 3] & (1 << (i & 7))) === 0) out[n + i] = Number.NaN;
+      }
     }
     n += rows;
   }

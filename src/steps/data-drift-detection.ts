@@ -177,34 +177,14 @@ export async function dataDriftDetection(ctx: RunContext, model: StoredModel, ba
     indicatorOf,
   );
   const decision = decideDatasetDrift(tests, roles, current.n, cfg);
-  for (const f of decision.features) {
-    await runSqlFile(db, STEP, 'insert_result', {
-      params: {
-        run_id: runId,
-        feature: f.feature,
-        feature_kind: f.kind,
-        method: f.method,
-        statistic: f.statistic,
-        p_value: f.pValue,
-        threshold: f.threshold,
-        n_ref: f.nRef,
-        n_cur: f.nCur,
-        drifted: f.drifted,
-        detail: JSON.stringify({ ...f.detail, p_value_method: f.pValueMethod, missing: f.missing, role_note: f.role.note ?? null, missing_p_value_adjusted: f.missingPValueAdjusted }),
-        effect_method: f.effectMethod,
-        effect: f.effect,
-        effect_threshold: f.effectThreshold,
-        missing_share_ref: f.missing.shareRef,
-        missing_share_cur: f.missing.shareCur,
-        missing_p_value: f.missing.pValue,
-        p_value_adjusted: f.pValueAdjusted,
-        importance: f.role.importance,
-        used_by_model: f.role.used,
-        counted: f.counted,
-        signal: f.signal,
-      },
-    });
-  }
+  // every feature's row in one statement (the values in insert_result.sql's column order)
+  const resultRows = decision.features.map((f) => {
+    const detail = JSON.stringify({ ...f.detail, p_value_method: f.pValueMethod, missing: f.missing, role_note: f.role.note ?? null, missing_p_value_adjusted: f.missingPValueAdjusted });
+    const values: unknown[] = [runId, f.feature, f.kind, f.method, f.statistic, f.pValue, f.threshold, f.nRef, f.nCur, f.drifted, detail, f.effectMethod, f.effect, f.effectThreshold];
+    values.push(f.missing.shareRef, f.missing.shareCur, f.missing.pValue, f.pValueAdjusted, f.role.importance, f.role.used, f.counted, f.signal);
+    return sql`(${sql.join(values)})`;
+  });
+  if (resultRows.length) await runSqlFile(db, STEP, 'insert_result', { slots: { result_rows: sql.join(resultRows) } });
   // The counts the tests saw, for the report to draw as they were.
   await saveDriftBins(db, driftBinRows(runId, samples, decision.features.map((f) => ({ feature: f.feature, kind: f.kind }))));
   return {

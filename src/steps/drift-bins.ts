@@ -46,9 +46,7 @@ export function driftBinRows(runId: number, samples: TestedSamples, features: re
   return rows;
 }
 
-/** Saves the counts of {@link driftBinRows} (one insert per feature, a few dozen rows each). */
+/** Saves the counts of {@link driftBinRows} in one insert (a few hundred rows: every tested feature's). */
 export async function saveDriftBins(db: PipelineDb, rows: Insertable<DataDriftBinsTable>[]): Promise<void> {
-  const byFeature = new Map<string, Insertable<DataDriftBinsTable>[]>();
-  for (const r of rows) byFeature.set(r.feature, [...(byFeature.get(r.feature) ?? []), r]);
-  for (const featureRows of byFeature.values()) await db.kysely.insertInto('data_drift_bins').values(featureRows).execute();
+  if (rows.length) await db.kysely.insertInto('data_drift_bins').values(rows).execute();
 }

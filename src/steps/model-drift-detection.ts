@@ -75,26 +75,12 @@ export async function modelDriftDetection(ctx: RunContext, model: StoredModel, p
   const errors = await labelledErrors(db, model, predictions.metrics);
   const hasActuals = errors.batch !== null;
   const decision = decideModelDrift(samples.refNumeric.get('prediction')!, samples.curNumeric.get('prediction')!, errors.batch, errors.evaluation, dataCfg, cfg);
-  for (const t of decision.tests) {
-    await runSqlFile(db, STEP, 'insert_result', {
-      params: {
-        run_id: runId,
-        test: t.test,
-        method: t.method,
-        statistic: t.statistic,
-        p_value: t.pValue,
-        threshold: t.threshold,
-        n_ref: t.nRef,
-        n_cur: t.nCur,
-        drifted: t.drifted,
-        detail: JSON.stringify(t.detail),
-        effect_method: t.effectMethod,
-        effect: t.effect,
-        effect_threshold: t.effectThreshold,
-        judged: t.judged,
-      },
-    });
-  }
+  // every test's row in one statement (the values in insert_result.sql's column order)
+  const resultRows = decision.tests.map((t) => {
+    const values: unknown[] = [runId, t.test, t.method, t.statistic, t.pValue, t.threshold, t.nRef, t.nCur, t.drifted, JSON.stringify(t.detail), t.effectMethod, t.effect, t.effectThreshold, t.judged];
+    return sql`(${sql.join(values)})`;
+  });
+  if (resultRows.length) await runSqlFile(db, STEP, 'insert_result', { slots: { result_rows: sql.join(resultRows) } });
   return {
     tests: decision.tests,
     errors,
