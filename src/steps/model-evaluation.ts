@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { PipelineDb } from '../db/database.ts';
 import { activeModelOf } from '../registry/active-model.ts';
 import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
-import { inputRowsSql, loadFitParams } from './data-processing.ts';
+import { dropProcessed, inputRowsSql, loadFitParams } from './data-processing.ts';
 import { testPredicate } from './train-test-split.ts';
 import { featureSet, keyColumns, rawFeatureSelect } from '../sql/features.ts';
 import type { FitParams } from './fit-params.ts';
@@ -217,22 +217,36 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
   const contract = config.contract;
   const model = await loadModel(db, modelVersion);
   const predictionsTable = runTables.evalPredictions(runId);
+  const activeTable = runTables.evalActive(runId);
   const active = await activeModelOf(db, stage);
   const intervalsTable = runTables.evalIntervals(runId);
   const slots = {
     predictions_table: sql.id(predictionsTable),
     intervals_table: sql.id(intervalsTable),
+    active_table: sql.id(activeTable),
     key_columns: keyColumns(contract),
   };
-  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(predictionsTable) } });
+  // eval_predictions_r{run} is a view (over the intervals table) or, where the rows were not in key order, a table.
+  await dropProcessed(db, predictionsTable);
+  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(activeTable) } });
   // The one pass over the test rows (a view: processing is computed as it is read): the new model's predictions
   // with their normal-theory intervals, as served. Its predictions are predictionSql's, term for term, so
-  // eval_predictions_r{run} and the statistics below are read from this table, not from the test view again.
+  // eval_predictions_r{run} (a view over this table) and the statistics below read this table, not the test view again.
   // No summary pass over it: the evaluation's own statements below read what they need.
   await writePredictions(ctx, testView, model, fit, intervalsTable, { method: 'normal' });
-  // The one pass wrote the test rows in raw_data's order, which is key order: then they are stored as they are, no sort.
+  // The one pass wrote the test rows in raw_data's order, which is key order: then eval_predictions_r{run} is a view
+  // over them as they are, not a second copy of the test rows.
   const [o] = await runSqlFile<{ out_of_order: number }>(db, STEP, 'key_order', { deterministic: true, slots: { table: sql.id(intervalsTable) } });
   const inKeyOrder = o.out_of_order === 0;
+  const predictionsView = (withActive: boolean) =>
+    runSqlFile(db, STEP, 'eval_predictions_view', {
+      slots: {
+        ...slots,
+        key_columns: keyColumns(contract, 't'),
+        active_prediction: withActive ? sql`a.active_prediction` : sql`null::double`,
+        active_join: withActive ? sql`positional join ${sql.id(activeTable)} a` : sql``,
+      },
+    });
   if (active) {
     const activeModel = await loadModel(db, active.modelVersion);
     const activeFit = await loadFitParams(ctx, active.runId);
@@ -253,16 +267,18 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
         ? sql`select * from (${inputRowsSql(contract, { kind: 'labelled', window: config.steps.model_training.window })}) where ${testPredicate(contract, { method: s.method, seed: s.seed, testFraction: s.test_fraction, cutoff: s.time_cutoff })}`
         : null;
       if (testRows) {
-        await runSqlFile(db, STEP, 'active_predictions', { slots: { ...activeSlots, test_rows: testRows } });
+        await runSqlFile(db, STEP, 'active_predictions', { slots: { ...activeSlots, active_table: sql.id(activeTable), test_rows: testRows } });
         const [a] = await runSqlFile<{ mismatched: number }>(db, STEP, 'active_alignment', { slots });
         aligned = a.mismatched === 0;
-        if (aligned) await runSqlFile(db, STEP, 'eval_predictions_aligned', { slots: { ...slots, key_columns: keyColumns(contract, 't') } });
-        await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql`temp.eval_active` } });
+        if (aligned) await predictionsView(true);
+        else await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(activeTable) } });
       }
     }
     if (!aligned) await runSqlFile(db, STEP, 'eval_predictions_with_active', { slots: { ...slots, ...activeSlots } });
+  } else if (inKeyOrder) {
+    await predictionsView(false);
   } else {
-    await runSqlFile(db, STEP, 'eval_predictions', { slots: { ...slots, order_by: inKeyOrder ? sql`` : sql`order by batch_id, source_row` } });
+    await runSqlFile(db, STEP, 'eval_predictions', { slots });
   }
   const [m] = await runSqlFile<Record<string, number | null>>(db, STEP, 'eval_metrics', { deterministic: true, slots: { predictions_table: sql.id(predictionsTable) }, params: { mape_floor: MAPE_FLOOR } });
   const newMetrics: Metrics = { rmse: m.new_rmse as number, mae: m.new_mae as number, mape: m.new_mape, r2: m.new_r2 as number, bias: m.new_bias as number };
@@ -308,7 +324,7 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
 export async function inheritEvaluation(ctx: RunContext, gatedRunId: number, modelVersion: number, processedTable: string, fit: FitParams): Promise<EvaluationResult> {
   const { db, runId, config } = ctx;
   const predictionsTable = runTables.evalPredictions(runId);
-  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(predictionsTable) } });
+  await dropProcessed(db, predictionsTable);
   await runSqlFile(db, STEP, 'inherited_predictions', {
     slots: {
       predictions_table: sql.id(predictionsTable),
