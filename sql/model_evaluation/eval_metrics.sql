@@ -1,4 +1,10 @@
--- RMSE, MAE, MAPE (rows with |actual| > $mape_floor only), R² and bias, for the new and the active model on the same rows.
+-- RMSE, MAE, MAPE (rows with |actual| > $mape_floor only), R² and bias, for the new and the active model on the same
+-- rows, summed on one thread in the rows' stored order. {{predictions}}: eval_predictions_r{run} where it is a sorted
+-- table ({{checks}}: none); or, before the view over the intervals table is made, the rows it would give
+-- (in_order_rows.sql), with the checks that decide whether it may be made counted in the same pass: rows out of key
+-- order (each row's key against the next row's, which must be strictly greater: batch_id, then source_row) and, with a model
+-- active, rows whose active prediction is not of the same key (eval_active_r{run} paired by position). Where both are
+-- 0, the metrics are the view's, summed in its order; otherwise the step stores sorted tables and sums them again.
 with stats as (
     select
         count(*) as n,
@@ -12,8 +18,8 @@ with stats as (
         avg(abs(active_prediction - actual)) as mae_active,
         avg(abs((active_prediction - actual) / actual)) filter (where abs(actual) > $mape_floor) * 100 as mape_active,
         avg(active_prediction - actual) as bias_active,
-        var_pop(actual) * count(*) as sst
-    from {{predictions_table}}
+        var_pop(actual) * count(*) as sst{{checks}}
+    from {{predictions}}
 )
 select
     n,
@@ -27,5 +33,5 @@ select
     mae_active as active_mae,
     mape_active as active_mape,
     1 - sse_active / nullif(sst, 0) as active_r2,
-    bias_active as active_bias
+    bias_active as active_bias{{check_columns}}
 from stats

@@ -11,6 +11,7 @@ import { loadModel, type StoredModel } from './model.ts';
 import { studentTQuantile } from '../stats/ols.ts';
 import { predictionSql } from '../sql/prediction.ts';
 import { modelReadySql } from '../sql/model-ready.ts';
+import type { SqlFragment } from '../sql/render.ts';
 import { writePredictions } from './model-prediction.ts';
 
 const STEP = 'model_evaluation';
@@ -234,10 +235,41 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
   // eval_predictions_r{run} (a view over this table) and the statistics below read this table, not the test view again.
   // No summary pass over it: the evaluation's own statements below read what they need.
   await writePredictions(ctx, testView, model, fit, intervalsTable, { method: 'normal' });
-  // The one pass wrote the test rows in raw_data's order, which is key order: then eval_predictions_r{run} is a view
-  // over them as they are, not a second copy of the test rows.
-  const [o] = await runSqlFile<{ out_of_order: number }>(db, STEP, 'key_order', { deterministic: true, slots: { table: sql.id(intervalsTable) } });
-  const inKeyOrder = o.out_of_order === 0;
+  type MetricsRow = Record<string, number | null>;
+  const metricsOf = (predictions: SqlFragment, checks?: { active: boolean }) =>
+    runSqlFile<MetricsRow>(db, STEP, 'eval_metrics', {
+      deterministic: true,
+      slots: {
+        predictions,
+        checks: checks
+          ? sql`,
+        count(*) filter (where batch_id > next_batch_id or (batch_id = next_batch_id and source_row >= next_source_row)) as out_of_order,
+        count(*) filter (where ${checks.active ? sql`batch_id is distinct from active_batch_id or source_row is distinct from active_source_row` : sql`false`}) as mismatched`
+          : sql``,
+        check_columns: checks ? sql`,
+    out_of_order,
+    mismatched` : sql``,
+      },
+      params: { mape_floor: MAPE_FLOOR },
+    });
+  // The test rows with the active model's predictions (if any) as the view over the intervals table would give them,
+  // their metrics summed in that order, and in the same one-thread pass the checks that the view may be made: the one
+  // pass wrote the test rows in raw_data's order, which is key order, and the active model's predictions, read from
+  // raw_data by the split's predicate in the same order, are of the same rows row for row. Then
+  // eval_predictions_r{run} is that view, not a second copy of the test rows; otherwise (another order, other rows)
+  // the rows are stored sorted, joined by key, and their metrics summed from that table.
+  const inOrderRows = (withActive: boolean) => {
+    const f = sqlFileFragment(STEP, 'in_order_rows', {
+      slots: {
+        intervals_table: sql.id(intervalsTable),
+        active_prediction: withActive ? sql`a.active_prediction` : sql`null::double`,
+        active_batch_id: withActive ? sql`a.batch_id` : sql`null`,
+        active_source_row: withActive ? sql`a.source_row` : sql`null`,
+        active_join: withActive ? sql`positional join ${sql.id(activeTable)} a` : sql``,
+      },
+    });
+    return sql`(${f}) as r`;
+  };
   const predictionsView = (withActive: boolean) =>
     runSqlFile(db, STEP, 'eval_predictions_view', {
       slots: {
@@ -247,6 +279,7 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
         active_join: withActive ? sql`positional join ${sql.id(activeTable)} a` : sql``,
       },
     });
+  let m: MetricsRow | undefined;
   if (active) {
     const activeModel = await loadModel(db, active.modelVersion);
     const activeFit = await loadFitParams(ctx, active.runId);
@@ -260,27 +293,29 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
     };
     // The test rows read from raw_data by the split's predicate, in raw_data's order; paired with the intervals table
     // by position when they are its rows row for row, else (another order, other rows) joined by key as before.
-    let aligned = false;
-    if (inKeyOrder) {
-      const [s] = await runSqlFile<{ method: string; seed: number | null; test_fraction: number; time_cutoff: string | null }>(db, STEP, 'split_rule', { params: { run_id: runId } });
-      const testRows = s && s.method !== 'none'
-        ? sql`select * from (${inputRowsSql(contract, { kind: 'labelled', window: config.steps.model_training.window })}) where ${testPredicate(contract, { method: s.method, seed: s.seed, testFraction: s.test_fraction, cutoff: s.time_cutoff })}`
-        : null;
-      if (testRows) {
-        await runSqlFile(db, STEP, 'active_predictions', { slots: { ...activeSlots, active_table: sql.id(activeTable), test_rows: testRows } });
-        const [a] = await runSqlFile<{ mismatched: number }>(db, STEP, 'active_alignment', { slots });
-        aligned = a.mismatched === 0;
-        if (aligned) await predictionsView(true);
-        else await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(activeTable) } });
-      }
+    const [s] = await runSqlFile<{ method: string; seed: number | null; test_fraction: number; time_cutoff: string | null }>(db, STEP, 'split_rule', { params: { run_id: runId } });
+    const testRows = s && s.method !== 'none'
+      ? sql`select * from (${inputRowsSql(contract, { kind: 'labelled', window: config.steps.model_training.window })}) where ${testPredicate(contract, { method: s.method, seed: s.seed, testFraction: s.test_fraction, cutoff: s.time_cutoff })}`
+      : null;
+    if (testRows) {
+      await runSqlFile(db, STEP, 'active_predictions', { slots: { ...activeSlots, active_table: sql.id(activeTable), test_rows: testRows } });
+      const [c] = await metricsOf(inOrderRows(true), { active: true });
+      if (c.out_of_order === 0 && c.mismatched === 0) {
+        await predictionsView(true);
+        m = c;
+      } else await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(activeTable) } });
     }
-    if (!aligned) await runSqlFile(db, STEP, 'eval_predictions_with_active', { slots: { ...slots, ...activeSlots } });
-  } else if (inKeyOrder) {
-    await predictionsView(false);
+    if (!m) await runSqlFile(db, STEP, 'eval_predictions_with_active', { slots: { ...slots, ...activeSlots } });
   } else {
-    await runSqlFile(db, STEP, 'eval_predictions', { slots });
+    const [c] = await metricsOf(inOrderRows(false), { active: false });
+    if (c.out_of_order === 0) {
+      await predictionsView(false);
+      m = c;
+    } else await runSqlFile(db, STEP, 'eval_predictions', { slots });
   }
-  const [m] = await runSqlFile<Record<string, number | null>>(db, STEP, 'eval_metrics', { deterministic: true, slots: { predictions_table: sql.id(predictionsTable) }, params: { mape_floor: MAPE_FLOOR } });
+  if (!m) [m] = await metricsOf(sql.id(predictionsTable));
+  // the checks' counts are not metrics
+  const { out_of_order: _o, mismatched: _m, ...metrics } = m;
   const newMetrics: Metrics = { rmse: m.new_rmse as number, mae: m.new_mae as number, mape: m.new_mape, r2: m.new_r2 as number, bias: m.new_bias as number };
   const activeMetrics: Metrics | null = active ? { rmse: m.active_rmse as number, mae: m.active_mae as number, mape: m.active_mape, r2: m.active_r2 as number, bias: m.active_bias as number } : null;
   const intervals = await intervalEvaluation(ctx, testView, intervalsTable, fit, model);
@@ -292,14 +327,14 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
       run_id: runId,
       model_version: modelVersion,
       active_model_version: active?.modelVersion ?? null,
-      n_test: m.n,
-      mape_rows: m.mape_rows,
-      ...m,
+      n_test: metrics.n,
+      mape_rows: metrics.mape_rows,
+      ...metrics,
       predictions_table: predictionsTable,
       now: new Date().toISOString(),
     },
   });
-  const nTest = m.n as number;
+  const nTest = metrics.n as number;
   return {
     predictionsTable,
     newMetrics,

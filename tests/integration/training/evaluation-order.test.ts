@@ -107,12 +107,17 @@ describe('model evaluation: stored predictions in key order without a sort', fun
       const db = await ingested(`ordered-${method}.duckdb`, config);
       try {
         const first = await train(db, config);
-        expect(first.files).to.include('key_order').and.include('eval_predictions_view').and.not.include('eval_predictions');
+        expect(first.files).to.include('eval_predictions_view').and.not.include('eval_predictions');
         expect(first.sqlOf('eval_predictions_view')[0]).to.not.match(/order by|join/i);
+        // one pass: the metrics, the key order checked on the intervals table's rows (each against the next)
+        expect(first.sqlOf('eval_metrics')).to.have.length(1);
+        expect(first.sqlOf('eval_metrics')[0]).to.match(/positional join \(select batch_id, source_row from "eval_intervals_r\d+" offset 1\) n/).and.match(/as out_of_order/);
         expect(await kindOf(db, `eval_predictions_r${first.runId}`)).to.equal('VIEW');
         expect(await kindOf(db, `eval_active_r${first.runId}`)).to.equal(undefined);
         const second = await train(db, config);
-        expect(second.files).to.include.members(['active_predictions', 'active_alignment', 'eval_predictions_view']);
+        expect(second.files).to.include.members(['active_predictions', 'eval_predictions_view']);
+        expect(second.sqlOf('eval_metrics')).to.have.length(1);
+        expect(second.sqlOf('eval_metrics')[0]).to.match(/positional join "eval_active_r\d+" a/).and.match(/as mismatched/);
         expect(second.files).to.not.include('eval_predictions_with_active');
         expect(second.sqlOf('eval_predictions_view')[0]).to.match(/positional join "eval_active_r\d+" a/).and.not.match(/order by/i);
         expect(await kindOf(db, `eval_predictions_r${second.runId}`)).to.equal('VIEW');
@@ -136,6 +141,9 @@ describe('model evaluation: stored predictions in key order without a sort', fun
       const first = await train(db, config);
       expect(first.sqlOf('eval_predictions')[0]).to.match(/order by batch_id, source_row/);
       expect(first.files).to.not.include('eval_predictions_view');
+      // the checked pass, then the metrics summed again over the sorted table
+      expect(first.sqlOf('eval_metrics')).to.have.length(2);
+      expect(first.sqlOf('eval_metrics')[1]).to.match(/from "eval_predictions_r\d+"/).and.not.match(/out_of_order/);
       expect(await kindOf(db, `eval_predictions_r${first.runId}`)).to.equal('BASE TABLE');
       const second = await train(db, config);
       expect(second.files).to.include('eval_predictions_with_active');
