@@ -1,11 +1,9 @@
 -- The active model's predictions on the test rows, read from raw_data by the run's input filter and split predicate
 -- ({{test_rows}}: the rows its test view selects, in raw_data's order) rather than joined to them: a filter and
--- projections written by one order-preserving parallel pass, so the table keeps raw_data's order, the order of
+-- projections written by one order-preserving parallel pass, so the temp table keeps raw_data's order, the order of
 -- the intervals table. The active model sees the rows through its own processing (its features, levels, scaling and
--- bounds), replayed from their raw values. eval_metrics.sql checks, row by row, that these are the test rows;
--- where they are, eval_predictions_r{run} (a view, eval_predictions_view.sql) pairs them with the intervals table by
--- position, and this table is kept with it (eval_active_r{run}); otherwise it is dropped.
-create table {{active_table}} as
+-- bounds), replayed from their raw values. eval_metrics.sql checks, row by row, that these are the test rows.
+create or replace temp table eval_active as
 with
 active_raw as (
     select batch_id, source_row, {{active_raw_features}}

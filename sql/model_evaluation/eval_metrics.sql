@@ -1,10 +1,11 @@
 -- RMSE, MAE, MAPE (rows with |actual| > $mape_floor only), R² and bias, for the new and the active model on the same
 -- rows, summed on one thread in the rows' stored order. {{predictions}}: eval_predictions_r{run} where it is a sorted
--- table ({{checks}}: none); or, before the view over the intervals table is made, the rows it would give
--- (in_order_rows.sql), with the checks that decide whether it may be made counted in the same pass: rows out of key
--- order (each row's key against the next row's, which must be strictly greater: batch_id, then source_row) and, with a model
--- active, rows whose active prediction is not of the same key (eval_active_r{run} paired by position). Where both are
--- 0, the metrics are the view's, summed in its order; otherwise the step stores sorted tables and sums them again.
+-- table ({{checks}}: none); or, before it is made, the rows it would hold without a sort (in_order_rows.sql), with
+-- the checks that decide whether it may be counted in the same pass: rows out of key order (each row's key against the
+-- next row's, which must be strictly greater: batch_id, then source_row) and, with a model active, rows whose active
+-- prediction is not of the same key (temp.eval_active paired by position). Where both are 0, these are the metrics of
+-- eval_predictions_r{run} as it is then made (a view, or a copy in this order), summed in its order; otherwise the step
+-- stores the rows sorted (joined by key) and sums them again.
 with stats as (
     select
         count(*) as n,

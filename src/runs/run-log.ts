@@ -171,10 +171,8 @@ export const runTables = {
   designSums: (runId: number) => `design_sums_r${runId}`,
   train: (runId: number) => `train_r${runId}`,
   test: (runId: number) => `test_r${runId}`,
-  /** The test rows' predictions (a view over eval_intervals_r{run}, with eval_active_r{run} beside it when a model was active). */
+  /** The test rows' predictions (a view over eval_intervals_r{run} where no model was active, else a table). */
   evalPredictions: (runId: number) => `eval_predictions_r${runId}`,
-  /** The active model's predictions on the test rows, in the intervals table's order (eval_predictions_r{run} reads them). */
-  evalActive: (runId: number) => `eval_active_r${runId}`,
   predictions: (runId: number) => `predictions_r${runId}`,
   /** The new model's normal-theory intervals on the test rows (coverage evidence of an evaluation). */
   evalIntervals: (runId: number) => `eval_intervals_r${runId}`,

@@ -218,21 +218,18 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
   const contract = config.contract;
   const model = await loadModel(db, modelVersion);
   const predictionsTable = runTables.evalPredictions(runId);
-  const activeTable = runTables.evalActive(runId);
   const active = await activeModelOf(db, stage);
   const intervalsTable = runTables.evalIntervals(runId);
   const slots = {
     predictions_table: sql.id(predictionsTable),
     intervals_table: sql.id(intervalsTable),
-    active_table: sql.id(activeTable),
     key_columns: keyColumns(contract),
   };
-  // eval_predictions_r{run} is a view (over the intervals table) or, where the rows were not in key order, a table.
+  // eval_predictions_r{run} is a view (over the intervals table, where no model was active) or a table.
   await dropProcessed(db, predictionsTable);
-  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(activeTable) } });
   // The one pass over the test rows (a view: processing is computed as it is read): the new model's predictions
   // with their normal-theory intervals, as served. Its predictions are predictionSql's, term for term, so
-  // eval_predictions_r{run} (a view over this table) and the statistics below read this table, not the test view again.
+  // eval_predictions_r{run} and the statistics below read this table, not the test view again.
   // No summary pass over it: the evaluation's own statements below read what they need.
   await writePredictions(ctx, testView, model, fit, intervalsTable, { method: 'normal' });
   type MetricsRow = Record<string, number | null>;
@@ -252,12 +249,14 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
       },
       params: { mape_floor: MAPE_FLOOR },
     });
-  // The test rows with the active model's predictions (if any) as the view over the intervals table would give them,
-  // their metrics summed in that order, and in the same one-thread pass the checks that the view may be made: the one
-  // pass wrote the test rows in raw_data's order, which is key order, and the active model's predictions, read from
-  // raw_data by the split's predicate in the same order, are of the same rows row for row. Then
-  // eval_predictions_r{run} is that view, not a second copy of the test rows; otherwise (another order, other rows)
-  // the rows are stored sorted, joined by key, and their metrics summed from that table.
+  // The test rows with the active model's predictions (if any) as eval_predictions_r{run} will hold them without a
+  // sort, their metrics summed in that order, and in the same one-thread pass the checks that it may hold them so: the
+  // one pass wrote the test rows in raw_data's order, which is key order, and the active model's predictions, read from
+  // raw_data by the split's predicate in the same order, are of the same rows row for row. Then, with no model active,
+  // eval_predictions_r{run} is a view over the intervals table, not a second copy of the test rows; with one, a copy of
+  // them paired by position with the active model's predictions (a table: a view over a positional join is read on
+  // one thread, and model drift reads it in every prediction run). Otherwise (another order, other rows) the rows are
+  // stored sorted, joined by key, and their metrics summed from that table.
   const inOrderRows = (withActive: boolean) => {
     const f = sqlFileFragment(STEP, 'in_order_rows', {
       slots: {
@@ -265,20 +264,11 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
         active_prediction: withActive ? sql`a.active_prediction` : sql`null::double`,
         active_batch_id: withActive ? sql`a.batch_id` : sql`null`,
         active_source_row: withActive ? sql`a.source_row` : sql`null`,
-        active_join: withActive ? sql`positional join ${sql.id(activeTable)} a` : sql``,
+        active_join: withActive ? sql`positional join temp.eval_active a` : sql``,
       },
     });
     return sql`(${f}) as r`;
   };
-  const predictionsView = (withActive: boolean) =>
-    runSqlFile(db, STEP, 'eval_predictions_view', {
-      slots: {
-        ...slots,
-        key_columns: keyColumns(contract, 't'),
-        active_prediction: withActive ? sql`a.active_prediction` : sql`null::double`,
-        active_join: withActive ? sql`positional join ${sql.id(activeTable)} a` : sql``,
-      },
-    });
   let m: MetricsRow | undefined;
   if (active) {
     const activeModel = await loadModel(db, active.modelVersion);
@@ -298,18 +288,19 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
       ? sql`select * from (${inputRowsSql(contract, { kind: 'labelled', window: config.steps.model_training.window })}) where ${testPredicate(contract, { method: s.method, seed: s.seed, testFraction: s.test_fraction, cutoff: s.time_cutoff })}`
       : null;
     if (testRows) {
-      await runSqlFile(db, STEP, 'active_predictions', { slots: { ...activeSlots, active_table: sql.id(activeTable), test_rows: testRows } });
+      await runSqlFile(db, STEP, 'active_predictions', { slots: { ...activeSlots, test_rows: testRows } });
       const [c] = await metricsOf(inOrderRows(true), { active: true });
       if (c.out_of_order === 0 && c.mismatched === 0) {
-        await predictionsView(true);
+        await runSqlFile(db, STEP, 'eval_predictions_aligned', { slots: { ...slots, key_columns: keyColumns(contract, 't') } });
         m = c;
-      } else await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(activeTable) } });
+      }
+      await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql`temp.eval_active` } });
     }
     if (!m) await runSqlFile(db, STEP, 'eval_predictions_with_active', { slots: { ...slots, ...activeSlots } });
   } else {
     const [c] = await metricsOf(inOrderRows(false), { active: false });
     if (c.out_of_order === 0) {
-      await predictionsView(false);
+      await runSqlFile(db, STEP, 'eval_predictions_view', { slots });
       m = c;
     } else await runSqlFile(db, STEP, 'eval_predictions', { slots });
   }

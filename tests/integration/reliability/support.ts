@@ -69,7 +69,6 @@ const PER_RUN_TABLES: [RegExp, string][] = [
   [/^test_r(\d+)$/, 'train_test_split'],
   [/^eval_predictions_r(\d+)$/, 'model_evaluation'],
   [/^eval_intervals_r(\d+)$/, 'model_evaluation'],
-  [/^eval_active_r(\d+)$/, 'model_evaluation'],
   [/^predictions_r(\d+)$/, 'model_prediction'],
 ];
 

@@ -275,7 +275,7 @@ describe('training pipeline: one synthetic year, 100 facilities', function () {
       expect(await countRows(db, 'model_evaluation_metadata', `run_id = ${runId}`)).to.equal(0);
       const [kind] = await db.query<{ t: string }>(`select table_type as t from information_schema.tables where table_name = 'eval_intervals_r${runId}'`);
       expect(kind.t).to.equal('VIEW');
-      const left = await db.query<{ t: string }>(`select table_name as t from information_schema.tables where table_name in ('eval_predictions_r${runId}', 'eval_active_r${runId}')`);
+      const left = await db.query<{ t: string }>(`select table_name as t from information_schema.tables where table_name = 'eval_predictions_r${runId}'`);
       expect(left).to.deep.equal([]);
       expect(await countRows(db, 'model_deployment_history', `run_id = ${runId}`)).to.equal(0);
       expect(await activeModelRow(db)).to.deep.equal(active);

@@ -1,0 +1,12 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+const [db, t] = process.argv.slice(2);
+const i = await DuckDBInstance.create(`/tmp/i20eval/${db}.duckdb`); const c = await i.connect();
+const t0 = performance.now();
+await c.runAndReadAll(`select count(*) as n from "${t}" as r`);
+const t1 = performance.now();
+await c.runAndReadAll(`select "prediction"::double as "prediction" from (select * from "${t}" as r where (hash(r.batch_id, r.source_row) >> 44) < 10000)`);
+const t2 = performance.now();
+await c.run('set threads = 1');
+await c.runAndReadAll(`select count(*) as n_test, avg((p.prediction - p.actual) ^ 2) as mse from "${t}" p where p.actual is not null and p.prediction is not null`);
+const t3 = performance.now();
+console.log(db, t, Math.round(t1 - t0), Math.round(t2 - t1), Math.round(t3 - t2));
