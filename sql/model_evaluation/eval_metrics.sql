@@ -2,7 +2,7 @@
 -- rows, summed on one thread in the rows' stored order. {{predictions}}: eval_predictions_r{run} where it is a sorted
 -- table ({{checks}}: none); or, before it is made, the rows it would hold without a sort (in_order_rows.sql), with
 -- the checks that decide whether it may be counted in the same pass: rows out of key order (each row's key against the
--- next row's, which must be strictly greater: batch_id, then source_row) and, with a model active, rows whose active
+-- previous row's, which must be strictly smaller: batch_id, then source_row) and, with a model active, rows whose active
 -- prediction is not of the same key (temp.eval_active paired by position). Where both are 0, these are the metrics of
 -- eval_predictions_r{run} as it is then made (a view, or a copy in this order), summed in its order; otherwise the step
 -- stores the rows sorted (joined by key) and sums them again.

@@ -240,7 +240,7 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
         predictions,
         checks: checks
           ? sql`,
-        count(*) filter (where batch_id > next_batch_id or (batch_id = next_batch_id and source_row >= next_source_row)) as out_of_order,
+        count(*) filter (where previous_batch_id > batch_id or (previous_batch_id = batch_id and previous_source_row >= source_row)) as out_of_order,
         count(*) filter (where ${checks.active ? sql`batch_id is distinct from active_batch_id or source_row is distinct from active_source_row` : sql`false`}) as mismatched`
           : sql``,
         check_columns: checks ? sql`,
