@@ -1,5 +1,5 @@
 -- RMSE, MAE, MAPE (rows with |actual| > $mape_floor only), R² and bias, for the new and the active model on the same
--- rows, summed on one thread in the rows' stored order. {{predictions}}: eval_predictions_r{run} where it is a sorted
+-- rows, summed on one thread in the rows' stored order. {{predictions_table}}: eval_predictions_r{run} where it is a sorted
 -- table ({{checks}}: none); or, before it is made, the rows it would hold without a sort (in_order_rows.sql), with
 -- the checks that decide whether it may be counted in the same pass: rows out of key order (each row's key against the
 -- previous row's, which must be strictly smaller: batch_id, then source_row) and, with a model active, rows whose active
@@ -20,7 +20,7 @@ with stats as (
         avg(abs((active_prediction - actual) / actual)) filter (where abs(actual) > $mape_floor) * 100 as mape_active,
         avg(active_prediction - actual) as bias_active,
         var_pop(actual) * count(*) as sst{{checks}}
-    from {{predictions}}
+    from {{predictions_table}}
 )
 select
     n,

@@ -237,7 +237,7 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
     runSqlFile<MetricsRow>(db, STEP, 'eval_metrics', {
       deterministic: true,
       slots: {
-        predictions,
+        predictions_table: predictions,
         checks: checks
           ? sql`,
         count(*) filter (where previous_batch_id > batch_id or (previous_batch_id = batch_id and previous_source_row >= source_row)) as out_of_order,
