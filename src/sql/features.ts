@@ -13,12 +13,10 @@ export interface NumericFeature {
   /**
    * A calendar term: a function of one small integer of the timestamp (`part`, computed by `of`: its month, its ISO
    * day of week, 1 … `period`), so its value for each row is that element (1-based) of `values`, a list computed once by the same
-   * expression over the integers 1 … `period` (bit for bit the values `expression` gives). A pass over many rows reads the
-   * list instead of taking a sine or cosine per row: `raw` itself is the element of a list of constants (the
-   * expression at 1 … `period`, folded once when the query is planned) at the row's part. `expression`: the term's
-   * definition, a sine or cosine of the row's part, what `raw` and `values` must equal.
+   * expression over the integers 1 … `period` (bit for bit the values `raw` gives). A pass over many rows reads the
+   * list instead of taking a sine or cosine per row.
    */
-  calendar?: { part: 'month' | 'isodow'; of: SqlFragment; period: number; values: SqlFragment; expression: SqlFragment };
+  calendar?: { part: 'month' | 'isodow'; of: SqlFragment; period: number; values: SqlFragment };
 }
 
 export interface CategoricalFeature {
@@ -36,19 +34,16 @@ function calendarFeatures(contract: Contract): NumericFeature[] {
   if (!contract.calendarFeatures) return [];
   const ts = sql.id(contract.timestamp.name);
   // term(k) for k = the timestamp's part; `values`: the same expression over k = 1 … period (month() and isodow()
-  // return BIGINT, as range() does: the same arithmetic, the same doubles); `raw`: the element at the part of a list
-  // of the expression at the integer literals 1 … period (k - 1 exact in any integer type, then the same doubles),
-  // constants the planner folds once, so a row takes no sine or cosine.
+  // return BIGINT, as range() does: the same arithmetic, the same doubles)
   const term = (name: string, fn: 'sin' | 'cos', part: 'month' | 'isodow', period: number): NumericFeature => {
     const of = (k: SqlFragment) => (fn === 'sin' ? sql`sin(2 * pi() * (${k} - 1) / ${sql.lit(period)})` : sql`cos(2 * pi() * (${k} - 1) / ${sql.lit(period)})`);
     const partOfTs = part === 'month' ? sql`month(${ts})` : sql`isodow(${ts})`;
-    const constants = sql`[${sql.join(Array.from({ length: period }, (_, i) => of(sql.lit(i + 1))))}]`;
     return {
       name,
       source: 'calendar',
-      raw: sql`${constants}[${partOfTs}]`,
+      raw: of(partOfTs),
       impute: 'mean',
-      calendar: { part, of: partOfTs, period, values: sql`(select list(${of(sql.id('k'))} order by k) from range(1, ${sql.lit(period + 1)}) as t(k))`, expression: of(partOfTs) },
+      calendar: { part, of: partOfTs, period, values: sql`(select list(${of(sql.id('k'))} order by k) from range(1, ${sql.lit(period + 1)}) as t(k))` },
     };
   };
   return [term('cal_month_sin', 'sin', 'month', 12), term('cal_month_cos', 'cos', 'month', 12), term('cal_dow_sin', 'sin', 'isodow', 7), term('cal_dow_cos', 'cos', 'isodow', 7)];
