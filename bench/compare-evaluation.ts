@@ -1,7 +1,8 @@
 /**
  * Compares the evaluations two databases hold after the same training runs on the same ingested data: every
  * model_evaluation_metadata row (all but created_at) and every run's eval_predictions_r{run} and eval_intervals_r{run}
- * (as sets of rows, exactly; eval_predictions_r{run} also in its stored order, which the summing readers depend on),
+ * (as sets of rows, exactly; eval_predictions_r{run} also in its stored order, which the summing readers depend on:
+ * the order a one-thread scan reads it in, a table's or, where it is a view, the order of the tables it reads),
  * with the largest relative difference of each numeric metadata column. Used to check
  * that a change of the evaluation step stores exactly main's values. Prints one JSON object; exit 1 when they differ.
  *
@@ -13,6 +14,9 @@ const [a, b] = process.argv.slice(2);
 if (!a || !b) throw new Error('usage: compare-evaluation.ts A.duckdb B.duckdb');
 const instance = await DuckDBInstance.create(':memory:');
 const conn = await instance.connect();
+// One thread: a scan (of a table, or of a view over tables) returns the rows in stored order, so row_number() over ()
+// is each row's stored position.
+await conn.run('set threads = 1');
 const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
 await conn.run(`attach ${lit(a)} as a (read_only)`);
 await conn.run(`attach ${lit(b)} as b (read_only)`);
@@ -41,15 +45,16 @@ const runs = await rows('select run_id from a.model_evaluation_metadata order by
 for (const { run_id: run } of runs) {
   for (const prefix of ['eval_predictions_r', 'eval_intervals_r']) {
     const t = `${prefix}${run}`;
-    const has = async (db: string) => (await rows(`select 1 from duckdb_tables() where database_name = '${db}' and table_name = '${t}'`)).length > 0;
+    const has = async (db: string) =>
+      (await rows(`select 1 from duckdb_tables() where database_name = '${db}' and table_name = '${t}' union all select 1 from duckdb_views() where database_name = '${db}' and view_name = '${t}'`)).length > 0;
     const [ha, hb] = [await has('a'), await has('b')];
     if (!ha || !hb) {
       result[t] = { in_a: ha, in_b: hb };
       if (ha !== hb) same = false;
       continue;
     }
-    // Stored order: each row's position (rowid order) compared too, where readers sum in that order.
-    const q = (db: string) => (prefix === 'eval_predictions_r' ? `(select *, row_number() over (order by rowid) as position from ${db}.${t})` : `(from ${db}.${t})`);
+    // Stored order: each row's position (in a one-thread scan) compared too, where readers sum in that order.
+    const q = (db: string) => (prefix === 'eval_predictions_r' ? `(select *, row_number() over () as position from ${db}.${t})` : `(from ${db}.${t})`);
     const [r] = await rows(`select
         (select count(*) from ${q('a')}) as rows_a,
         (select count(*) from ${q('b')}) as rows_b,

@@ -2,7 +2,7 @@
 -- ({{test_rows}}: the rows its test view selects, in raw_data's order) rather than joined to them: a filter and
 -- projections written by one order-preserving parallel pass, so the temp table keeps raw_data's order, the order of
 -- the intervals table. The active model sees the rows through its own processing (its features, levels, scaling and
--- bounds), replayed from their raw values. active_alignment.sql checks, row by row, that these are the test rows.
+-- bounds), replayed from their raw values. eval_metrics.sql checks, row by row, that these are the test rows.
 create or replace temp table eval_active as
 with
 active_raw as (

@@ -1,4 +1,11 @@
--- RMSE, MAE, MAPE (rows with |actual| > $mape_floor only), R² and bias, for the new and the active model on the same rows.
+-- RMSE, MAE, MAPE (rows with |actual| > $mape_floor only), R² and bias, for the new and the active model on the same
+-- rows, summed on one thread in the rows' stored order. {{predictions_table}}: eval_predictions_r{run} where it is a sorted
+-- table ({{checks}}: none); or, before it is made, the rows it would hold without a sort (in_order_rows.sql), with
+-- the checks that decide whether it may be counted in the same pass: rows out of key order (each row's key against the
+-- previous row's, which must be strictly smaller: batch_id, then source_row) and, with a model active, rows whose active
+-- prediction is not of the same key (temp.eval_active paired by position). Where both are 0, these are the metrics of
+-- eval_predictions_r{run} as it is then made (a view, or a copy in this order), summed in its order; otherwise the step
+-- stores the rows sorted (joined by key) and sums them again.
 with stats as (
     select
         count(*) as n,
@@ -12,7 +19,7 @@ with stats as (
         avg(abs(active_prediction - actual)) as mae_active,
         avg(abs((active_prediction - actual) / actual)) filter (where abs(actual) > $mape_floor) * 100 as mape_active,
         avg(active_prediction - actual) as bias_active,
-        var_pop(actual) * count(*) as sst
+        var_pop(actual) * count(*) as sst{{checks}}
     from {{predictions_table}}
 )
 select
@@ -27,5 +34,5 @@ select
     mae_active as active_mae,
     mape_active as active_mape,
     1 - sse_active / nullif(sst, 0) as active_r2,
-    bias_active as active_bias
+    bias_active as active_bias{{check_columns}}
 from stats

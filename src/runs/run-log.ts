@@ -171,6 +171,7 @@ export const runTables = {
   designSums: (runId: number) => `design_sums_r${runId}`,
   train: (runId: number) => `train_r${runId}`,
   test: (runId: number) => `test_r${runId}`,
+  /** The test rows' predictions (a view over eval_intervals_r{run} where no model was active, else a table). */
   evalPredictions: (runId: number) => `eval_predictions_r${runId}`,
   predictions: (runId: number) => `predictions_r${runId}`,
   /** The new model's normal-theory intervals on the test rows (coverage evidence of an evaluation). */

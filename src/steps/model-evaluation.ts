@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { PipelineDb } from '../db/database.ts';
 import { activeModelOf } from '../registry/active-model.ts';
 import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
-import { inputRowsSql, loadFitParams } from './data-processing.ts';
+import { dropProcessed, inputRowsSql, loadFitParams } from './data-processing.ts';
 import { testPredicate } from './train-test-split.ts';
 import { featureSet, keyColumns, rawFeatureSelect } from '../sql/features.ts';
 import type { FitParams } from './fit-params.ts';
@@ -11,6 +11,7 @@ import { loadModel, type StoredModel } from './model.ts';
 import { studentTQuantile } from '../stats/ols.ts';
 import { predictionSql } from '../sql/prediction.ts';
 import { modelReadySql } from '../sql/model-ready.ts';
+import type { SqlFragment } from '../sql/render.ts';
 import { writePredictions } from './model-prediction.ts';
 
 const STEP = 'model_evaluation';
@@ -224,15 +225,51 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
     intervals_table: sql.id(intervalsTable),
     key_columns: keyColumns(contract),
   };
-  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(predictionsTable) } });
+  // eval_predictions_r{run} is a view (over the intervals table, where no model was active) or a table.
+  await dropProcessed(db, predictionsTable);
   // The one pass over the test rows (a view: processing is computed as it is read): the new model's predictions
   // with their normal-theory intervals, as served. Its predictions are predictionSql's, term for term, so
-  // eval_predictions_r{run} and the statistics below are read from this table, not from the test view again.
+  // eval_predictions_r{run} and the statistics below read this table, not the test view again.
   // No summary pass over it: the evaluation's own statements below read what they need.
   await writePredictions(ctx, testView, model, fit, intervalsTable, { method: 'normal' });
-  // The one pass wrote the test rows in raw_data's order, which is key order: then they are stored as they are, no sort.
-  const [o] = await runSqlFile<{ out_of_order: number }>(db, STEP, 'key_order', { deterministic: true, slots: { table: sql.id(intervalsTable) } });
-  const inKeyOrder = o.out_of_order === 0;
+  type MetricsRow = Record<string, number | null>;
+  const metricsOf = (predictions: SqlFragment, checks?: { active: boolean }) =>
+    runSqlFile<MetricsRow>(db, STEP, 'eval_metrics', {
+      deterministic: true,
+      slots: {
+        predictions_table: predictions,
+        checks: checks
+          ? sql`,
+        count(*) filter (where previous_batch_id > batch_id or (previous_batch_id = batch_id and previous_source_row >= source_row)) as out_of_order,
+        count(*) filter (where ${checks.active ? sql`batch_id is distinct from active_batch_id or source_row is distinct from active_source_row` : sql`false`}) as mismatched`
+          : sql``,
+        check_columns: checks ? sql`,
+    out_of_order,
+    mismatched` : sql``,
+      },
+      params: { mape_floor: MAPE_FLOOR },
+    });
+  // The test rows with the active model's predictions (if any) as eval_predictions_r{run} will hold them without a
+  // sort, their metrics summed in that order, and in the same one-thread pass the checks that it may hold them so: the
+  // one pass wrote the test rows in raw_data's order, which is key order, and the active model's predictions, read from
+  // raw_data by the split's predicate in the same order, are of the same rows row for row. Then, with no model active,
+  // eval_predictions_r{run} is a view over the intervals table, not a second copy of the test rows; with one, a copy of
+  // them paired by position with the active model's predictions (a table: a view over a positional join is read on
+  // one thread, and model drift reads it in every prediction run). Otherwise (another order, other rows) the rows are
+  // stored sorted, joined by key, and their metrics summed from that table.
+  const inOrderRows = (withActive: boolean) => {
+    const f = sqlFileFragment(STEP, 'in_order_rows', {
+      slots: {
+        intervals_table: sql.id(intervalsTable),
+        active_prediction: withActive ? sql`a.active_prediction` : sql`null::double`,
+        active_batch_id: withActive ? sql`a.batch_id` : sql`null`,
+        active_source_row: withActive ? sql`a.source_row` : sql`null`,
+        active_join: withActive ? sql`positional join temp.eval_active a` : sql``,
+      },
+    });
+    return sql`(${f}) as r`;
+  };
+  let m: MetricsRow | undefined;
   if (active) {
     const activeModel = await loadModel(db, active.modelVersion);
     const activeFit = await loadFitParams(ctx, active.runId);
@@ -246,25 +283,30 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
     };
     // The test rows read from raw_data by the split's predicate, in raw_data's order; paired with the intervals table
     // by position when they are its rows row for row, else (another order, other rows) joined by key as before.
-    let aligned = false;
-    if (inKeyOrder) {
-      const [s] = await runSqlFile<{ method: string; seed: number | null; test_fraction: number; time_cutoff: string | null }>(db, STEP, 'split_rule', { params: { run_id: runId } });
-      const testRows = s && s.method !== 'none'
-        ? sql`select * from (${inputRowsSql(contract, { kind: 'labelled', window: config.steps.model_training.window })}) where ${testPredicate(contract, { method: s.method, seed: s.seed, testFraction: s.test_fraction, cutoff: s.time_cutoff })}`
-        : null;
-      if (testRows) {
-        await runSqlFile(db, STEP, 'active_predictions', { slots: { ...activeSlots, test_rows: testRows } });
-        const [a] = await runSqlFile<{ mismatched: number }>(db, STEP, 'active_alignment', { slots });
-        aligned = a.mismatched === 0;
-        if (aligned) await runSqlFile(db, STEP, 'eval_predictions_aligned', { slots: { ...slots, key_columns: keyColumns(contract, 't') } });
-        await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql`temp.eval_active` } });
+    const [s] = await runSqlFile<{ method: string; seed: number | null; test_fraction: number; time_cutoff: string | null }>(db, STEP, 'split_rule', { params: { run_id: runId } });
+    const testRows = s && s.method !== 'none'
+      ? sql`select * from (${inputRowsSql(contract, { kind: 'labelled', window: config.steps.model_training.window })}) where ${testPredicate(contract, { method: s.method, seed: s.seed, testFraction: s.test_fraction, cutoff: s.time_cutoff })}`
+      : null;
+    if (testRows) {
+      await runSqlFile(db, STEP, 'active_predictions', { slots: { ...activeSlots, test_rows: testRows } });
+      const [c] = await metricsOf(inOrderRows(true), { active: true });
+      if (c.out_of_order === 0 && c.mismatched === 0) {
+        await runSqlFile(db, STEP, 'eval_predictions_aligned', { slots: { ...slots, key_columns: keyColumns(contract, 't') } });
+        m = c;
       }
+      await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql`temp.eval_active` } });
     }
-    if (!aligned) await runSqlFile(db, STEP, 'eval_predictions_with_active', { slots: { ...slots, ...activeSlots } });
+    if (!m) await runSqlFile(db, STEP, 'eval_predictions_with_active', { slots: { ...slots, ...activeSlots } });
   } else {
-    await runSqlFile(db, STEP, 'eval_predictions', { slots: { ...slots, order_by: inKeyOrder ? sql`` : sql`order by batch_id, source_row` } });
+    const [c] = await metricsOf(inOrderRows(false), { active: false });
+    if (c.out_of_order === 0) {
+      await runSqlFile(db, STEP, 'eval_predictions_view', { slots });
+      m = c;
+    } else await runSqlFile(db, STEP, 'eval_predictions', { slots });
   }
-  const [m] = await runSqlFile<Record<string, number | null>>(db, STEP, 'eval_metrics', { deterministic: true, slots: { predictions_table: sql.id(predictionsTable) }, params: { mape_floor: MAPE_FLOOR } });
+  if (!m) [m] = await metricsOf(sql.id(predictionsTable));
+  // the checks' counts are not metrics
+  const { out_of_order: _o, mismatched: _m, ...metrics } = m;
   const newMetrics: Metrics = { rmse: m.new_rmse as number, mae: m.new_mae as number, mape: m.new_mape, r2: m.new_r2 as number, bias: m.new_bias as number };
   const activeMetrics: Metrics | null = active ? { rmse: m.active_rmse as number, mae: m.active_mae as number, mape: m.active_mape, r2: m.active_r2 as number, bias: m.active_bias as number } : null;
   const intervals = await intervalEvaluation(ctx, testView, intervalsTable, fit, model);
@@ -276,14 +318,14 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
       run_id: runId,
       model_version: modelVersion,
       active_model_version: active?.modelVersion ?? null,
-      n_test: m.n,
-      mape_rows: m.mape_rows,
-      ...m,
+      n_test: metrics.n,
+      mape_rows: metrics.mape_rows,
+      ...metrics,
       predictions_table: predictionsTable,
       now: new Date().toISOString(),
     },
   });
-  const nTest = m.n as number;
+  const nTest = metrics.n as number;
   return {
     predictionsTable,
     newMetrics,
@@ -308,7 +350,7 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
 export async function inheritEvaluation(ctx: RunContext, gatedRunId: number, modelVersion: number, processedTable: string, fit: FitParams): Promise<EvaluationResult> {
   const { db, runId, config } = ctx;
   const predictionsTable = runTables.evalPredictions(runId);
-  await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(predictionsTable) } });
+  await dropProcessed(db, predictionsTable);
   await runSqlFile(db, STEP, 'inherited_predictions', {
     slots: {
       predictions_table: sql.id(predictionsTable),

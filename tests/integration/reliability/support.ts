@@ -68,6 +68,7 @@ const PER_RUN_TABLES: [RegExp, string][] = [
   [/^train_r(\d+)$/, 'train_test_split'],
   [/^test_r(\d+)$/, 'train_test_split'],
   [/^eval_predictions_r(\d+)$/, 'model_evaluation'],
+  [/^eval_intervals_r(\d+)$/, 'model_evaluation'],
   [/^predictions_r(\d+)$/, 'model_prediction'],
 ];
 

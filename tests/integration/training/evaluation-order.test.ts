@@ -1,9 +1,10 @@
 /**
  * The evaluation's stored predictions without a sort: eval_predictions_r{run} is kept in key order (batch_id,
  * source_row), which the readers that sum in stored order depend on. The one pass over the test rows writes them in
- * raw_data's order; where that is key order (as ingestion leaves it) they are copied as they are, and the active
- * model's predictions, read from raw_data by the split's predicate, are paired with them by position; where it is not
- * (raw_data rewritten out of order here), the evaluation sorts and joins as before. Either way: key order, and the
+ * raw_data's order; where that is key order (as ingestion leaves it) eval_predictions_r{run} is a view over them as
+ * they are (no second copy), or with a model active a copy of them paired by position with the active model's
+ * predictions (read from raw_data by the split's predicate); where it is not (raw_data rewritten out of order here),
+ * the evaluation stores them sorted and joins as before. Either way: key order, and the
  * active model's predictions on the test rows are, bit for bit, the ones its own run stored for the same rows.
  */
 import { expect } from 'chai';
@@ -29,15 +30,29 @@ async function train(db: PipelineDb, config: Config): Promise<{ runId: number; f
     rec.stop();
   }
   const ev = rec.statements.filter((s) => s.step === 'model_evaluation' && s.file);
-  return { runId, files: ev.map((s) => path.basename(s.file as string, '.sql')), sqlOf: (f) => ev.filter((s) => path.basename(s.file as string, '.sql') === f).map((s) => s.sql) };
+  // Each statement without its comment lines.
+  const code = (text: string) => text.split('\n').filter((l) => !l.trimStart().startsWith('--')).join('\n');
+  return { runId, files: ev.map((s) => path.basename(s.file as string, '.sql')), sqlOf: (f) => ev.filter((s) => path.basename(s.file as string, '.sql') === f).map((s) => code(s.sql)) };
 }
 
-/** Rows of eval_predictions_r{run} whose stored position (rowid order) is not their position in key order. */
-async function outOfKeyOrder(db: PipelineDb, runId: number): Promise<number> {
+/** Whether eval_predictions_r{run} is a view or a table. */
+async function kindOf(db: PipelineDb, name: string): Promise<string | undefined> {
+  const [k] = await db.query<{ t: string }>(`select table_type as t from information_schema.tables where table_schema = 'main' and table_name = '${name}'`);
+  return k?.t;
+}
+
+/** Rows of a table whose stored position (rowid order) is not their position in key order. */
+async function tableOutOfKeyOrder(db: PipelineDb, table: string): Promise<number> {
   const [r] = await db.query<{ n: number }>(`select count(*) filter (where by_rowid <> by_key) as n from (
       select row_number() over (order by rowid) as by_rowid, row_number() over (order by batch_id, source_row) as by_key
-      from eval_predictions_r${runId})`);
+      from ${table})`);
   return Number(r.n);
+}
+
+/** Rows of eval_predictions_r{run} out of key order in storage: a table's own rows, or for the view, the intervals table's. */
+async function outOfKeyOrder(db: PipelineDb, runId: number): Promise<number> {
+  const kind = await kindOf(db, `eval_predictions_r${runId}`);
+  return tableOutOfKeyOrder(db, kind === 'VIEW' ? `eval_intervals_r${runId}` : `eval_predictions_r${runId}`);
 }
 
 /** The active model's predictions in run `second` against the ones its own run (`first`) stored for the same rows. */
@@ -80,17 +95,25 @@ describe('model evaluation: stored predictions in key order without a sort', fun
   }
 
   for (const method of ['random', 'time'] as const) {
-    it(`raw_data in key order (${method} split): copied and paired by position, no sort or join; the active model's predictions are its own run's`, async () => {
+    it(`raw_data in key order (${method} split): a view over the intervals table, then a copy paired by position, no sort or join; the active model's predictions are its own run's`, async () => {
       // No refit after a time split: the active model is then the first run's own, evaluated on the same test rows.
       const config = method === 'random' ? defaultConfig() : configWith((raw) => Object.assign(raw.steps.train_test_split, { method: 'time' }) && Object.assign(raw.steps.model_training, { refit: 'never' }));
       const db = await ingested(`ordered-${method}.duckdb`, config);
       try {
         const first = await train(db, config);
-        expect(first.files).to.include('key_order').and.include('eval_predictions');
-        expect(first.sqlOf('eval_predictions')[0]).to.not.match(/order by/i);
+        expect(first.files).to.include('eval_predictions_view').and.not.include('eval_predictions');
+        expect(first.sqlOf('eval_predictions_view')[0]).to.not.match(/order by|join/i);
+        // one pass: the metrics, the key order checked on the intervals table's rows (each against the previous)
+        expect(first.sqlOf('eval_metrics')).to.have.length(1);
+        expect(first.sqlOf('eval_metrics')[0]).to.match(/lag\(t\.batch_id\) over \(\) as previous_batch_id/).and.match(/as out_of_order/).and.not.match(/positional join/);
+        expect(await kindOf(db, `eval_predictions_r${first.runId}`)).to.equal('VIEW');
         const second = await train(db, config);
-        expect(second.files).to.include.members(['active_predictions', 'active_alignment', 'eval_predictions_aligned']);
-        expect(second.files).to.not.include('eval_predictions_with_active');
+        expect(second.files).to.include.members(['active_predictions', 'eval_predictions_aligned']);
+        expect(second.sqlOf('eval_metrics')).to.have.length(1);
+        expect(second.sqlOf('eval_metrics')[0]).to.match(/positional join temp\.eval_active a/).and.match(/as mismatched/);
+        expect(second.files).to.not.include('eval_predictions_with_active').and.not.include('eval_predictions_view');
+        expect(second.sqlOf('eval_predictions_aligned')[0]).to.match(/positional join temp\.eval_active a/).and.not.match(/order by/i);
+        expect(await kindOf(db, `eval_predictions_r${second.runId}`)).to.equal('BASE TABLE');
         await expectKeyOrderAndOwnPredictions(db, first.runId, second.runId);
       } finally {
         await db.close();
@@ -109,9 +132,15 @@ describe('model evaluation: stored predictions in key order without a sort', fun
       await db.exec('drop table reversed');
       const first = await train(db, config);
       expect(first.sqlOf('eval_predictions')[0]).to.match(/order by batch_id, source_row/);
+      expect(first.files).to.not.include('eval_predictions_view');
+      // the checked pass, then the metrics summed again over the sorted table
+      expect(first.sqlOf('eval_metrics')).to.have.length(2);
+      expect(first.sqlOf('eval_metrics')[1]).to.match(/from "eval_predictions_r\d+"/).and.not.match(/out_of_order/);
+      expect(await kindOf(db, `eval_predictions_r${first.runId}`)).to.equal('BASE TABLE');
       const second = await train(db, config);
       expect(second.files).to.include('eval_predictions_with_active');
-      expect(second.files).to.not.include('eval_predictions_aligned');
+      expect(second.files).to.not.include('eval_predictions_view').and.not.include('eval_predictions_aligned');
+      expect(await kindOf(db, `eval_predictions_r${second.runId}`)).to.equal('BASE TABLE');
       await expectKeyOrderAndOwnPredictions(db, first.runId, second.runId);
     } finally {
       await db.close();

@@ -260,9 +260,9 @@ describe('training pipeline: one synthetic year, 100 facilities', function () {
     const active = await activeModelRow(db);
     const models = await countRows(db, 'models');
     const runId = await nextRunId(db);
-    // Simulates a crash of model_evaluation: a view squats the name of its output table, so its
-    // `drop table if exists eval_predictions_r{run}` fails inside the step.
-    await db.exec(`create view eval_predictions_r${runId} as select 1 as x`);
+    // Simulates a crash of model_evaluation: a view squats the name of its intervals table, so its
+    // `drop table if exists eval_intervals_r{run}` fails inside the step.
+    await db.exec(`create view eval_intervals_r${runId} as select 1 as x`);
     try {
       let err: unknown;
       await runTrainingPipeline(db, config, 'DEV', { force: true }).catch((e: unknown) => (err = e));
@@ -271,10 +271,12 @@ describe('training pipeline: one synthetic year, 100 facilities', function () {
       expect(run).to.deep.equal({ status: 'failed', model_version: null });
       const steps = await db.query<{ step_name: string; status: string }>('select step_name, status from step_runs where run_id = $1 order by step_order', [runId]);
       expect(steps.map((s) => `${s.step_name}:${s.status}`)).to.deep.equal(['data_processing:succeeded', 'train_test_split:succeeded', 'model_training:succeeded', 'model_evaluation:failed']);
-      // The failed step left nothing: no metadata row, no predictions table (only the squatting view).
+      // The failed step left nothing: no metadata row, no predictions (only the squatting view).
       expect(await countRows(db, 'model_evaluation_metadata', `run_id = ${runId}`)).to.equal(0);
-      const [kind] = await db.query<{ t: string }>(`select table_type as t from information_schema.tables where table_name = 'eval_predictions_r${runId}'`);
+      const [kind] = await db.query<{ t: string }>(`select table_type as t from information_schema.tables where table_name = 'eval_intervals_r${runId}'`);
       expect(kind.t).to.equal('VIEW');
+      const left = await db.query<{ t: string }>(`select table_name as t from information_schema.tables where table_name = 'eval_predictions_r${runId}'`);
+      expect(left).to.deep.equal([]);
       expect(await countRows(db, 'model_deployment_history', `run_id = ${runId}`)).to.equal(0);
       expect(await activeModelRow(db)).to.deep.equal(active);
       // model_training's output stays: `pipeline run --resume` reuses it (model_training_metadata names it).
@@ -286,7 +288,7 @@ describe('training pipeline: one synthetic year, 100 facilities', function () {
       expect(meta.v).to.equal(kept[0].model_version);
       expect(await countRows(db, 'active_model', `model_version = ${kept[0].model_version}`)).to.equal(0);
     } finally {
-      await db.exec(`drop view if exists eval_predictions_r${runId}`);
+      await db.exec(`drop view if exists eval_intervals_r${runId}`);
     }
   });
 });
