@@ -9,14 +9,15 @@
 -- it stands (no value clipped or imputed, no level unseen or missing: fold_dirty_cells.sql) needs no second pass:
 -- its design sums follow from these by algebra (design_sums.sql); the other cells are summed again from the
 -- processed rows (design_sums_cells.sql). One statement per range of cells, each on one thread, so each cell is
--- summed in row order, the cells in cell order (src/steps/cell-moments.ts). A calendar term is read from its list of
+-- summed in row order, the cells in cell order (src/steps/cell-moments.ts); each reads its cells' rows by their range
+-- of rowids (__rowid), a filter DuckDB applies in the scan (one on __row_group is evaluated on every row). A calendar term is read from its list of
 -- values at its timestamp part (taken once per row), its min and max from the parts a group holds
 -- (src/steps/design-stats.ts, foldCalendarSql); the null masks test the features' values once computed.
 with
 input_cells as (
     select *, {{calendar_parts}}
     from ({{input_rows}})
-    where __row_group >= $first_cell and __row_group < $end_cell
+    where __rowid >= $first_cell::bigint * $row_group_rows and __rowid < $end_cell::bigint * $row_group_rows
 ),
 feature_values as (
     select

@@ -67,6 +67,11 @@ export interface InputRowsOptions {
   rowGroups?: SqlFragment;
   /** Only the rows of raw_data with from ≤ rowid < to (a filter DuckDB applies in the scan: the other row groups are not read). */
   rowids?: { from: number; to: number };
+  /**
+   * Adds each row's rowid as __rowid: a statement over a range of cells filters on it (`__rowid >= $first_cell *
+   * $row_group_rows …`), a range DuckDB applies in the scan, where a filter on __row_group is evaluated on every row.
+   */
+  rowid?: boolean;
 }
 
 /**
@@ -74,7 +79,7 @@ export interface InputRowsOptions {
  * its values are literals, for a view's definition.
  */
 export function inputRowsSql(contract: Contract, input: ProcessingInput, opts: InputRowsOptions = {}): SqlFragment {
-  const cell = opts.rowGroups === undefined ? sql`` : sql`, ${opts.rowGroups} as __row_group`;
+  const cell = sql`${opts.rowGroups === undefined ? sql`` : sql`, ${opts.rowGroups} as __row_group`}${opts.rowid ? sql`, rowid as __rowid` : sql``}`;
   // literals, not parameters: DuckDB turns a rowid range of literals into the scan's range
   const range = opts.rowids === undefined ? sql`` : sql` and rowid >= ${sql.lit(Math.trunc(opts.rowids.from))} and rowid < ${sql.lit(Math.trunc(opts.rowids.to))}`;
   if (input.kind === 'batch') return sql`select *${cell} from raw_data where batch_id = ${input.batchId}${range}`;
@@ -246,7 +251,7 @@ interface FoldPass {
  * added up in cell order on one thread; quantiles and medians as in computeFeatureStats. The same table later gives
  * the design sums (design_sums.sql).
  */
-async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, cellRows: (cell: number) => SqlFragment, split: SplitRule, cells: readonly CellRange[], cellCount: number): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null; rowsRead: number; rowsAll: number; inputContent: InputContent; pass: FoldPass }> {
+async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, passRows: SqlFragment, cellRows: (cell: number) => SqlFragment, split: SplitRule, cells: readonly CellRange[], cellCount: number): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null; rowsRead: number; rowsAll: number; inputContent: InputContent; pass: FoldPass }> {
   const { db, config, runId } = ctx;
   const contract = config.contract;
   const target = sql.id(contract.target.name);
@@ -269,7 +274,7 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
   const masks = nullMasks(names.map((n) => sql.id(n)));
   const inputs = {
     slots: {
-      input_rows: inputRows,
+      input_rows: passRows,
       group_columns: groupColumns,
       is_test: split.isTest,
       target,
@@ -287,7 +292,7 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
       calendar_exclude: calendar.bitNames,
       calendar_bounds: calendar.bounds,
     },
-    params: { y_shift: yShift },
+    params: { y_shift: yShift, row_group_rows: ROW_GROUP_ROWS },
   };
   const cellsTable = `${runTables.designSums(runId)}_fold`;
   const empty = sqlFileFragment(STEP, 'fold_sums_cells', { ...inputs, params: { ...inputs.params, first_cell: 0, end_cell: 0 } });
@@ -435,7 +440,9 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   }
   // Training: one pass over both sides of the split gives the statistics to fit, and later most of the design sums.
   const cellRows = (c: number) => inputRowsSql(contract, input, { rowGroups, rowids: { from: c * ROW_GROUP_ROWS, to: (c + 1) * ROW_GROUP_ROWS } });
-  const folded = split ? await foldFeatureStats(ctx, features, inputRows, cellRows, split, cells, cellCount) : undefined;
+  // the one pass reads each range of cells by a range of rowids (applied in the scan)
+  const passRows = inputRowsSql(contract, input, { rowGroups, rowid: true });
+  const folded = split ? await foldFeatureStats(ctx, features, inputRows, passRows, cellRows, split, cells, cellCount) : undefined;
   const { stats, levelCounts, targetMean, rowsRead } = folded ?? (await computeFeatureStats(ctx, features, fitRows, false, cells));
   sameRows(folded ? 'fold_sums_cells' : 'feature_moments', folded ? folded.rowsAll : rowsRead, rowCount);
   const fitCount = stats[0] ? stats[0].n + stats[0].nulls : levelCounts.filter((l) => l.feature === features.categoricals[0]?.name).reduce((s, l) => s + l.n, 0);
@@ -542,22 +549,25 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
     const cellsTable = `${sumsTable}_cells`;
     const numericNames = fit.numerics.map((n) => n.name);
     const groupColumns = sql.join(fit.categoricals.map((c) => sql`${sql.id(c.name)},`), sql` `);
+    // the cells' statements read the same rows with their rowids, each its range of cells by a range of rowids
+    const processedCellRows = processedSelect(inputRowsSql(contract, input, { pinBatch: Number(pinBatch), rowGroups, rowid: true }), {
+      literal: true,
+      isTest: split ? split.isTest : sql`false`,
+      rowGroup: sql`, __row_group, __rowid`,
+    });
     const cellInputs = {
       slots: {
-        processed_rows: processedRows,
+        processed_rows: processedCellRows,
         group_columns: groupColumns,
         target: sql.id(contract.target.name),
         timestamp: sql.id(contract.timestamp.name),
         key_columns: keyColumns(contract),
         sums: sumsSql(numericNames, sql.id('__y')),
       },
-      params: { y_shift: targetMean ?? 0 },
+      params: { y_shift: targetMean ?? 0, row_group_rows: ROW_GROUP_ROWS },
     };
-    // the table the cells are appended to: the cells query's columns (over the view, which this connection sees; no cell)
-    const emptyCells = sqlFileFragment(STEP, 'design_sums_cells', {
-      slots: { ...cellInputs.slots, processed_rows: sql`select * from ${sql.id(processedTable)}` },
-      params: { ...cellInputs.params, first_cell: 0, end_cell: 0 },
-    });
+    // the table the cells are appended to: the cells query's columns (no cell)
+    const emptyCells = sqlFileFragment(STEP, 'design_sums_cells', { ...cellInputs, params: { ...cellInputs.params, first_cell: 0, end_cell: 0 } });
     await runSqlFile(db, STEP, 'design_cells_table', { slots: { cells_table: sql.id(cellsTable), cells: emptyCells } });
     const dirty = (await runSqlFile<{ cell: number | bigint }>(db, STEP, 'fold_dirty_cells', { slots: { cells_table: sql.id(pass.cellsTable), dirty: dirtyCellsSql(fit, features) } })).map((r) => Number(r.cell));
     // most cells: the usual ranges, one per thread; else the runs of them (a few statements, each on one thread)
