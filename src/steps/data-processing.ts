@@ -251,7 +251,7 @@ interface FoldPass {
  * added up in cell order on one thread; quantiles and medians as in computeFeatureStats. The same table later gives
  * the design sums (design_sums.sql).
  */
-async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, passRows: SqlFragment, cellRows: (cell: number) => SqlFragment, split: SplitRule, cells: readonly CellRange[], cellCount: number): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null; rowsRead: number; rowsAll: number; inputContent: InputContent; pass: FoldPass }> {
+async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, passRows: SqlFragment, cellRows: (cell: number) => SqlFragment, split: SplitRule, cells: readonly CellRange[], cellCount: number): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null; rowsRead: number; rowsAll: number; idsHash: string; inputContent: InputContent; pass: FoldPass }> {
   const { db, config, runId } = ctx;
   const contract = config.contract;
   const target = sql.id(contract.target.name);
@@ -320,6 +320,8 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
   const byLevels = await runSqlFile<Record<string, string | number | bigint | boolean | null>>(db, STEP, 'fold_levels', { slots: { cells_table: sql.id(cellsTable), group_columns: groupColumns } });
   const rowsAll = byLevels.reduce((t, r) => t + Number(r.n), 0);
   const inputHash = byLevels.reduce((h, r) => h + BigInt(r.input_hash as string), 0n);
+  // as input_fingerprint.sql: the xor over every input row, 0 when there is none
+  const idsHash = byLevels.reduce((h, r) => h ^ BigInt(r.ids_hash as string), 0n);
   const levelCounts: LevelCount[] = features.categoricals.flatMap((c) => {
     const byLevel = new Map<string, number>();
     let nulls = 0;
@@ -334,7 +336,7 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
     return [...levels.map((level) => ({ feature: c.name, level, n: byLevel.get(level) as number })), ...(nulls > 0 ? [{ feature: c.name, level: null, n: nulls }] : [])];
   });
   const stats = await completeStats(ctx, features, fitRows, true, combined, rowsRead);
-  return { stats, levelCounts, targetMean, rowsRead, rowsAll, inputContent: { n: rowsAll, h: inputHash.toString() }, pass: { cellsTable, shifts, yShift } };
+  return { stats, levelCounts, targetMean, rowsRead, rowsAll, idsHash: idsHash.toString(), inputContent: { n: rowsAll, h: inputHash.toString() }, pass: { cellsTable, shifts, yShift } };
 }
 
 /**
@@ -413,8 +415,10 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   // cells of the two-level sums: blocks of rowids (a row group's worth), the same in every database ingested from the same file
   const rowGroups = sql`rowid // ${sql.lit(ROW_GROUP_ROWS)}`;
   const inputRows = inputRowsSql(contract, input, { rowGroups });
-  const fingerprint = await inputFingerprint(ctx, input);
-  const rowCount = Number(fingerprint.split(':')[0]);
+  // A batch's rows are identified by input_fingerprint.sql; a training's are counted here and identified by its one
+  // pass (the same xor of the hashes of their ids, with no read of its own).
+  let fingerprint = replay ? await inputFingerprint(ctx, input) : undefined;
+  const rowCount = fingerprint !== undefined ? Number(fingerprint.split(':')[0]) : Number((await runSqlFile<{ n: number | bigint }>(db, STEP, 'input_count', { slots: { input_rows: inputRowsSql(contract, input) } }))[0].n);
   if (rowCount === 0) {
     throw new InputError(input.kind === 'batch' ? `batch ${input.batchId} has no accepted rows to process` : 'no labelled rows to train on (ingest data with the target column first)');
   }
@@ -445,6 +449,7 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   const folded = split ? await foldFeatureStats(ctx, features, inputRows, passRows, cellRows, split, cells, cellCount) : undefined;
   const { stats, levelCounts, targetMean, rowsRead } = folded ?? (await computeFeatureStats(ctx, features, fitRows, false, cells));
   sameRows(folded ? 'fold_sums_cells' : 'feature_moments', folded ? folded.rowsAll : rowsRead, rowCount);
+  if (folded) fingerprint = `${folded.rowsAll}:${folded.idsHash}`;
   const fitCount = stats[0] ? stats[0].n + stats[0].nulls : levelCounts.filter((l) => l.feature === features.categoricals[0]?.name).reduce((s, l) => s + l.n, 0);
   if (split && fitCount === 0) throw new InputError(`the split left no training rows of the ${rowCount} labelled rows (steps.train_test_split)`);
 
