@@ -53,14 +53,20 @@ for (const { run_id: run } of runs) {
       if (ha !== hb) same = false;
       continue;
     }
-    // Stored order: each row's position (in a one-thread scan) compared too, where readers sum in that order.
-    const q = (db: string) => (prefix === 'eval_predictions_r' ? `(select *, row_number() over () as position from ${db}.${t})` : `(from ${db}.${t})`);
+    // The columns both hold (eval_intervals_r{run} lost its flags column in 47ecf24; a column only one side has is
+    // listed, not compared). Stored order: each row's position (in a one-thread scan) compared too, where readers sum in
+    // that order.
+    const columnsOf = async (db: string) => (await rows(`select column_name from duckdb_columns() where database_name = '${db}' and table_name = '${t}' order by column_index`)).map((c) => String(c.column_name));
+    const [ca, cb] = [await columnsOf('a'), await columnsOf('b')];
+    const common = ca.filter((c) => cb.includes(c));
+    const list = common.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ');
+    const q = (db: string) => (prefix === 'eval_predictions_r' ? `(select ${list}, row_number() over () as position from ${db}.${t})` : `(select ${list} from ${db}.${t})`);
     const [r] = await rows(`select
         (select count(*) from ${q('a')}) as rows_a,
         (select count(*) from ${q('b')}) as rows_b,
         (select count(*) from (${q('a')} except all ${q('b')}) x) as only_a,
         (select count(*) from (${q('b')} except all ${q('a')}) x) as only_b`);
-    result[t] = Object.fromEntries(Object.entries(r).map(([k, v]) => [k, num(v)]));
+    result[t] = { ...Object.fromEntries(Object.entries(r).map(([k, v]) => [k, num(v)])), ...(common.length < Math.max(ca.length, cb.length) ? { only_in_a: ca.filter((c) => !common.includes(c)), only_in_b: cb.filter((c) => !common.includes(c)) } : {}) };
     if (r.only_a !== 0n || r.only_b !== 0n || r.rows_a !== r.rows_b) same = false;
   }
 }

@@ -1,11 +1,10 @@
 -- RMSE, MAE, MAPE (rows with |actual| > $mape_floor only), R² and bias, for the new and the active model on the same
--- rows, summed on one thread in the rows' stored order. {{predictions_table}}: eval_predictions_r{run} where it is a sorted
--- table ({{checks}}: none); or, before it is made, the rows it would hold without a sort (in_order_rows.sql), with
--- the checks that decide whether it may be counted in the same pass: rows out of key order (each row's key against the
--- previous row's, which must be strictly smaller: batch_id, then source_row) and, with a model active, rows whose active
--- prediction is not of the same key (temp.eval_active paired by position). Where both are 0, these are the metrics of
--- eval_predictions_r{run} as it is then made (a view, or a copy in this order), summed in its order; otherwise the step
--- stores the rows sorted (joined by key) and sums them again.
+-- rows, summed on one thread in the rows' stored order. {{predictions_table}}: eval_predictions_r{run} where it is a
+-- sorted table ({{checks}}: none); or, before it is made, the rows it would hold without a sort (in_order_rows.sql),
+-- with {{checks}} counting its rows that are out of key order or paired with another key's active prediction
+-- (check_counts.sql). Where both counts are 0, these are the metrics of eval_predictions_r{run} as it is then made
+-- (a view, or a copy in this order), summed in its order; otherwise the step stores the rows sorted (joined by key)
+-- and sums them again.
 with stats as (
     select
         count(*) as n,
@@ -34,5 +33,7 @@ select
     mae_active as active_mae,
     mape_active as active_mape,
     1 - sse_active / nullif(sst, 0) as active_r2,
-    bias_active as active_bias{{check_columns}}
+    bias_active as active_bias,
+    -- and the checks' counts, where {{checks}} gave them
+    * exclude (n, mean_actual, mape_rows, sse_new, mae_new, mape_new, bias_new, sse_active, mae_active, mape_active, bias_active, sst)
 from stats

@@ -3,8 +3,10 @@
 -- and the per-level-combination terms of the row's group. Split-conformal: ŷ ± q, q a quantile of held-out
 -- absolute residuals (per group where the group had enough held-out rows). {{half_width}} is one of the two.
 -- Flags mark rows whose interval is less reliable: high leverage, an unseen level, an out-of-range or an
--- imputed value. Written once, in one parallel pass: the transform of the processed view and this expression are
--- computed here only (reading a view of them instead would compute them again in every pass that reads it).
+-- imputed value ({{flags}}: row_flags.sql; the evaluation's table of the test rows has none: it records the
+-- intervals' coverage, and an empty list per row was a fifth of the statement's time). Written once, in one
+-- parallel pass: the transform of the processed view and this expression are computed here only (reading a view
+-- of them instead would compute them again in every pass that reads it).
 -- The table keeps the processed rows' order (raw_data's: a batch's file order), so one-thread sums over it are
 -- bit-identical run to run without a sort: each row's group terms (__g_i, __c, its level coefficients __b_i,
 -- computed in TypeScript from (XᵀX)⁻¹) are read from lists by the row's index among every combination of levels,
@@ -41,16 +43,7 @@ select
     prediction,
     prediction - {{half_width}} as prediction_lower,
     prediction + {{half_width}} as prediction_upper,
-    leverage,
-    -- most rows have no flag: their empty list is written without the lambda (a third of the statement's time)
-    case
-        when leverage <= $leverage_limit and unseen_levels = 0 and clipped_values = 0 and imputed_values = 0 then []::varchar[]
-        else list_filter([
-            case when leverage > $leverage_limit then 'high_leverage' end,
-            case when unseen_levels > 0 then 'unseen_level' end,
-            case when clipped_values > 0 then 'out_of_range' end,
-            case when imputed_values > 0 then 'imputed' end
-        ], f -> f is not null)
-    end as flags
+    leverage
+    {{flags}}
 from scored
 {{order_by}}

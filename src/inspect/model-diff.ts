@@ -153,8 +153,8 @@ async function sameRowsMetrics(db: PipelineDb, config: Config, stage: Stage, a: 
     }, 'sql/inspect/diff_predictions.sql');
     const [m] = await runSqlFile<Record<string, number | null>>(db, 'model_evaluation', 'eval_metrics', {
       deterministic: true,
-      // no checks: the evaluation's own pass counts rows out of key order there (checks, check_columns)
-      slots: { predictions_table: sql`(${rows}) as diff_rows`, checks: sql``, check_columns: sql`` },
+      // no checks: the evaluation's own pass counts rows out of key order there (checks)
+      slots: { predictions_table: sql`(${rows}) as diff_rows`, checks: sql`` },
       params: { mape_floor: MAPE_FLOOR },
     });
     if (m.n) {

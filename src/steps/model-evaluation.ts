@@ -228,25 +228,17 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
   // eval_predictions_r{run} is a view (over the intervals table, where no model was active) or a table.
   await dropProcessed(db, predictionsTable);
   // The one pass over the test rows (a view: processing is computed as it is read): the new model's predictions
-  // with their normal-theory intervals, as served. Its predictions are predictionSql's, term for term, so
+  // with their normal-theory intervals, as served (without the served rows' flags: this table records the intervals'
+  // coverage; each row's empty list of flags was a fifth of the pass). Its predictions are predictionSql's, term for term, so
   // eval_predictions_r{run} and the statistics below read this table, not the test view again.
   // No summary pass over it: the evaluation's own statements below read what they need.
-  await writePredictions(ctx, testView, model, fit, intervalsTable, { method: 'normal' });
+  await writePredictions(ctx, testView, model, fit, intervalsTable, { method: 'normal' }, { flags: false });
   type MetricsRow = Record<string, number | null>;
-  const metricsOf = (predictions: SqlFragment, checks?: { active: boolean }) =>
+  // over in_order_rows.sql (checks: its marks counted too) or over eval_predictions_r{run} as stored
+  const metricsOf = (predictions: SqlFragment, checks = false) =>
     runSqlFile<MetricsRow>(db, STEP, 'eval_metrics', {
       deterministic: true,
-      slots: {
-        predictions_table: predictions,
-        checks: checks
-          ? sql`,
-        count(*) filter (where previous_batch_id > batch_id or (previous_batch_id = batch_id and previous_source_row >= source_row)) as out_of_order,
-        count(*) filter (where ${checks.active ? sql`batch_id is distinct from active_batch_id or source_row is distinct from active_source_row` : sql`false`}) as mismatched`
-          : sql``,
-        check_columns: checks ? sql`,
-    out_of_order,
-    mismatched` : sql``,
-      },
+      slots: { predictions_table: predictions, checks: checks ? sqlFileFragment(STEP, 'check_counts') : sql`` },
       params: { mape_floor: MAPE_FLOOR },
     });
   // The test rows with the active model's predictions (if any) as eval_predictions_r{run} will hold them without a
@@ -266,6 +258,7 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
         active_source_row: withActive ? sql`a.source_row` : sql`null`,
         active_join: withActive ? sql`positional join temp.eval_active a` : sql``,
       },
+      params: { with_active: withActive },
     });
     return sql`(${f}) as r`;
   };
@@ -289,7 +282,7 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
       : null;
     if (testRows) {
       await runSqlFile(db, STEP, 'active_predictions', { slots: { ...activeSlots, test_rows: testRows } });
-      const [c] = await metricsOf(inOrderRows(true), { active: true });
+      const [c] = await metricsOf(inOrderRows(true), true);
       if (c.out_of_order === 0 && c.mismatched === 0) {
         await runSqlFile(db, STEP, 'eval_predictions_aligned', { slots: { ...slots, key_columns: keyColumns(contract, 't') } });
         m = c;
@@ -298,7 +291,7 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
     }
     if (!m) await runSqlFile(db, STEP, 'eval_predictions_with_active', { slots: { ...slots, ...activeSlots } });
   } else {
-    const [c] = await metricsOf(inOrderRows(false), { active: false });
+    const [c] = await metricsOf(inOrderRows(false), true);
     if (c.out_of_order === 0) {
       await runSqlFile(db, STEP, 'eval_predictions_view', { slots });
       m = c;

@@ -1,4 +1,4 @@
-import { runSqlFile } from '../db/sql-runner.ts';
+import { runSqlFile, sqlFileFragment } from '../db/sql-runner.ts';
 import { sql } from 'kysely';
 import { logger } from '../logger.ts';
 import { runTables, type RunContext, type StepReport } from '../runs/run-log.ts';
@@ -90,7 +90,11 @@ export async function modelPrediction(
   fit: FitParams,
   tableName = runTables.predictions(ctx.runId),
   interval?: IntervalSpec,
-  opts: { /** Default DENSE_GROUP_LIMIT (a test takes the join's path with 0). */ denseGroupLimit?: number } = {},
+  opts: {
+    /** Default DENSE_GROUP_LIMIT (a test takes the join's path with 0). */ denseGroupLimit?: number;
+    /** Each row's flags (row_flags.sql), as served; false for the evaluation's test rows, whose table records coverage. Default true. */
+    flags?: boolean;
+  } = {},
 ): Promise<PredictionResult> {
   const level = ctx.config.steps.model_prediction.interval_level;
   const { predictionsTable, note } = await writePredictions(ctx, processedTable, model, fit, tableName, interval, opts);
@@ -121,7 +125,11 @@ export async function writePredictions(
   fit: FitParams,
   tableName: string,
   interval?: IntervalSpec,
-  opts: { /** Default DENSE_GROUP_LIMIT (a test takes the join's path with 0). */ denseGroupLimit?: number } = {},
+  opts: {
+    /** Default DENSE_GROUP_LIMIT (a test takes the join's path with 0). */ denseGroupLimit?: number;
+    /** Each row's flags (row_flags.sql), as served; false for the evaluation's test rows, whose table records coverage. Default true. */
+    flags?: boolean;
+  } = {},
 ): Promise<{ predictionsTable: string; note: string }> {
   const { db, config } = ctx;
   const cfg = config.steps.model_prediction;
@@ -237,8 +245,9 @@ export async function writePredictions(
       linear: sum(linear),
       half_width: halfWidth,
       group_value: groupValue,
+      flags: opts.flags === false ? sql`` : sqlFileFragment(STEP, 'row_flags', { params: { leverage_limit: cfg.leverage_flag_multiple * model.meanLeverage } }),
     },
-    params: { inv_n: 1 / model.nTrain, leverage_limit: cfg.leverage_flag_multiple * model.meanLeverage },
+    params: { inv_n: 1 / model.nTrain },
   });
   return { predictionsTable, note: chosen.note };
 }
