@@ -2,12 +2,13 @@
 -- rows: quantiles describe a distribution and bound outliers, and a sample gives them to well within
 -- their own sampling error at a fraction of the cost of sorting every row. The describing quantiles and the two
 -- clipping quantiles are one aggregate (one copy of each feature's sampled values, each quantile interpolated as a
--- quantile of its own would be), split into their columns after.
+-- quantile of its own would be), split into their columns after. {{fit_rows}}: the rows fitted on (a training's side
+-- of the split), tested after the sample's hash, so on the sampled rows only.
 with
 sampled as (
     select {{numeric_features}}
     from ({{input_rows}})
-    where hash(batch_id, source_row) % 1000000 < $keep_per_million
+    where hash(batch_id, source_row) % 1000000 < $keep_per_million and {{fit_rows}}
 ),
 long_values as (from sampled unpivot (v for feature in ({{numeric_names}}))),
 feature_quantiles as (

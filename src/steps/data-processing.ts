@@ -183,9 +183,11 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
 
 /**
  * The per-feature statistics from each numeric feature's moments over the `total` input rows: with exact medians for
- * the features imputed with theirs, and (`withQuantiles`) quantiles and clipping bounds over a hash sample.
+ * the features imputed with theirs, and (`withQuantiles`) quantiles and clipping bounds over a hash sample. `sample`:
+ * the rows the sample is drawn from and the predicate that keeps the rows fitted on (the input rows, every one, by
+ * default), tested after the sample's hash, on the sampled rows only.
  */
-async function completeStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, withQuantiles: boolean, combined: readonly Moments[], total: number): Promise<FeatureStat[]> {
+async function completeStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, withQuantiles: boolean, combined: readonly Moments[], total: number, sample: { rows: SqlFragment; fit: SqlFragment } = { rows: inputRows, fit: sql`true` }): Promise<FeatureStat[]> {
   const { db, config } = ctx;
   const [clipLo, clipHi] = config.steps.data_processing.clip_quantiles;
   // exact, over every row, for the features whose missing values are imputed with it (a median does not depend on row order)
@@ -204,7 +206,8 @@ async function completeStats(ctx: RunContext, features: FeatureSet, inputRows: S
   // A replay uses the fitted bounds: the batch's quantiles would only describe it (drift compares samples instead).
   const q = !withQuantiles ? [] : await runSqlFile<{ feature: string; quantiles: number[] | null; clip_lo: number | null; clip_hi: number | null }>(db, STEP, 'feature_quantiles', {
     slots: {
-      input_rows: inputRows,
+      input_rows: sample.rows,
+      fit_rows: sample.fit,
       numeric_features: numericFeatureSelect(features.numerics),
       numeric_names: identList(features.numerics.map((f) => f.name)),
     },
@@ -335,7 +338,7 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
     const levels = [...byLevel.keys()].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
     return [...levels.map((level) => ({ feature: c.name, level, n: byLevel.get(level) as number })), ...(nulls > 0 ? [{ feature: c.name, level: null, n: nulls }] : [])];
   });
-  const stats = await completeStats(ctx, features, fitRows, true, combined, rowsRead);
+  const stats = await completeStats(ctx, features, fitRows, true, combined, rowsRead, { rows: inputRows, fit: sql`not ${split.isTest}` });
   return { stats, levelCounts, targetMean, rowsRead, rowsAll, idsHash: idsHash.toString(), inputContent: { n: rowsAll, h: inputHash.toString() }, pass: { cellsTable, shifts, yShift } };
 }
 
@@ -613,7 +616,8 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
     const sampleSize = config.steps.data_drift_detection.reference_sample_size;
     await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(referenceTable) } });
     await runSqlFile(db, STEP, 'reference_sample', {
-      slots: { reference_table: sql.id(referenceTable), input_rows: fitRows, raw_features: rawFeatureSelect(features), key_columns: keyColumns(contract) },
+      // every input row, the training side kept after the sample's pre-filter (tested on the pre-filtered rows only)
+      slots: { reference_table: sql.id(referenceTable), input_rows: inputRows, fit_rows: split ? sql`not ${split.isTest}` : sql`true`, raw_features: rawFeatureSelect(features), key_columns: keyColumns(contract) },
       params: {
         seed: config.steps.train_test_split.seed,
         sample_size: sampleSize,
