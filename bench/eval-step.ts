@@ -1,13 +1,14 @@
 /**
- * The training run's model_evaluation step, before and after a change, measured side by side: for each checkout
+ * A training run's step (model_evaluation unless `--step` names another, e.g. data_processing), before and after a
+ * change, measured side by side: for each checkout
  * (e.g. the main checkout and a worktree), alternating, copies an ingested database, runs
  * `pipeline run --type TRAINING_PIPELINE -v` twice on the copy (the first run has no active model; the second, forced,
- * evaluates the first's model beside the new one) and reads each model_evaluation's duration and its statements'
+ * evaluates the first's model beside the new one) and reads the step's duration in each and its statements'
  * times from the verbose log, and the wall time of the whole training command (runS). Prints one JSON object: per
  * checkout and run, the medians, the load average before each run, and every measurement. With `--keep DIR`, each
  * checkout's last database is kept as DIR/<checkout>.duckdb (for bench/compare-evaluation.ts).
  *
- *   node --import tsx bench/eval-step.ts --db INGESTED.duckdb --repeat 2 [--keep DIR] /work/main /work/wt/i17-eval
+ *   node --import tsx bench/eval-step.ts --db INGESTED.duckdb --repeat 2 [--step STEP] [--keep DIR] /work/main /work/wt/i17-eval
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -26,10 +27,12 @@ const opt = (name: string, dflt?: string) => {
 const base = opt('--db');
 const repeat = Number(opt('--repeat', '2'));
 const keep = opt('--keep');
+const step = opt('--step', 'model_evaluation') as string;
+if (!/^\w+$/.test(step)) throw new Error(`--step: not a step name: ${step}`);
 const checkouts = args;
 if (!base || !checkouts.length) throw new Error('usage: eval-step.ts --db INGESTED.duckdb [--repeat N] CHECKOUT...');
 
-const STEP_DONE = /info\s+step model_evaluation done in ([0-9.]+) s/;
+const STEP_DONE = new RegExp(`info\\s+step ${step} done in ([0-9.]+) s`);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'eval-step-'));
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -56,11 +59,11 @@ try {
         if (p.status !== 0) throw new Error(`${checkout}: training failed (${p.status}): ${p.stderr.slice(-2000)}`);
         const log = `${p.stdout}\n${p.stderr}`;
         const done = log.match(STEP_DONE);
-        if (!done) throw new Error(`${checkout}: no model_evaluation step in the log`);
+        if (!done) throw new Error(`${checkout}: no ${step} step in the log`);
         const statementsMs: Record<string, number> = {};
-        for (const t of parseSqlLog(log)) if (t.step === 'model_evaluation') statementsMs[t.file] = Math.round((statementsMs[t.file] ?? 0) + t.ms);
+        for (const t of parseSqlLog(log)) if (t.step === step) statementsMs[t.file] = Math.round((statementsMs[t.file] ?? 0) + t.ms);
         runs.push({ checkout, run, load1: Math.round(load1 * 100) / 100, stepS: Number(done[1]), runS, statementsMs });
-        process.stderr.write(`${checkout} ${run}: model_evaluation ${done[1]} s, training ${runS} s (load ${load1.toFixed(2)})\n`);
+        process.stderr.write(`${checkout} ${run}: ${step} ${done[1]} s, training ${runS} s (load ${load1.toFixed(2)})\n`);
       }
       if (keep) copyFileSync(db, path.join(keep, `${path.basename(checkout)}.duckdb`));
     }
@@ -84,4 +87,4 @@ const summary = checkouts.flatMap((checkout) =>
     };
   }),
 );
-process.stdout.write(`${JSON.stringify({ base, repeat, nproc: os.cpus().length, summary, runs }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ base, step, repeat, nproc: os.cpus().length, summary, runs }, null, 2)}\n`);

@@ -2,14 +2,15 @@
 -- $first_cell ≤ cell < $end_cell: one row per cell, batch, combination of category levels and side of the split
 -- (is_test), with n, Σy, Σy² (y taken around $y_shift, the training mean target), Σx, Σxy, Σxx' over the numeric
 -- features (already centred by processing), the rows' replay counts, their time range and the xor of the hashes of
--- their key and target. One statement per range of cells, each on one thread, so each cell is summed in row order;
+-- their key and target. One statement per range of cells, each on one thread, so each cell is summed in row order
+-- (its rows read by their range of rowids, __rowid, a filter DuckDB applies in the scan);
 -- in cell order, so the ranges appended one after another make a table in cell order, which design_sums.sql adds up
 -- (src/steps/cell-moments.ts says why that is bit-identical run to run).
 with
 shifted as (
     select *, {{target}} - $y_shift as __y
     from ({{processed_rows}})
-    where __row_group >= $first_cell and __row_group < $end_cell
+    where __rowid >= $first_cell::bigint * $row_group_rows and __rowid < $end_cell::bigint * $row_group_rows
 )
 select
     {{group_columns}}

@@ -3,20 +3,22 @@
 -- split (is_test) and set of missing numeric values (bit masks), with n; Σv and Σv² of the target taken around
 -- $y_shift; and over the numeric features' raw values, each taken around its own shift (u = x − shift, the shifts from
 -- fold_shifts.sql): Σu, Σuv, Σuu', min and max; the rows' time range, the xor of the hashes of their key and target,
--- and the sum of the hashes of their contents (every contract column: the training's input fingerprint,
--- sql/model_training/input_fingerprint.sql). The processing's statistics (moments, bounds, level counts) follow from
+-- the sum of the hashes of their contents (every contract column: the training's input fingerprint,
+-- sql/model_training/input_fingerprint.sql), and the xor of the hashes of their ids (the step's input fingerprint, as
+-- input_fingerprint.sql computes it). The processing's statistics (moments, bounds, level counts) follow from
 -- the training side. A cell whose every row is model-ready as
 -- it stands (no value clipped or imputed, no level unseen or missing: fold_dirty_cells.sql) needs no second pass:
 -- its design sums follow from these by algebra (design_sums.sql); the other cells are summed again from the
 -- processed rows (design_sums_cells.sql). One statement per range of cells, each on one thread, so each cell is
--- summed in row order, the cells in cell order (src/steps/cell-moments.ts). A calendar term is read from its list of
+-- summed in row order, the cells in cell order (src/steps/cell-moments.ts); each reads its cells' rows by their range
+-- of rowids (__rowid), a filter DuckDB applies in the scan (one on __row_group is evaluated on every row). A calendar term is read from its list of
 -- values at its timestamp part (taken once per row), its min and max from the parts a group holds
 -- (src/steps/design-stats.ts, foldCalendarSql); the null masks test the features' values once computed.
 with
 input_cells as (
     select *, {{calendar_parts}}
     from ({{input_rows}})
-    where __row_group >= $first_cell and __row_group < $end_cell
+    where __rowid >= $first_cell::bigint * $row_group_rows and __rowid < $end_cell::bigint * $row_group_rows
 ),
 feature_values as (
     select
@@ -28,6 +30,7 @@ feature_values as (
         {{timestamp}} as __time,
         hash({{key_columns}}, {{target}}) as __row_hash,
         hash({{input_columns}}) as __input_hash,
+        hash(batch_id, source_row) as __id_hash,
         {{calendar_part_columns}}
         {{numeric_features}}
     from input_cells
@@ -51,7 +54,8 @@ cell_sums as (
         min(__time) as min_time,
         max(__time) as max_time,
         bit_xor(__row_hash) as rows_hash,
-        sum(__input_hash) as input_hash
+        sum(__input_hash) as input_hash,
+        bit_xor(__id_hash) as ids_hash
     from shifted
     group by all
 )

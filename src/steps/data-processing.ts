@@ -67,6 +67,11 @@ export interface InputRowsOptions {
   rowGroups?: SqlFragment;
   /** Only the rows of raw_data with from ≤ rowid < to (a filter DuckDB applies in the scan: the other row groups are not read). */
   rowids?: { from: number; to: number };
+  /**
+   * Adds each row's rowid as __rowid: a statement over a range of cells filters on it (`__rowid >= $first_cell *
+   * $row_group_rows …`), a range DuckDB applies in the scan, where a filter on __row_group is evaluated on every row.
+   */
+  rowid?: boolean;
 }
 
 /**
@@ -74,7 +79,7 @@ export interface InputRowsOptions {
  * its values are literals, for a view's definition.
  */
 export function inputRowsSql(contract: Contract, input: ProcessingInput, opts: InputRowsOptions = {}): SqlFragment {
-  const cell = opts.rowGroups === undefined ? sql`` : sql`, ${opts.rowGroups} as __row_group`;
+  const cell = sql`${opts.rowGroups === undefined ? sql`` : sql`, ${opts.rowGroups} as __row_group`}${opts.rowid ? sql`, rowid as __rowid` : sql``}`;
   // literals, not parameters: DuckDB turns a rowid range of literals into the scan's range
   const range = opts.rowids === undefined ? sql`` : sql` and rowid >= ${sql.lit(Math.trunc(opts.rowids.from))} and rowid < ${sql.lit(Math.trunc(opts.rowids.to))}`;
   if (input.kind === 'batch') return sql`select *${cell} from raw_data where batch_id = ${input.batchId}${range}`;
@@ -178,9 +183,11 @@ async function computeFeatureStats(ctx: RunContext, features: FeatureSet, inputR
 
 /**
  * The per-feature statistics from each numeric feature's moments over the `total` input rows: with exact medians for
- * the features imputed with theirs, and (`withQuantiles`) quantiles and clipping bounds over a hash sample.
+ * the features imputed with theirs, and (`withQuantiles`) quantiles and clipping bounds over a hash sample. `sample`:
+ * the rows the sample is drawn from and the predicate that keeps the rows fitted on (the input rows, every one, by
+ * default), tested after the sample's hash, on the sampled rows only.
  */
-async function completeStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, withQuantiles: boolean, combined: readonly Moments[], total: number): Promise<FeatureStat[]> {
+async function completeStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, withQuantiles: boolean, combined: readonly Moments[], total: number, sample: { rows: SqlFragment; fit: SqlFragment } = { rows: inputRows, fit: sql`true` }): Promise<FeatureStat[]> {
   const { db, config } = ctx;
   const [clipLo, clipHi] = config.steps.data_processing.clip_quantiles;
   // exact, over every row, for the features whose missing values are imputed with it (a median does not depend on row order)
@@ -199,7 +206,8 @@ async function completeStats(ctx: RunContext, features: FeatureSet, inputRows: S
   // A replay uses the fitted bounds: the batch's quantiles would only describe it (drift compares samples instead).
   const q = !withQuantiles ? [] : await runSqlFile<{ feature: string; quantiles: number[] | null; clip_lo: number | null; clip_hi: number | null }>(db, STEP, 'feature_quantiles', {
     slots: {
-      input_rows: inputRows,
+      input_rows: sample.rows,
+      fit_rows: sample.fit,
       numeric_features: numericFeatureSelect(features.numerics),
       numeric_names: identList(features.numerics.map((f) => f.name)),
     },
@@ -246,7 +254,7 @@ interface FoldPass {
  * added up in cell order on one thread; quantiles and medians as in computeFeatureStats. The same table later gives
  * the design sums (design_sums.sql).
  */
-async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, cellRows: (cell: number) => SqlFragment, split: SplitRule, cells: readonly CellRange[], cellCount: number): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null; rowsRead: number; rowsAll: number; inputContent: InputContent; pass: FoldPass }> {
+async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows: SqlFragment, passRows: SqlFragment, cellRows: (cell: number) => SqlFragment, split: SplitRule, cells: readonly CellRange[], cellCount: number): Promise<{ stats: FeatureStat[]; levelCounts: LevelCount[]; targetMean: number | null; rowsRead: number; rowsAll: number; idsHash: string; inputContent: InputContent; pass: FoldPass }> {
   const { db, config, runId } = ctx;
   const contract = config.contract;
   const target = sql.id(contract.target.name);
@@ -269,7 +277,7 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
   const masks = nullMasks(names.map((n) => sql.id(n)));
   const inputs = {
     slots: {
-      input_rows: inputRows,
+      input_rows: passRows,
       group_columns: groupColumns,
       is_test: split.isTest,
       target,
@@ -287,7 +295,7 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
       calendar_exclude: calendar.bitNames,
       calendar_bounds: calendar.bounds,
     },
-    params: { y_shift: yShift },
+    params: { y_shift: yShift, row_group_rows: ROW_GROUP_ROWS },
   };
   const cellsTable = `${runTables.designSums(runId)}_fold`;
   const empty = sqlFileFragment(STEP, 'fold_sums_cells', { ...inputs, params: { ...inputs.params, first_cell: 0, end_cell: 0 } });
@@ -315,6 +323,8 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
   const byLevels = await runSqlFile<Record<string, string | number | bigint | boolean | null>>(db, STEP, 'fold_levels', { slots: { cells_table: sql.id(cellsTable), group_columns: groupColumns } });
   const rowsAll = byLevels.reduce((t, r) => t + Number(r.n), 0);
   const inputHash = byLevels.reduce((h, r) => h + BigInt(r.input_hash as string), 0n);
+  // as input_fingerprint.sql: the xor over every input row, 0 when there is none
+  const idsHash = byLevels.reduce((h, r) => h ^ BigInt(r.ids_hash as string), 0n);
   const levelCounts: LevelCount[] = features.categoricals.flatMap((c) => {
     const byLevel = new Map<string, number>();
     let nulls = 0;
@@ -328,8 +338,8 @@ async function foldFeatureStats(ctx: RunContext, features: FeatureSet, inputRows
     const levels = [...byLevel.keys()].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
     return [...levels.map((level) => ({ feature: c.name, level, n: byLevel.get(level) as number })), ...(nulls > 0 ? [{ feature: c.name, level: null, n: nulls }] : [])];
   });
-  const stats = await completeStats(ctx, features, fitRows, true, combined, rowsRead);
-  return { stats, levelCounts, targetMean, rowsRead, rowsAll, inputContent: { n: rowsAll, h: inputHash.toString() }, pass: { cellsTable, shifts, yShift } };
+  const stats = await completeStats(ctx, features, fitRows, true, combined, rowsRead, { rows: inputRows, fit: sql`not ${split.isTest}` });
+  return { stats, levelCounts, targetMean, rowsRead, rowsAll, idsHash: idsHash.toString(), inputContent: { n: rowsAll, h: inputHash.toString() }, pass: { cellsTable, shifts, yShift } };
 }
 
 /**
@@ -408,8 +418,10 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   // cells of the two-level sums: blocks of rowids (a row group's worth), the same in every database ingested from the same file
   const rowGroups = sql`rowid // ${sql.lit(ROW_GROUP_ROWS)}`;
   const inputRows = inputRowsSql(contract, input, { rowGroups });
-  const fingerprint = await inputFingerprint(ctx, input);
-  const rowCount = Number(fingerprint.split(':')[0]);
+  // A batch's rows are identified by input_fingerprint.sql; a training's are counted here and identified by its one
+  // pass (the same xor of the hashes of their ids, with no read of its own).
+  let fingerprint = replay ? await inputFingerprint(ctx, input) : undefined;
+  const rowCount = fingerprint !== undefined ? Number(fingerprint.split(':')[0]) : Number((await runSqlFile<{ n: number | bigint }>(db, STEP, 'input_count', { slots: { input_rows: inputRowsSql(contract, input) } }))[0].n);
   if (rowCount === 0) {
     throw new InputError(input.kind === 'batch' ? `batch ${input.batchId} has no accepted rows to process` : 'no labelled rows to train on (ingest data with the target column first)');
   }
@@ -435,9 +447,12 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
   }
   // Training: one pass over both sides of the split gives the statistics to fit, and later most of the design sums.
   const cellRows = (c: number) => inputRowsSql(contract, input, { rowGroups, rowids: { from: c * ROW_GROUP_ROWS, to: (c + 1) * ROW_GROUP_ROWS } });
-  const folded = split ? await foldFeatureStats(ctx, features, inputRows, cellRows, split, cells, cellCount) : undefined;
+  // the one pass reads each range of cells by a range of rowids (applied in the scan)
+  const passRows = inputRowsSql(contract, input, { rowGroups, rowid: true });
+  const folded = split ? await foldFeatureStats(ctx, features, inputRows, passRows, cellRows, split, cells, cellCount) : undefined;
   const { stats, levelCounts, targetMean, rowsRead } = folded ?? (await computeFeatureStats(ctx, features, fitRows, false, cells));
   sameRows(folded ? 'fold_sums_cells' : 'feature_moments', folded ? folded.rowsAll : rowsRead, rowCount);
+  if (folded) fingerprint = `${folded.rowsAll}:${folded.idsHash}`;
   const fitCount = stats[0] ? stats[0].n + stats[0].nulls : levelCounts.filter((l) => l.feature === features.categoricals[0]?.name).reduce((s, l) => s + l.n, 0);
   if (split && fitCount === 0) throw new InputError(`the split left no training rows of the ${rowCount} labelled rows (steps.train_test_split)`);
 
@@ -542,22 +557,25 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
     const cellsTable = `${sumsTable}_cells`;
     const numericNames = fit.numerics.map((n) => n.name);
     const groupColumns = sql.join(fit.categoricals.map((c) => sql`${sql.id(c.name)},`), sql` `);
+    // the cells' statements read the same rows with their rowids, each its range of cells by a range of rowids
+    const processedCellRows = processedSelect(inputRowsSql(contract, input, { pinBatch: Number(pinBatch), rowGroups, rowid: true }), {
+      literal: true,
+      isTest: split ? split.isTest : sql`false`,
+      rowGroup: sql`, __row_group, __rowid`,
+    });
     const cellInputs = {
       slots: {
-        processed_rows: processedRows,
+        processed_rows: processedCellRows,
         group_columns: groupColumns,
         target: sql.id(contract.target.name),
         timestamp: sql.id(contract.timestamp.name),
         key_columns: keyColumns(contract),
         sums: sumsSql(numericNames, sql.id('__y')),
       },
-      params: { y_shift: targetMean ?? 0 },
+      params: { y_shift: targetMean ?? 0, row_group_rows: ROW_GROUP_ROWS },
     };
-    // the table the cells are appended to: the cells query's columns (over the view, which this connection sees; no cell)
-    const emptyCells = sqlFileFragment(STEP, 'design_sums_cells', {
-      slots: { ...cellInputs.slots, processed_rows: sql`select * from ${sql.id(processedTable)}` },
-      params: { ...cellInputs.params, first_cell: 0, end_cell: 0 },
-    });
+    // the table the cells are appended to: the cells query's columns (no cell)
+    const emptyCells = sqlFileFragment(STEP, 'design_sums_cells', { ...cellInputs, params: { ...cellInputs.params, first_cell: 0, end_cell: 0 } });
     await runSqlFile(db, STEP, 'design_cells_table', { slots: { cells_table: sql.id(cellsTable), cells: emptyCells } });
     const dirty = (await runSqlFile<{ cell: number | bigint }>(db, STEP, 'fold_dirty_cells', { slots: { cells_table: sql.id(pass.cellsTable), dirty: dirtyCellsSql(fit, features) } })).map((r) => Number(r.cell));
     // most cells: the usual ranges, one per thread; else the runs of them (a few statements, each on one thread)
@@ -598,7 +616,8 @@ export async function dataProcessing(ctx: RunContext, input: ProcessingInput, re
     const sampleSize = config.steps.data_drift_detection.reference_sample_size;
     await runSqlFile(db, STEP, 'drop_table', { slots: { table: sql.id(referenceTable) } });
     await runSqlFile(db, STEP, 'reference_sample', {
-      slots: { reference_table: sql.id(referenceTable), input_rows: fitRows, raw_features: rawFeatureSelect(features), key_columns: keyColumns(contract) },
+      // every input row, the training side kept after the sample's pre-filter (tested on the pre-filtered rows only)
+      slots: { reference_table: sql.id(referenceTable), input_rows: inputRows, fit_rows: split ? sql`not ${split.isTest}` : sql`true`, raw_features: rawFeatureSelect(features), key_columns: keyColumns(contract) },
       params: {
         seed: config.steps.train_test_split.seed,
         sample_size: sampleSize,

@@ -178,16 +178,20 @@ const MASK_BITS = 62;
 /**
  * Which numeric features of a row are missing, as bit masks (feature c: bit c % 62 of `__null_mask_{c / 62}`), a
  * grouping column of the one pass: a group's features are all present or all missing, so each feature's count is the
- * sum of n over the groups whose bit is clear, without an aggregate per feature.
+ * sum of n over the groups whose bit is clear, without an aggregate per feature. The bits are only worked out for the
+ * rows where one of a mask's features is missing (their sum is null, a test of one value per row); the others are 0.
  */
 export function nullMasks(numerics: readonly SqlFragment[]): { select: SqlFragment; columns: SqlFragment; names: string[] } {
   const names: string[] = [];
   const select: SqlFragment[] = [];
   for (let k = 0; k * MASK_BITS < numerics.length; k++) {
     const name = `__null_mask_${k}`;
-    const bits = numerics.slice(k * MASK_BITS, (k + 1) * MASK_BITS).map((x, b) => sql`((${x}) is null)::bigint * ${sql.lit(2 ** b)}`);
+    const features = numerics.slice(k * MASK_BITS, (k + 1) * MASK_BITS);
+    // 2^b as a BigInt: as a number, 2^56 and above print rounded (72057594037927940), setting other bits
+    const bits = features.map((x, b) => sql`((${x}) is null)::bigint * ${sql.lit(1n << BigInt(b))}`);
+    const anyMissing = sql`(${sql.join(features.map((x) => sql`(${x})`), sql` + `)}) is null`;
     names.push(name);
-    select.push(sql`${sql.join(bits, sql` + `)} as ${sql.id(name)},`);
+    select.push(sql`case when ${anyMissing} then ${sql.join(bits, sql` + `)} else 0 end as ${sql.id(name)},`);
   }
   return { select: sql.join(select, sql` `), columns: sql.join(names.map((n) => sql`${sql.id(n)},`), sql` `), names };
 }

@@ -201,6 +201,34 @@ describe('data_processing: fitted on training rows only, a missing-value policy 
     });
   });
 
+  describe('clipping quantiles inside (0, 1)', () => {
+    it('stores the quantiles and clip bounds that quantile_cont gives over the training rows (all of them sampled below 100 000)', async () => {
+      const config = missingConfig((raw) => {
+        raw.steps.data_processing.clip_quantiles = [0.05, 0.95];
+      });
+      const train = path.join(tmp(), 'train-quantiles.csv');
+      await generateFile(train, { rows: ROWS, seed: 11, facilities: FACILITIES, startDate: '2024-01-01' }, config);
+      editCsv(train, (i, c, v) => (blank(i, c) ? '' : v));
+      const db = await openDatabase(path.join(tmp(), 'quantiles.duckdb'), { threads: config.duckdb.threads });
+      open.push(db);
+      await ingestFile(db, config, train);
+      const trained = await runTrainingPipeline(db, config, 'DEV');
+      const proc = await processingOf(db, trained.runId);
+      const stats = (proc.feature_stats as unknown as { numeric: Record<string, { quantiles: Record<string, number> }> }).numeric;
+      const trainRaw = `(select r.* from raw_data r semi join train_r${trained.runId} t on t.batch_id = r.batch_id and t.source_row = r.source_row)`;
+      // temperature_c has missing values (left out of its quantiles)
+      for (const f of ['energy_mwh', 'temperature_c', 'activity_index']) {
+        const q = await one<{ q: number[]; lo: number; hi: number }>(
+          db,
+          `select quantile_cont(${f}, [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99]) as q, quantile_cont(${f}, 0.05) as lo, quantile_cont(${f}, 0.95) as hi from ${trainRaw}`,
+        );
+        expect(Object.values(stats[f].quantiles), f).to.deep.equal(q.q);
+        expect(proc.clip_bounds[f], f).to.deep.equal([q.lo, q.hi]);
+        expect(q.lo, `${f}: a bound inside the range`).to.be.above(q.q[0]);
+      }
+    });
+  });
+
   describe('missing: reject', () => {
     it('quarantines a row with a missing value at ingest, with the reason', async () => {
       const config = configWith((raw) => {

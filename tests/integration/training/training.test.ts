@@ -152,6 +152,14 @@ describe('training pipeline: one synthetic year, 100 facilities', function () {
       model_evaluation: [split.n_test, split.n_test],
       model_deployment: [null, 1],
     });
+    // data_processing's input fingerprint (its rows and the xor of the hashes of their ids, from the one pass) is what
+    // sql/data_processing/input_fingerprint.sql computes over the labelled rows: a resume compares the two
+    const [recorded] = await db.query<{ input_fingerprint: string }>("select input_fingerprint from step_runs where run_id = $1 and step_name = 'data_processing'", [first.runId]);
+    const [direct] = await db.query<{ n: bigint; h: string }>(
+      'select count(*) as n, coalesce(bit_xor(hash(batch_id, source_row)), 0)::varchar as h from raw_data where co2_tonnes is not null and superseded_by is null',
+    );
+    expect(recorded.input_fingerprint).to.equal(`${direct.n}:${direct.h}`);
+    expect(recorded.input_fingerprint.startsWith(`${YEAR_ROWS}:`)).to.equal(true);
   });
 
   it('a second run on the same data (forced: unforced it trains nothing) is gated against the active model, both evaluated on the same test rows', async () => {
