@@ -65,11 +65,19 @@ export function trainingInputsOf(ctx: RunContext, content: InputContent): Traini
 
 /**
  * Whether the input's fingerprint can decide anything before the work: only when an active model was trained with
- * this training config (identicalToActive). Otherwise a run takes it from data processing's one pass.
+ * this training config (identicalToActive) on as many input rows as there are now (a count, no read of the rows'
+ * contents: a retraining on a new batch's rows does not pay a pass over every row to learn that they are new).
+ * Otherwise a run takes it from data processing's one pass.
  */
 export async function fingerprintDecides(ctx: RunContext): Promise<boolean> {
   const a = await activeModelOf(ctx.db, ctx.stage);
-  return a !== null && a.trainingConfigHash === trainingConfigHash(ctx.config);
+  if (a === null || a.trainingConfigHash !== trainingConfigHash(ctx.config)) return false;
+  const [trained] = await runSqlFile<{ rows_in: number | bigint | null }>(ctx.db, STEP, 'active_input_rows', { params: { run_id: a.runId } });
+  // not recorded (e.g. a model promoted from another database): the fingerprint decides
+  if (trained?.rows_in === null || trained?.rows_in === undefined) return true;
+  const rows = inputRowsSql(ctx.config.contract, { kind: 'labelled', window: ctx.config.steps.model_training.window });
+  const [now] = await runSqlFile<{ n: number | bigint }>(ctx.db, 'data_processing', 'input_count', { slots: { input_rows: rows } });
+  return Number(now.n) === Number(trained.rows_in);
 }
 
 /**

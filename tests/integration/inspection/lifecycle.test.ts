@@ -15,6 +15,9 @@ import { listMigrations, migrate } from '../../../src/db/migrate.ts';
 import { ingestFile } from '../../../src/ingest/ingest.ts';
 import { runPredictionPipeline } from '../../../src/pipelines/prediction.ts';
 import { runTrainingPipeline } from '../../../src/pipelines/training.ts';
+import type { RunContext } from '../../../src/runs/run-log.ts';
+import { recordStatements } from '../../../src/sql/recorder.ts';
+import { trainingInputs } from '../../../src/steps/model-training.ts';
 import { pin, unpin } from '../../../src/registry/pin.ts';
 import { promote } from '../../../src/registry/promote.ts';
 import { rollback } from '../../../src/registry/rollback.ts';
@@ -116,6 +119,30 @@ describe('model lifecycle: identical retrains, pinned stages, re-scoring', funct
         // the active model may be v3 (test_fraction 0.25) or v2: either way the data are new to it
         expect(await trains(db, config)).to.equal(4);
         expect(v).to.be.oneOf([2, 3]);
+      });
+    });
+
+    it('on more labelled rows than the active model was trained on, does not read them all to fingerprint them first, and records the same fingerprint', async () => {
+      const more = path.join(dir(), 'more-rows.csv');
+      await generateFile(more, { rows: 3650, seed: 23, facilities: FACILITIES, startDate: '2025-01-01' });
+      await open(copy('more-rows'), async (db) => {
+        await ingestFile(db, config, more);
+        const recorded = recordStatements();
+        let out;
+        try {
+          out = await runTrainingPipeline(db, config, 'DEV');
+        } finally {
+          recorded.stop();
+        }
+        expect(out.skipped, out.reason).to.equal(false);
+        const files = recorded.statements.map((st) => st.file);
+        // counted against the rows the active model's processing read (36 500), not hashed
+        expect(files).to.include('sql/model_training/active_input_rows.sql');
+        expect(files).to.not.include('sql/model_training/input_fingerprint.sql');
+        // the fingerprint the one pass gave is the one the read of every row gives
+        const ctx = { db, config, stage: 'DEV', runId: out.runId, pipelineType: 'TRAINING_PIPELINE' } as RunContext;
+        const [m] = await db.query<{ input_fingerprint: string }>('select input_fingerprint from models where model_version = $1', [out.modelVersion]);
+        expect(m.input_fingerprint).to.equal((await trainingInputs(ctx)).inputFingerprint);
       });
     });
   });
