@@ -229,8 +229,8 @@ export async function modelEvaluation(ctx: RunContext, testView: string, fit: Fi
   await dropProcessed(db, predictionsTable);
   // The one pass over the test rows (a view: processing is computed as it is read): the new model's predictions
   // with their normal-theory intervals, as served (without the served rows' flags: this table records the intervals'
-  // coverage; each row's empty list of flags was a fifth of the pass). Its predictions are predictionSql's, term for term, so
-  // eval_predictions_r{run} and the statistics below read this table, not the test view again.
+  // coverage; each row's empty list of flags was a fifth of the pass). Its predictions are predictionSql's, term for
+  // term, so eval_predictions_r{run} and the statistics below read this table, not the test view again.
   // No summary pass over it: the evaluation's own statements below read what they need.
   await writePredictions(ctx, testView, model, fit, intervalsTable, { method: 'normal' }, { flags: false });
   type MetricsRow = Record<string, number | null>;

@@ -46,9 +46,12 @@ export function trainingConfigHash(config: Config): string {
   return createHash('sha256').update(JSON.stringify(shaped)).digest('hex').slice(0, 16);
 }
 
+/** A training run's input rows: the labelled rows in the training window. */
+const labelledRows = (config: Config) => inputRowsSql(config.contract, { kind: 'labelled', window: config.steps.model_training.window });
+
 /** The fingerprint of a training run's input, computed before any step: one scan of the labelled rows. */
 export async function trainingInputs(ctx: RunContext): Promise<TrainingInputs> {
-  const rows = inputRowsSql(ctx.config.contract, { kind: 'labelled', window: ctx.config.steps.model_training.window });
+  const rows = labelledRows(ctx.config);
   const [f] = await runSqlFile<{ n: number; h: string }>(ctx.db, STEP, 'input_fingerprint', {
     slots: { input_rows: rows, columns: identList(ctx.config.contract.columns.map((c) => c.name)) },
   });
@@ -74,9 +77,8 @@ export async function fingerprintDecides(ctx: RunContext): Promise<boolean> {
   if (a === null || a.trainingConfigHash !== trainingConfigHash(ctx.config)) return false;
   const [trained] = await runSqlFile<{ rows_in: number | bigint | null }>(ctx.db, STEP, 'active_input_rows', { params: { run_id: a.runId } });
   // not recorded (e.g. a model promoted from another database): the fingerprint decides
-  if (trained?.rows_in === null || trained?.rows_in === undefined) return true;
-  const rows = inputRowsSql(ctx.config.contract, { kind: 'labelled', window: ctx.config.steps.model_training.window });
-  const [now] = await runSqlFile<{ n: number | bigint }>(ctx.db, 'data_processing', 'input_count', { slots: { input_rows: rows } });
+  if ((trained?.rows_in ?? null) === null) return true;
+  const [now] = await runSqlFile<{ n: number | bigint }>(ctx.db, 'data_processing', 'input_count', { slots: { input_rows: labelledRows(ctx.config) } });
   return Number(now.n) === Number(trained.rows_in);
 }
 
