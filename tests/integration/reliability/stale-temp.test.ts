@@ -102,4 +102,25 @@ describe('reliability: temp files of a command stopped by SIGKILL are removed by
       expect(pipelineTemps(temp), 'compile leaves no scratch folder').to.deep.equal([]);
     });
   });
+
+  it('pipeline compile stopped by SIGINT removes its scratch copy of the database', async () => {
+    const temp = path.join(tmp(), 'tmp-compile-int');
+    mkdirSync(temp);
+    const db = path.join(tmp(), 'compile-int.duckdb');
+    const csv = path.join(tmp(), 'int.csv');
+    await generateFile(csv, { rows: 50_000, seed: 8 });
+    expect(runCli(['ingest', csv, '--db', db]).code).to.equal(0);
+    const cli = startCli(['compile', '--db', db, '--out', path.join(tmp(), 'compiled-int')], { TMPDIR: temp });
+    const until = Date.now() + 60_000;
+    // the scratch copy is made before the run starts: wait for the database file inside the folder
+    const scratchDb = () => pipelineTemps(temp).some((d) => existsSync(path.join(temp, d, 'compile-int.duckdb')));
+    while (!scratchDb()) {
+      if (Date.now() > until) throw new Error(`no pipeline-compile-* folder with its copy in ${temp} within 60 s`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    cli.child.kill('SIGINT');
+    const exit = await cli.exited;
+    expect(exit.signal, explain(exit)).to.equal('SIGINT');
+    expect(pipelineTemps(temp), 'scratch folder left').to.deep.equal([]);
+  });
 });
