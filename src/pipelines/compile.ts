@@ -1,10 +1,11 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/load.ts';
 import type { Stage } from '../config/schema.ts';
 import { openDatabase, type OpenOptions } from '../db/database.ts';
+import { logger } from '../logger.ts';
 import { recordStatements, type ExecutedStatement } from '../sql/recorder.ts';
+import { removeTempFile, staleTempFilesNote, sweepStaleTempFiles, tempPath } from '../temp-files.ts';
 import { runPredictionPipeline } from './prediction.ts';
 import { runTrainingPipeline } from './training.ts';
 
@@ -31,7 +32,11 @@ export interface CompiledStatement extends ExecutedStatement {
  * The stage database itself is only read, under a shared lock, while it is copied.
  */
 export async function compileRun(config: Config, stage: Stage, dbPath: string, opts: CompileOptions): Promise<{ statements: CompiledStatement[]; summary: string }> {
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'pipeline-compile-'));
+  const stale = staleTempFilesNote(sweepStaleTempFiles());
+  if (stale) logger.info(stale);
+  // a folder in $TMPDIR, removed at the end, or by the signal handler if the command is stopped
+  const scratch = tempPath('compile');
+  mkdirSync(scratch);
   try {
     const copy = path.join(scratch, path.basename(dbPath));
     if (existsSync(dbPath)) {
@@ -66,7 +71,7 @@ export async function compileRun(config: Config, stage: Stage, dbPath: string, o
     }
     return { statements: recording.statements.map((s, i) => ({ ...s, order: i + 1 })), summary };
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    removeTempFile(scratch);
   }
 }
 
