@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { processAlive } from './process-alive.ts';
 
 const live = new Set<string>();
 
@@ -49,16 +50,6 @@ export const liveTempFiles = (): string[] => [...live];
 
 /** A name tempPath makes, with the process id in it. */
 const TEMP_NAME = /^pipeline-(?:ingest-[a-z]+|compile)-(\d+)-[0-9a-f]{12}(?:\.csv)?$/;
-
-/** Whether a process with this id runs (one of another user's counts: it cannot be signalled, but it is there). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** A temp file or folder removed by sweepStaleTempFiles: its path, its process, its size in bytes. */
 export interface StaleTempFile {
