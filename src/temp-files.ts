@@ -28,9 +28,20 @@ export function tempPath(kind: string, ext = ''): string {
   return tempFile(path.join(tmpdir(), `pipeline-${kind}-${process.pid}-${randomBytes(6).toString('hex')}${ext}`));
 }
 
-/** Removes a temp file or folder (if it exists) and forgets it. */
+/**
+ * Removes a temp file or folder (if it exists) and forgets it. A folder may gain a file while it is being removed
+ * (compile's scratch database writes its WAL beside it on DuckDB's own threads, even while a signal handler runs):
+ * its removal is tried again then.
+ */
 export function removeTempFile(file: string): void {
-  rmSync(file, { force: true, recursive: true });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      rmSync(file, { force: true, recursive: true, maxRetries: 0 });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || attempt >= 20) throw err;
+    }
+  }
   live.delete(file);
 }
 
