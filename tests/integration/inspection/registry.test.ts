@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { expectExit, generateFile, runCli, queryJson, useTmpDir } from '../../support/helpers.ts';
+import { ingestFile } from '../../../src/ingest/ingest.ts';
+import { runTrainingPipeline } from '../../../src/pipelines/training.ts';
+import { defaultConfig, expectExit, generateFile, queryJson, runCli, useTmpDir, withDb } from '../../support/helpers.ts';
 
 describe('inspection: status, models list/show/rollback/promote, dry run', function () {
   this.timeout(300_000);
@@ -12,9 +14,17 @@ describe('inspection: status, models list/show/rollback/promote, dry run', funct
     dev = path.join(dir(), 'dev.duckdb');
     const data = path.join(dir(), 'year.csv');
     await generateFile(data, { rows: 36500, seed: 21, facilities: 100 });
-    expectExit(runCli(['ingest', data, '--db', dev, '-q']), 0);
-    expectExit(runCli(['run', '--type', 'TRAINING_PIPELINE', '--db', dev, '-q']), 0);
-    expectExit(runCli(['run', '--type', 'TRAINING_PIPELINE', '--force', '--db', dev, '-q']), 0);
+    // what `pipeline ingest` and two `pipeline run --type TRAINING_PIPELINE` (the second with --force) do, in this
+    // process with the CLI's DuckDB settings: the commands under test here are the ones that read and change the registry
+    const config = defaultConfig();
+    await withDb(
+      async (db) => {
+        await ingestFile(db, config, data);
+        expect(await runTrainingPipeline(db, config, 'DEV')).to.include({ modelVersion: 1, deployed: true });
+        expect(await runTrainingPipeline(db, config, 'DEV', { force: true })).to.include({ modelVersion: 2, deployed: true });
+      },
+      { path: dev, threads: config.duckdb.threads, memoryLimit: config.duckdb.memory_limit, deterministic: config.duckdb.deterministic },
+    );
   });
 
   it('status shows the active model, why, and the recent runs (text and JSON)', () => {
