@@ -2,6 +2,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ingestFile } from '../../../src/ingest/ingest.ts';
+import { runTrainingPipeline } from '../../../src/pipelines/training.ts';
 import { PROJECT_ROOT, defaultConfig, expectExit, generateFile, queryJson, runCli, useTmpDir, withDb } from '../../support/helpers.ts';
 
 describe('pipeline run --resume', function () {
@@ -72,7 +73,7 @@ describe('pipeline run --resume', function () {
     expect(runCli(['run', '--type', 'TRAINING_PIPELINE', '--db', db, '-q'], { env: { PIPELINE_FAIL_STEP: 'model_training' } }).code).to.equal(1);
     const more = path.join(dir(), 'more.csv');
     await generateFile(more, { rows: 3650, seed: 4, facilities: 100, startDate: '2026-01-01' });
-    expectExit(runCli(['ingest', more, '--db', db, '-q']), 0);
+    await withDb((d) => ingestFile(d, defaultConfig(), more), { path: db });
     const refused = runCli(['run', '--resume', '1', '--db', db, '-q']);
     expect(refused.code).to.equal(3);
     expect(refused.stderr).to.match(/cannot resume run 1: the labelled input changed since data_processing ran \(rows\/ids 36500:/);
@@ -92,7 +93,9 @@ describe('pipeline run --resume', function () {
 
   it('resumes a failed prediction run after its data processing', async () => {
     const db = ingestedCopy('d.duckdb');
-    expectExit(runCli(['run', '--type', 'TRAINING_PIPELINE', '--db', db, '-q']), 0);
+    // the active model the prediction run needs, trained as `pipeline run --type TRAINING_PIPELINE` does, in this process
+    const config = defaultConfig();
+    await withDb((d) => runTrainingPipeline(d, config, 'DEV'), { path: db, threads: config.duckdb.threads, memoryLimit: config.duckdb.memory_limit, deterministic: config.duckdb.deterministic });
     const batch = path.join(dir(), 'batch.csv');
     await generateFile(batch, { rows: 36500, seed: 5, facilities: 100, startDate: '2025-01-01' });
     const failed = runCli(['run', '--type', 'PREDICTION_PIPELINE', '--input', batch, '--db', db, '-q'], { env: { PIPELINE_FAIL_STEP: 'serve_prediction' } });
