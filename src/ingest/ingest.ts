@@ -1,6 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync, renameSync, statSync, writeSync, type BigIntStats } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/load.ts';
 import type { PipelineDb } from '../db/database.ts';
@@ -12,7 +11,7 @@ import { sql } from 'kysely';
 import { ingestSql, typedCsvColumns } from './checks.ts';
 import { csvColumnsStruct, mapColumns, positionalName, textColumnsStruct, type ColumnMapping } from './columns.ts';
 import { LINE_START_STRIDE, newlineText, scanCsv, type CsvScan, type Newline } from './csv-scan.ts';
-import { removeTempFile, tempFile } from '../temp-files.ts';
+import { removeTempFile, staleTempFilesNote, sweepStaleTempFiles, tempPath } from '../temp-files.ts';
 
 export interface IngestOptions {
   force?: boolean;
@@ -150,7 +149,7 @@ export const lastIngestPath = (): 'typed' | 'text' | null => lastPath;
 const textPathOnly = (): boolean => process.env.PIPELINE_INGEST_PATH === 'text';
 
 function tempCsvPath(kind: string): string {
-  return tempFile(path.join(tmpdir(), `pipeline-ingest-${kind}-${process.pid}-${randomBytes(6).toString('hex')}.csv`));
+  return tempPath(`ingest-${kind}`, '.csv');
 }
 
 /**
@@ -411,6 +410,8 @@ async function finishBatch(ctx: BatchContext, b: BatchRows): Promise<IngestResul
  * cannot be used at all is refused whole and the database is left as it was.
  */
 export async function ingestFile(db: PipelineDb, config: Config, file: string, options: IngestOptions = {}): Promise<IngestResult> {
+  const stale = staleTempFilesNote(sweepStaleTempFiles());
+  if (stale) logger.info(stale);
   // the scan's numbered copy of a CSV file, for the typed path; removed whatever happens
   const copy = inputFormat(file) === 'csv' && !textPathOnly() ? tempCsvPath('numbered') : undefined;
   try {

@@ -1,10 +1,11 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/load.ts';
 import type { Stage } from '../config/schema.ts';
 import { openDatabase, type OpenOptions } from '../db/database.ts';
+import { logger } from '../logger.ts';
 import { recordStatements, type ExecutedStatement } from '../sql/recorder.ts';
+import { removeTempFile, staleTempFilesNote, sweepStaleTempFiles, tempPath } from '../temp-files.ts';
 import { runPredictionPipeline } from './prediction.ts';
 import { runTrainingPipeline } from './training.ts';
 
@@ -31,7 +32,11 @@ export interface CompiledStatement extends ExecutedStatement {
  * The stage database itself is only read, under a shared lock, while it is copied.
  */
 export async function compileRun(config: Config, stage: Stage, dbPath: string, opts: CompileOptions): Promise<{ statements: CompiledStatement[]; summary: string }> {
-  const scratch = mkdtempSync(path.join(os.tmpdir(), 'pipeline-compile-'));
+  const stale = staleTempFilesNote(sweepStaleTempFiles());
+  if (stale) logger.info(stale);
+  // a folder in $TMPDIR, removed at the end, or by the signal handler if the command is stopped
+  const scratch = tempPath('compile');
+  mkdirSync(scratch);
   try {
     const copy = path.join(scratch, path.basename(dbPath));
     if (existsSync(dbPath)) {
@@ -66,7 +71,7 @@ export async function compileRun(config: Config, stage: Stage, dbPath: string, o
     }
     return { statements: recording.statements.map((s, i) => ({ ...s, order: i + 1 })), summary };
   } finally {
-    rmSync(scratch, { recursive: true, force: true });
+    removeTempFile(scratch);
   }
 }
 
@@ -83,20 +88,39 @@ function stepFolders(statements: readonly CompiledStatement[]): Map<string, stri
 
 const fileStem = (s: ExecutedStatement): string => (s.file ? path.basename(s.file, '.sql') : 'query');
 
-/** How a bound value is shown in the header of a compiled statement. */
-function showValue(v: unknown): string {
-  const text = v instanceof Date ? v.toISOString() : typeof v === 'bigint' ? v.toString() : JSON.stringify(v) ?? String(v);
-  return text.length > 200 ? `${text.slice(0, 200)}… (${text.length} characters)` : text;
+/** A bound value as JSON text (a date as its ISO text, a bigint as its digits). */
+function valueText(v: unknown): string {
+  return v instanceof Date ? JSON.stringify(v.toISOString()) : typeof v === 'bigint' ? v.toString() : JSON.stringify(v) ?? String(v);
 }
 
-/** One compiled statement as a file: where it comes from, its bound values, then the SQL exactly as run. */
-export function statementText(s: CompiledStatement): string {
+/** Values longer than this are shortened in a statement's header; the values file beside it holds them in full. */
+const SHOWN_CHARS = 200;
+
+const valuesFileOf = (sqlFile: string): string => sqlFile.replace(/\.sql$/, '.values.json');
+
+/**
+ * One compiled statement as a file: where it comes from, its bound values, then the SQL exactly as run. A value
+ * longer than SHOWN_CHARS is shortened in the header, which then names the values file holding every value in full
+ * (`valuesFile`, written beside it by writePlan).
+ */
+export function statementText(s: CompiledStatement, valuesFile?: string): string {
   const head = [`-- statement ${s.order} of the run${s.step ? `, step ${s.step}` : ', outside the steps (run log)'}`, `-- from ${s.file ?? 'a query built in TypeScript (typed query builder)'}`];
-  s.params.forEach((v, i) => head.push(`-- $${i + 1} = ${showValue(v)}`));
+  s.params.forEach((v, i) => {
+    const text = valueText(v);
+    const shown = text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS)}… (${text.length} characters${valuesFile ? `; in full in ${valuesFile}` : ''})` : text;
+    head.push(`-- $${i + 1} = ${shown}`);
+  });
   return `${head.join('\n')}\n${s.sql.trim()}\n`;
 }
 
-/** Writes one file per statement: `<out>/<PIPELINE>/NN_step/NN_name.sql`, in execution order. Returns the files. */
+/** Whether a statement's header shortens one of its values (writePlan then writes its values file). */
+const shortensValues = (s: CompiledStatement): boolean => s.params.some((v) => valueText(v).length > SHOWN_CHARS);
+
+/**
+ * Writes one file per statement: `<out>/<PIPELINE>/NN_step/NN_name.sql`, in execution order, and beside a statement
+ * whose header shortens a value, `NN_name.values.json`: its bound values in full, `$1` first (a JSON array), so the
+ * statement can be run again as it was. Returns the statement files.
+ */
 export function writePlan(out: string, type: PipelineType, statements: readonly CompiledStatement[]): string[] {
   const root = path.join(out, type);
   rmSync(root, { recursive: true, force: true });
@@ -110,7 +134,10 @@ export function writePlan(out: string, type: PipelineType, statements: readonly 
     const dir = path.join(root, folder);
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, `${String(n).padStart(3, '0')}_${fileStem(s)}.sql`);
-    writeFileSync(file, statementText(s));
+    if (shortensValues(s)) {
+      writeFileSync(valuesFileOf(file), `[\n${s.params.map((v) => `  ${valueText(v)}`).join(',\n')}\n]\n`);
+      writeFileSync(file, statementText(s, path.basename(valuesFileOf(file))));
+    } else writeFileSync(file, statementText(s));
     files.push(file);
   }
   return files;

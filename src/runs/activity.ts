@@ -2,6 +2,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LockedError } from '../errors.ts';
+import { processAlive } from '../process-alive.ts';
 
 /**
  * What a process is doing to a stage database, kept in a small JSON file beside it (`dev.duckdb.activity.json`)
@@ -161,16 +162,6 @@ function queryProgress(native: DuckDBConnection): ActivityStep['query'] {
   return null;
 }
 
-/** Whether process `pid` on this host is alive (a process of another user counts as alive). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * The activity recorded beside a database, if its process still lives (on this host; a file from another
  * host is taken at its word). `lockPid`, when DuckDB named the process holding the lock, must match.
@@ -184,7 +175,7 @@ export function readActivity(dbPath: string, lockPid?: number): Activity | undef
   }
   if (typeof a?.pid !== 'number' || !Array.isArray(a.runs)) return undefined;
   if (lockPid !== undefined && a.pid !== lockPid) return undefined;
-  if (a.hostname === os.hostname() && !alive(a.pid)) return undefined;
+  if (a.hostname === os.hostname() && !processAlive(a.pid)) return undefined;
   return a;
 }
 

@@ -143,7 +143,7 @@ describe('pipeline compile: the SQL a run executes', () => {
       const text = readFileSync(path.join(root, '03_model_prediction', predictions[0]), 'utf8');
       expect(text).to.match(/^-- statement \d+ of the run, step model_prediction\n-- from sql\/model_prediction\/predictions\.sql\n/);
       expect(text).to.match(/create table "predictions_r\d+" as/);
-      const files = folders.flatMap((f) => readdirSync(path.join(root, f)));
+      const files = folders.flatMap((f) => readdirSync(path.join(root, f)).filter((n) => n.endsWith('.sql')));
       expect(res.stdout).to.include(`${files.length} statements written under`);
       const dry = expectExit(runCli(['run', '--type', 'PREDICTION_PIPELINE', '--rescore', '--dry-run', '--db', db, '--quiet']), 0, 'run --dry-run');
       // the same plan, statement by statement, as the compile command printed
