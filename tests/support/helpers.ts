@@ -16,10 +16,12 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import YAML from 'yaml';
 import { DEFAULT_CONFIG_PATH, loadConfig, parseConfig, PROJECT_ROOT, type Config } from '../../src/config/load.ts';
 import { openDatabase, type OpenOptions, type PipelineDb } from '../../src/db/database.ts';
 import { quoteIdent } from '../../src/db/sql-text.ts';
+import { streamReadOnlyQuery } from '../../src/inspect/read-only-query.ts';
 import { generate, type GenerateOptions, type GenerateResult } from '../../src/generate/generate.ts';
 import { logger } from '../../src/logger.ts';
 
@@ -179,6 +181,32 @@ export function expectExit(res: CliResult, code: number, what = 'pipeline'): Cli
 /** The rows of a query on a database file, through the CLI's read-only `sql --format json`. */
 export function sqlJson<T = Record<string, unknown>>(db: string, query: string): T[] {
   return JSON.parse(expectExit(runCli(['sql', query, '--db', db, '--format', 'json']), 0, query).stdout) as T[];
+}
+
+/**
+ * The rows {@link sqlJson} gives, read in this process by the code `pipeline sql --format json` runs (the database
+ * opened read-only and sandboxed with the default config's DuckDB settings, the query streamed as JSON text, which is
+ * parsed here), without starting a CLI process per query. For tests that read a database to check what a command
+ * did; tests of the `sql` command itself run the CLI. The database is closed before this returns.
+ */
+export async function queryJson<T = Record<string, unknown>>(db: string, query: string): Promise<T[]> {
+  const { duckdb } = defaultConfig();
+  const conn = await openDatabase(db, { threads: duckdb.threads, memoryLimit: duckdb.memory_limit, deterministic: duckdb.deterministic, readOnly: true, sandboxed: true, migrate: false });
+  const chunks: string[] = [];
+  const out = new Writable({
+    write(chunk: Buffer | string, _enc, done) {
+      chunks.push(String(chunk));
+      done();
+    },
+  });
+  try {
+    await streamReadOnlyQuery(conn, query, { format: 'json', timeoutSeconds: 0, out });
+  } catch (err) {
+    throw new Error(`${query}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    await conn.close();
+  }
+  return JSON.parse(chunks.join('')) as T[];
 }
 
 // ---------------------------------------------------------------------------------------------

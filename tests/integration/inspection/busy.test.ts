@@ -10,8 +10,9 @@ import { expect } from 'chai';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openDatabase } from '../../../src/db/database.ts';
+import { ingestFile } from '../../../src/ingest/ingest.ts';
 import { activityPath, type Activity } from '../../../src/runs/activity.ts';
-import { expectExit, generateFile, runCli, runCliAsync, useTmpDir } from '../../support/helpers.ts';
+import { defaultConfig, expectExit, generateFile, runCli, runCliAsync, useTmpDir, withDb } from '../../support/helpers.ts';
 import { explain, startCli, type Watched } from '../reliability/support.ts';
 
 /** Polls the activity file until `ready` holds for it (the run reached the step). */
@@ -40,7 +41,8 @@ describe('inspection: a stage busy with a run', function () {
     dbPath = path.join(tmp(), 'busy.duckdb');
     const csv = path.join(tmp(), 'small.csv');
     await generateFile(csv, { rows: 3000, seed: 5 });
-    expectExit(runCli(['ingest', csv, '--db', dbPath, '-q']), 0);
+    // what `pipeline ingest` does, in this process: the commands under test run as the CLI against it
+    await withDb((db) => ingestFile(db, defaultConfig(), csv), { path: dbPath });
   });
 
   after(() => {

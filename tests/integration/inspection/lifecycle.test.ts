@@ -258,7 +258,8 @@ describe('model lifecycle: identical retrains, pinned stages, re-scoring', funct
       file = copy('rescore');
       batch = path.join(dir(), 'baseline-2025-nolabels.csv');
       await generateFile(batch, { rows: YEAR_ROWS, seed: 7, facilities: FACILITIES, startDate: '2025-01-01', withTarget: false });
-      expectExit(runCli(['run', '--type', 'PREDICTION_PIPELINE', '--input', batch, '--db', file, '-q']), 0);
+      // served once (run 2), as `pipeline run --type PREDICTION_PIPELINE --input …` would; the tests run the CLI on it
+      await open(file, async (db) => expect((await runPredictionPipeline(db, config, 'DEV', { input: batch })).runId).to.equal(2));
     });
 
     it('refuses a batch already served (exit 3, naming the batch, the run and --rescore) and records nothing', async () => {

@@ -13,6 +13,7 @@ import { ingestFile } from '../../../src/ingest/ingest.ts';
 import { diffModels, type ModelDiff } from '../../../src/inspect/model-diff.ts';
 import { runPredictionPipeline, type PredictionOutcome } from '../../../src/pipelines/prediction.ts';
 import { runTrainingPipeline } from '../../../src/pipelines/training.ts';
+import { promote } from '../../../src/registry/promote.ts';
 import { buildReport } from '../../../src/report/report.ts';
 import { defaultConfig, expectExit, generateFile, runCli, useTmpDir, withDb } from '../../support/helpers.ts';
 import { FACILITIES, relClose, YEAR_ROWS } from '../training/fixtures.ts';
@@ -60,12 +61,15 @@ describe('model lineage across stages and model diffs', function () {
   describe('promotion lineage (item 8)', () => {
     let uat: string;
     let prod: string;
-    before(() => {
+    before(async () => {
       uat = path.join(dir(), 'uat.duckdb');
       prod = path.join(dir(), 'prod.duckdb');
-      // DEV v2 (not the active one) becomes UAT v1: the numbers differ, and show must say so
-      expectExit(runCli(['models', 'promote', '2', '--from', 'DEV', '--to', 'UAT', '--from-db', dev, '--db', uat, '-q']), 0);
-      expectExit(runCli(['models', 'promote', '--from', 'UAT', '--to', 'PROD', '--from-db', uat, '--db', prod, '-q']), 0);
+      // DEV v2 (not the active one) becomes UAT v1: the numbers differ, and show must say so. The promotions are the
+      // calls `pipeline models promote 2 --from DEV --to UAT` and `… --from UAT --to PROD` make, in this process (the
+      // command itself is tested in registry.test.ts); what this suite checks is what show and list say afterwards
+      const target = { threads: config.duckdb.threads, memoryLimit: config.duckdb.memory_limit };
+      await withDb((db) => promote(db, config, { sourcePath: dev, fromStage: 'DEV', toStage: 'UAT', version: 2 }), { path: uat, ...target });
+      await withDb((db) => promote(db, config, { sourcePath: uat, fromStage: 'UAT', toStage: 'PROD' }), { path: prod, ...target });
     });
 
     it('models show in UAT names the source stage, version, run and batches, and the version mapping', () => {

@@ -26,7 +26,7 @@ import {
   runCli,
   sha256File,
   snapshotDb,
-  sqlJson,
+  queryJson,
   useTmpDir,
   withDb,
   writeYaml,
@@ -148,7 +148,7 @@ describe('reliability: nothing lost, no false success', function () {
       expect(await snapshotDb(db), 'database unchanged').to.deep.equal(before);
       // the file now holds the 900 rows: ingesting it records their checksum and size, not the 300-row file's
       expectExit(runCli(['ingest', input, '--db', db]), 0, 'ingest of the complete file');
-      const [b] = sqlJson<{ checksum_sha256: string; file_bytes: number; rows_read: number }>(db, 'select checksum_sha256, file_bytes, rows_read from ingest_batches order by batch_id desc limit 1');
+      const [b] = await queryJson<{ checksum_sha256: string; file_bytes: number; rows_read: number }>(db, 'select checksum_sha256, file_bytes, rows_read from ingest_batches order by batch_id desc limit 1');
       expect(b).to.deep.equal({ checksum_sha256: sha256File(input), file_bytes: statSync(input).size, rows_read: 900 });
     });
 
@@ -180,10 +180,10 @@ describe('reliability: nothing lost, no false success', function () {
       const res = expectExit(runCli(['ingest', file, '--db', db, '--config', wrongFormat]), 3, 'ingest accepting nothing');
       expect(res.stderr).to.match(/no row passed the contract: 500 read, 0 accepted, 500 quarantined \(batch 1\)/);
       expect(res.stderr).to.match(/500 rows like line 2: date: not a valid date in format %d\/%m\/%Y \(2025-01-01\)/);
-      expect(sqlJson<{ n: number }>(db, 'select count(*) as n from quarantine where batch_id = 1')[0].n, 'the quarantined rows are kept').to.equal(500);
+      expect((await queryJson<{ n: number }>(db, 'select count(*) as n from quarantine where batch_id = 1'))[0].n, 'the quarantined rows are kept').to.equal(500);
       const train = expectExit(runCli(['run', '--type', 'TRAINING_PIPELINE', '--db', db, '--config', wrongFormat]), 3, 'training on quarantined rows only');
       expect(train.stderr).to.match(/no accepted labelled rows to train on: the 500 rows with a co2_tonnes value are all in quarantine \(batch 1\)/);
-      expect(sqlJson<{ n: number }>(db, 'select count(*) as n from raw_data')[0].n, 'no synthetic data stands in for them').to.equal(0);
+      expect((await queryJson<{ n: number }>(db, 'select count(*) as n from raw_data'))[0].n, 'no synthetic data stands in for them').to.equal(0);
       // with the contract fixed, the same file is not refused as "already ingested"
       expect(expectExit(runCli(['ingest', file, '--db', db]), 0, 'ingest with the fixed contract').stdout).to.equal('batch 2: 500 rows read, 500 accepted, 0 quarantined\n');
     });
@@ -278,12 +278,12 @@ describe('reliability: nothing lost, no false success', function () {
       expect(res.stderr, res.stderr).to.match(/\.sql: Out of Memory Error/);
       expect(res.stderr).not.to.match(/transaction is aborted/i);
       expect(res.stderr).to.match(/raise duckdb\.memory_limit in the config.*nothing was committed/);
-      const [run] = sqlJson<{ status: string; error: string }>(db, 'select status, error from pipeline_runs order by run_id desc limit 1');
+      const [run] = await queryJson<{ status: string; error: string }>(db, 'select status, error from pipeline_runs order by run_id desc limit 1');
       expect(run.status).to.equal('failed');
       expect(run.error).to.match(/\.sql: Out of Memory Error/);
-      expect(sqlJson(db, 'select (select count(*) from models) as models, (select count(*) from active_model) as active')[0]).to.deep.equal({ models: 0, active: 0 });
+      expect((await queryJson(db, 'select (select count(*) from models) as models, (select count(*) from active_model) as active'))[0]).to.deep.equal({ models: 0, active: 0 });
       expectExit(runCli(['run', '--type', 'TRAINING_PIPELINE', '--db', db]), 0, 'training with the default pool');
-      expect(sqlJson(db, 'select count(*) as n from active_model')[0]).to.deep.equal({ n: 1 });
+      expect((await queryJson(db, 'select count(*) as n from active_model'))[0]).to.deep.equal({ n: 1 });
     });
 
     it('a --db path through a regular file: exit 5 naming that file, which is left alone', () => {
