@@ -31,17 +31,10 @@ export function tempPath(kind: string, ext = ''): string {
 /**
  * Removes a temp file or folder (if it exists) and forgets it. A folder may gain a file while it is being removed
  * (compile's scratch database writes its WAL beside it on DuckDB's own threads, even while a signal handler runs):
- * its removal is tried again then.
+ * rmSync's own retries (ENOTEMPTY among them) try its removal again then, without waiting.
  */
 export function removeTempFile(file: string): void {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      rmSync(file, { force: true, recursive: true, maxRetries: 0 });
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' || attempt >= 20) throw err;
-    }
-  }
+  rmSync(file, { force: true, recursive: true, maxRetries: 20, retryDelay: 0 });
   live.delete(file);
 }
 
@@ -76,11 +69,13 @@ function sizeOf(p: string): number {
 }
 
 /**
- * Removes the temp files and folders in $TMPDIR whose process is gone (stopped by SIGKILL, or the machine went down
- * while it ran) and returns them. Best effort: one that cannot be read or removed is left. A process id the system
- * has since given to another process keeps its files until that process ends too.
+ * Removes the temp files and folders in `dir` ($TMPDIR) whose process is gone (stopped by SIGKILL, or the machine
+ * went down while it ran), tells `say` what it removed (one line, only when it removed something) and returns them.
+ * Best effort: one that cannot be read or removed is left. A process id the system has since given to another process
+ * keeps its files until that process ends too. The commands that make temp files (ingest, compile) call it first.
  */
-export function sweepStaleTempFiles(dir: string = tmpdir()): StaleTempFile[] {
+export function sweepStaleTempFiles(opts: { dir?: string; say?: (note: string) => void } = {}): StaleTempFile[] {
+  const dir = opts.dir ?? tmpdir();
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -102,14 +97,11 @@ export function sweepStaleTempFiles(dir: string = tmpdir()): StaleTempFile[] {
       // another process removed it first, or it cannot be removed: leave it
     }
   }
+  if (removed.length && opts.say) {
+    const mb = removed.reduce((n, f) => n + f.bytes, 0) / 1e6;
+    const pids = [...new Set(removed.map((f) => f.pid))].join(', ');
+    const what = removed.length === 1 ? 'temp file' : 'temp files';
+    opts.say(`removed ${removed.length} ${what} (${mb.toFixed(1)} MB) left by a stopped command (PID ${pids}, no longer running): ${removed.map((f) => path.basename(f.path)).join(', ')}`);
+  }
   return removed;
-}
-
-/** The log line for what sweepStaleTempFiles removed, or null when it removed nothing. */
-export function staleTempFilesNote(removed: readonly StaleTempFile[]): string | null {
-  if (!removed.length) return null;
-  const mb = removed.reduce((n, f) => n + f.bytes, 0) / 1e6;
-  const pids = [...new Set(removed.map((f) => f.pid))].join(', ');
-  const what = removed.length === 1 ? 'temp file' : 'temp files';
-  return `removed ${removed.length} ${what} (${mb.toFixed(1)} MB) left by a stopped command (PID ${pids}, no longer running): ${removed.map((f) => path.basename(f.path)).join(', ')}`;
 }

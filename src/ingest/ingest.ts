@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import { ingestSql, typedCsvColumns } from './checks.ts';
 import { csvColumnsStruct, mapColumns, positionalName, textColumnsStruct, type ColumnMapping } from './columns.ts';
 import { LINE_START_STRIDE, newlineText, scanCsv, type CsvScan, type Newline } from './csv-scan.ts';
-import { removeTempFile, staleTempFilesNote, sweepStaleTempFiles, tempPath } from '../temp-files.ts';
+import { removeTempFile, sweepStaleTempFiles, tempPath } from '../temp-files.ts';
 
 export interface IngestOptions {
   force?: boolean;
@@ -410,8 +410,7 @@ async function finishBatch(ctx: BatchContext, b: BatchRows): Promise<IngestResul
  * cannot be used at all is refused whole and the database is left as it was.
  */
 export async function ingestFile(db: PipelineDb, config: Config, file: string, options: IngestOptions = {}): Promise<IngestResult> {
-  const stale = staleTempFilesNote(sweepStaleTempFiles());
-  if (stale) logger.info(stale);
+  sweepStaleTempFiles({ say: (note) => logger.info(note) });
   // the scan's numbered copy of a CSV file, for the typed path; removed whatever happens
   const copy = inputFormat(file) === 'csv' && !textPathOnly() ? tempCsvPath('numbered') : undefined;
   try {

@@ -5,7 +5,7 @@ import type { Stage } from '../config/schema.ts';
 import { openDatabase, type OpenOptions } from '../db/database.ts';
 import { logger } from '../logger.ts';
 import { recordStatements, type ExecutedStatement } from '../sql/recorder.ts';
-import { removeTempFile, staleTempFilesNote, sweepStaleTempFiles, tempPath } from '../temp-files.ts';
+import { removeTempFile, sweepStaleTempFiles, tempPath } from '../temp-files.ts';
 import { runPredictionPipeline } from './prediction.ts';
 import { runTrainingPipeline } from './training.ts';
 
@@ -32,8 +32,7 @@ export interface CompiledStatement extends ExecutedStatement {
  * The stage database itself is only read, under a shared lock, while it is copied.
  */
 export async function compileRun(config: Config, stage: Stage, dbPath: string, opts: CompileOptions): Promise<{ statements: CompiledStatement[]; summary: string }> {
-  const stale = staleTempFilesNote(sweepStaleTempFiles());
-  if (stale) logger.info(stale);
+  sweepStaleTempFiles({ say: (note) => logger.info(note) });
   // a folder in $TMPDIR, removed at the end, or by the signal handler if the command is stopped
   const scratch = tempPath('compile');
   mkdirSync(scratch);

@@ -46,14 +46,14 @@ describe('reliability: temp files of a command stopped by SIGKILL are removed by
     ];
     for (const f of kept) writeFileSync(path.join(dir, f), 'z');
 
-    const removed = sweepStaleTempFiles(dir);
+    const removed = sweepStaleTempFiles({ dir });
     expect(removed.map((r) => path.basename(r.path)).sort()).to.deep.equal([staleDir, staleCsv].sort());
     expect(removed.map((r) => r.pid)).to.deep.equal([dead, dead]);
     expect(removed.find((r) => r.path.endsWith(staleCsv))?.bytes).to.equal(1000);
     expect(removed.find((r) => r.path.endsWith(staleDir))?.bytes).to.equal(500);
     expect(readdirSync(dir).sort()).to.deep.equal([...kept].sort());
-    expect(sweepStaleTempFiles(dir), 'a second sweep finds nothing').to.deep.equal([]);
-    expect(sweepStaleTempFiles(path.join(dir, 'missing')), 'a missing folder').to.deep.equal([]);
+    expect(sweepStaleTempFiles({ dir }), 'a second sweep finds nothing').to.deep.equal([]);
+    expect(sweepStaleTempFiles({ dir: path.join(dir, 'missing') }), 'a missing folder').to.deep.equal([]);
   });
 
   it('an ingest killed by SIGKILL leaves its numbered copy; the next ingest removes it, says so, and accounts for every record', async () => {
